@@ -1,0 +1,157 @@
+"""The ``vcfml`` command line.
+
+Sub-commands mirror the library: ``simulate`` writes a cohort, ``inspect``
+summarizes a VCF. Argument parsing uses the standard library's argparse (no
+extra dependency, and ``--help`` comes for free). Errors in the user's input
+are printed as one line, ``vcfml: error: ...``, with exit status 1; no
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from vcfml import __version__
+from vcfml.errors import VcfmlError
+
+# Options shared by both simulation models, then those of each model. Each maps
+# an option to (parameter name, type, help).
+COMMON_OPTIONS = {
+    "--samples": ("n_samples", int, "number of samples"),
+    "--sites": ("n_sites", int, "number of variant sites"),
+    "--causal": ("n_causal", int, "number of causal sites"),
+}
+CLASSIC_OPTIONS = {
+    "--cases": ("n_cases", int, "number of cases (classic)"),
+}
+LIABILITY_OPTIONS = {
+    "--h2": ("h2", float, "liability-scale heritability (liability)"),
+    "--prevalence": ("prevalence", float, "fraction of cases (liability)"),
+    "--sex-effect": ("sex_effect", float, "liability shift of males, in SD (liability)"),
+    "--mode": ("mode", str, "additive, dominant or recessive (liability)"),
+    "--min-maf": ("min_maf", float, "minimum minor-allele frequency (liability)"),
+    "--missing-rate": ("missing_rate", float, "fraction of missing calls (liability)"),
+    "--populations": ("n_populations", int, "number of subpopulations (liability)"),
+    "--fst": ("fst", float, "divergence of subpopulations (liability)"),
+}
+
+
+MODEL_OPTIONS = {"classic": CLASSIC_OPTIONS, "liability": LIABILITY_OPTIONS}
+LIABILITY_FLAGS = {
+    "population_prevalences": "--population-prevalences",
+    "include_chrx": "--no-chrx",
+}
+SIMULATION_DESTS = {
+    dest
+    for options in (COMMON_OPTIONS, CLASSIC_OPTIONS, LIABILITY_OPTIONS)
+    for dest, _, _ in options.values()
+} | set(LIABILITY_FLAGS)
+
+
+def _option_name(dest: str) -> str:
+    for options in (COMMON_OPTIONS, CLASSIC_OPTIONS, LIABILITY_OPTIONS):
+        for option, (name, _, _) in options.items():
+            if name == dest:
+                return option
+    return LIABILITY_FLAGS[dest]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vcfml", description="Machine learning on genomic variant (VCF) data."
+    )
+    parser.add_argument("--version", action="version", version=f"vcfml {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    simulate = commands.add_parser(
+        "simulate", help="simulate a cohort with a known answer as VCF + samples + truth"
+    )
+    simulate.add_argument("--model", choices=["classic", "liability"], default="liability")
+    simulate.add_argument("--out", required=True, help="output directory")
+    simulate.add_argument("--seed", type=int, default=0)
+    for option, (dest, kind, text) in {
+        **COMMON_OPTIONS,
+        **CLASSIC_OPTIONS,
+        **LIABILITY_OPTIONS,
+    }.items():
+        simulate.add_argument(option, dest=dest, type=kind, help=text, default=None)
+    simulate.add_argument(
+        "--population-prevalences",
+        dest="population_prevalences",
+        type=lambda text: [float(value) for value in text.split(",")],
+        default=None,
+        help="comma-separated prevalence per subpopulation (liability)",
+    )
+    simulate.add_argument(
+        "--no-chrx",
+        dest="include_chrx",
+        action="store_false",
+        default=None,
+        help="autosomes only (liability)",
+    )
+    simulate.set_defaults(handler=run_simulate)
+
+    inspect = commands.add_parser("inspect", help="summarize a VCF/BCF file")
+    inspect.add_argument("file", help="VCF or BCF file (plain, gzip or bgzip)")
+    inspect.add_argument("--region", help="only this region, e.g. chr1:1-1000000 (needs an index)")
+    inspect.set_defaults(handler=run_inspect)
+    return parser
+
+
+def run_simulate(args: argparse.Namespace) -> None:
+    from vcfml.simulate import simulate
+
+    model_options = {**COMMON_OPTIONS, **MODEL_OPTIONS[args.model]}
+    allowed = {dest for dest, _, _ in model_options.values()}
+    if args.model == "liability":
+        allowed |= set(LIABILITY_FLAGS)
+    given = {
+        dest: value
+        for dest, value in vars(args).items()
+        if dest in SIMULATION_DESTS and value is not None
+    }
+    misplaced = sorted(_option_name(dest) for dest in given.keys() - allowed)
+    if misplaced:
+        raise VcfmlError(
+            f"options that do not apply to the {args.model} model: {', '.join(misplaced)}"
+        )
+    parameters = given
+    try:
+        cohort = simulate(args.model, seed=args.seed, **parameters)
+    except ValueError as error:
+        raise VcfmlError(f"simulate {args.model}: {error}") from error
+    directory = cohort.write(args.out)
+    n_samples, n_sites = cohort.genotypes.shape
+    bayes = cohort.truth["bayes_optimal"]["cohort"]
+    print(
+        f"wrote {directory}/: {n_samples} samples x {n_sites} sites, "
+        f"{int(cohort.samples['phenotype'].sum())} cases; "
+        f"Bayes-optimal accuracy {bayes['accuracy']:.3f}, AUC {bayes['auc']:.3f}"
+    )
+
+
+def run_inspect(args: argparse.Namespace) -> None:
+    from vcfml.io.vcf_reader import read_vcf
+    from vcfml.summary import summarize
+
+    print(summarize(read_vcf(args.file, region=args.region)).to_text())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.handler(args)
+    except VcfmlError as error:
+        print(f"vcfml: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("vcfml: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

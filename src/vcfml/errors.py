@@ -1,0 +1,54 @@
+"""Errors that vcfml shows to a person.
+
+Every problem with a user's input becomes a :class:`VcfmlInputError` whose message
+names the file and, where there is one, the line or record. The command-line
+interface prints that one line and exits non-zero instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+
+class VcfmlError(Exception):
+    """Base class for errors that vcfml reports to the user in one line."""
+
+
+class VcfmlInputError(VcfmlError, ValueError):
+    """A file or argument given to vcfml is not what it should be."""
+
+    def __init__(
+        self,
+        path: str | PathLike[str] | None,
+        problem: str,
+        *,
+        line: int | None = None,
+        record: int | None = None,
+        where: str | None = None,
+    ) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        self.line = line
+        self.record = record
+        self.where = where
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        location = []
+        if self.line is not None:
+            location.append(f"line {self.line}")
+        if self.record is not None:
+            location.append(f"record {self.record}")
+        if self.where:
+            location.append(self.where)
+        prefix = self.path if self.path is not None else "input"
+        if location:
+            prefix += f" ({', '.join(location)})"
+        return f"{prefix}: {self.problem}"
+
+
+def preview_names(names, limit: int = 5) -> str:
+    """The first few names of a list, for an error message that stays one line."""
+    names = [str(name) for name in names]
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

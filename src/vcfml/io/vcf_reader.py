@@ -1,0 +1,398 @@
+"""Read VCF and BCF files into a samples x variants alt-allele dosage matrix.
+
+Parsing is done by htslib (through ``cyvcf2``), the same C library that
+``bcftools`` uses, so vcfml accepts exactly the files the rest of the genomics
+world accepts. This module only turns htslib's per-record genotype arrays into
+one ``int8`` matrix and a variants table, and turns htslib's terse failures into
+errors that name the file and the record.
+
+Genotype policy (documented in the course, chapter 1):
+
+* a call's **dosage** is the number of copies of one ALT allele: 0, 1 or 2 for
+  a diploid call, 0 or 1 for a haploid call (e.g. male chrX);
+* a call with any missing allele (``./.``, ``./1``, ``.``) is **missing**, -1;
+* phasing (``|`` versus ``/``) does not change the dosage;
+* a **multiallelic** site with ALT alleles ``G,T`` becomes one column per ALT
+  allele (``allele_index`` 1 and 2), each counting copies of that allele, so
+  ``1/2`` gives dosage 1 in both columns;
+* extra trailing sample columns are ignored, as htslib and bcftools do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from cyvcf2 import VCF
+
+from vcfml.errors import VcfmlInputError, preview_names
+from vcfml.io import vcf_diagnose
+
+CONTIG_LINE = re.compile(r"^##contig=<ID=([^,>]+)(.*)>$", re.MULTILINE)
+LENGTH_FIELD = re.compile(r",length=(\d+)")
+
+MISSING = -1
+"""Dosage value used for a missing call."""
+
+VARIANT_COLUMNS = ["chrom", "pos", "id", "ref", "alt", "allele_index", "filter", "af", "phased"]
+
+
+@dataclass(frozen=True)
+class GenotypeMatrix:
+    """Genotypes of a cohort as plain arrays and tables.
+
+    Attributes:
+        genotypes: ``int8`` array of shape (n_samples, n_variants): copies of
+            the ALT allele per call, -1 for a missing call.
+        variants: one row per column of ``genotypes`` with ``chrom``, ``pos``
+            (1-based), ``id``, ``ref``, ``alt`` (one allele), ``allele_index``
+            (which ALT allele of the record, 1-based), ``filter``, ``af`` (ALT
+            allele frequency among the called alleles) and ``phased`` (all
+            diploid calls at the site are phased).
+        samples: sample IDs in the order of the rows of ``genotypes``.
+        source: the file the genotypes were read from.
+    """
+
+    genotypes: np.ndarray
+    variants: pd.DataFrame
+    samples: list[str]
+    source: Path | None = None
+    contigs: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def n_samples(self) -> int:
+        return self.genotypes.shape[0]
+
+    @property
+    def n_variants(self) -> int:
+        return self.genotypes.shape[1]
+
+    def variant_labels(self) -> list[str]:
+        """A unique, human-readable name for each column: the ID when it is
+        unique, otherwise ``chrom:pos:ref:alt``."""
+        ids = self.variants["id"].astype(str)
+        duplicated = ids.duplicated(keep=False) | ids.isin([".", ""])
+        fallback = (
+            self.variants["chrom"].astype(str)
+            + ":"
+            + self.variants["pos"].astype(str)
+            + ":"
+            + self.variants["ref"].astype(str)
+            + ":"
+            + self.variants["alt"].astype(str)
+        )
+        return ids.where(~duplicated, fallback).tolist()
+
+    def __repr__(self) -> str:
+        name = self.source.name if self.source is not None else "in memory"
+        return f"GenotypeMatrix({self.n_samples} samples x {self.n_variants} variants, from {name})"
+
+
+def read_vcf(
+    path: str | PathLike[str],
+    *,
+    region: str | None = None,
+    samples: Sequence[str] | None = None,
+    pass_only: bool = False,
+    min_maf: float | None = None,
+    threads: int = 1,
+) -> GenotypeMatrix:
+    """Read a VCF or BCF file (plain, gzip or bgzip) into a :class:`GenotypeMatrix`.
+
+    Args:
+        path: the VCF/BCF file.
+        region: only read records overlapping ``chrom``, ``chrom:start-end``
+            (1-based, inclusive). Needs a tabix (``.tbi``) or ``.csi`` index.
+        samples: only read these samples, in this order.
+        pass_only: keep only records whose FILTER is ``PASS``.
+        min_maf: drop ALT alleles whose minor-allele frequency (among called
+            alleles of the samples read) is below this value.
+        threads: extra htslib decompression threads.
+
+    Raises:
+        VcfmlInputError: the file is missing, is not a VCF/BCF, is truncated or
+            has a malformed record; the message names the file and the record.
+    """
+    path = Path(path)
+    vcf = _open(path, samples)
+    try:
+        if threads > 1:
+            vcf.set_threads(threads)
+        wanted = list(vcf.samples)
+        if region is not None:
+            records = _query(vcf, path, region)
+            capacity = 1024
+        else:
+            records = vcf
+            capacity = _count_records(path) or 1024
+        genotypes, variants = _read_records(records, path, vcf, len(wanted), capacity, region)
+        contigs = _contig_lengths(vcf)
+    finally:
+        vcf.close()
+
+    table = pd.DataFrame(variants, columns=VARIANT_COLUMNS)
+    table = table.astype({"pos": "int64", "allele_index": "int8", "af": "float64", "phased": bool})
+    keep = np.ones(len(table), dtype=bool)
+    if pass_only:
+        keep &= (table["filter"] == "PASS").to_numpy()
+    if min_maf is not None:
+        if not 0 <= min_maf <= 0.5:
+            raise VcfmlInputError(path, f"min_maf must be between 0 and 0.5, got {min_maf}")
+        maf = np.minimum(table["af"], 1 - table["af"]).fillna(0).to_numpy()
+        keep &= maf >= min_maf
+    if not keep.all():
+        # Boolean indexing copies; it only happens when a filter removed columns.
+        genotypes = genotypes[keep]
+        table = table.loc[keep].reset_index(drop=True)
+    # Records were stored variant-major; the transpose is a free view that
+    # presents them samples x variants (Fortran order), as the course expects.
+    return GenotypeMatrix(
+        genotypes=genotypes.T, variants=table, samples=wanted, source=path, contigs=contigs
+    )
+
+
+def _open(path: Path, samples: Sequence[str] | None) -> VCF:
+    """Open the file with htslib, turning every failure into a readable error."""
+    problem = vcf_diagnose.check_file(path)
+    if problem is not None:
+        raise VcfmlInputError(path, problem)
+    try:
+        vcf = VCF(str(path), gts012=True)
+    except Exception as error:  # htslib reports failures as bare Exception/OSError
+        raise VcfmlInputError(path, vcf_diagnose.explain_header_failure(path)) from error
+    if samples is not None:
+        samples = list(samples)
+        unknown = [name for name in samples if name not in set(vcf.samples)]
+        if unknown:
+            vcf.close()
+            raise VcfmlInputError(
+                path, f"requested samples not in the file: {preview_names(unknown)}"
+            )
+        if len(set(samples)) != len(samples):
+            vcf.close()
+            raise VcfmlInputError(path, "the requested sample list has duplicates")
+        vcf.set_samples(samples)
+        if list(vcf.samples) != samples:
+            # htslib keeps file order; reopen is cheaper than reordering columns later.
+            order = [vcf.samples.index(name) for name in samples]
+            vcf = _ReorderedVCF(vcf, order)
+    return vcf
+
+
+class _ReorderedVCF:
+    """Wraps a VCF whose sample subset htslib returns in file order, and
+    presents the samples in the order the caller asked for."""
+
+    def __init__(self, vcf: VCF, order: list[int]) -> None:
+        self._vcf = vcf
+        self.order = np.asarray(order)
+        self.samples = [vcf.samples[i] for i in order]
+
+    def __getattr__(self, name: str):
+        return getattr(self._vcf, name)
+
+    def __iter__(self):
+        return iter(self._vcf)
+
+    def __call__(self, region: str):
+        return self._vcf(region)
+
+
+def _query(vcf: VCF, path: Path, region: str):
+    if not (Path(f"{path}.tbi").exists() or Path(f"{path}.csi").exists()):
+        raise VcfmlInputError(
+            path,
+            "reading a region needs an index next to the file "
+            f"(run `tabix -p vcf {path.name}` or `bcftools index {path.name}`)",
+        )
+    contig = region.split(":", 1)[0]
+    if contig not in vcf.seqnames:
+        raise VcfmlInputError(
+            path, f"region {region!r}: contig {contig!r} is not in the file's header or index"
+        )
+    try:
+        return vcf(region)
+    except Exception as error:
+        raise VcfmlInputError(path, f"cannot read region {region!r}: {error}") from error
+
+
+def _count_records(path: Path) -> int | None:
+    """Number of records from the index, so the matrix can be allocated once.
+
+    Uses its own handle: in cyvcf2 0.35 reading ``num_records`` leaves the
+    handle unable to decode genotypes (a segmentation fault).
+    """
+    if not (Path(f"{path}.tbi").exists() or Path(f"{path}.csi").exists()):
+        return None
+    counter = VCF(str(path))
+    try:
+        return int(counter.num_records)
+    except Exception:  # an index without record counts: grow the buffer as we go
+        return None
+    finally:
+        counter.close()
+
+
+def _contig_lengths(vcf: VCF) -> dict[str, int | None]:
+    """Contig names and lengths from the ``##contig`` header lines."""
+    lengths: dict[str, int | None] = {}
+    for match in CONTIG_LINE.finditer(vcf.raw_header):
+        length = LENGTH_FIELD.search(match.group(2))
+        lengths[match.group(1)] = int(length.group(1)) if length else None
+    return lengths
+
+
+def _read_records(records, path: Path, vcf, n_samples: int, capacity: int, region: str | None):
+    """Turn htslib records into a variant-major int8 matrix and variant rows."""
+    builder = _DosageBuilder(n_samples, capacity)
+    order = getattr(vcf, "order", None)
+    record_number = 0
+    iterator = iter(records)
+    last = None
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            break
+        except Exception as error:
+            raise _record_error(path, vcf, record_number + 1, last, region) from error
+        record_number += 1
+        last = record
+        n_alt = len(record.ALT)
+        if n_alt == 0:  # a monomorphic site has no ALT allele to count
+            continue
+        calls = _genotype_array(record, path, record_number)
+        if order is not None:
+            calls = calls[order]
+        filters = ";".join(record.FILTERS) if record.FILTERS else "."
+        site = (record.CHROM, record.POS, record.ID or ".", record.REF, filters)
+        if n_alt == 1 and calls.shape[1] <= 3:
+            builder.add_biallelic(calls, site, record.ALT[0])
+        else:
+            builder.add_general(calls, site, record.ALT)
+    return builder.finish()
+
+
+class _DosageBuilder:
+    """Collects dosages into one variant-major int8 buffer.
+
+    Biallelic haploid/diploid records (nearly all of them) are queued and
+    converted a block at a time with whole-array numpy operations; other
+    records (multiallelic, polyploid) are converted one by one. The buffer grows
+    with ``ndarray.resize``, which for large arrays maps to ``realloc``/``mremap``
+    and so never holds two copies of the matrix at once.
+    """
+
+    BLOCK = 1024
+
+    def __init__(self, n_samples: int, capacity: int) -> None:
+        self.n_samples = n_samples
+        self.buffer = np.empty((max(capacity, 1), n_samples), dtype=np.int8)
+        self.n_columns = 0
+        self.rows: list[tuple] = []
+        # First and second allele of each queued call (-2 where a call is haploid).
+        self.queue_first = np.empty((self.BLOCK, n_samples), dtype=np.int8)
+        self.queue_second = np.empty((self.BLOCK, n_samples), dtype=np.int8)
+        self.queue_phase = np.empty((self.BLOCK, n_samples), dtype=bool)
+        self.queue_rows: list[tuple] = []
+
+    def add_biallelic(self, calls: np.ndarray, site: tuple, alt: str) -> None:
+        slot = len(self.queue_rows)
+        self.queue_first[slot] = calls[:, 0]
+        self.queue_second[slot] = calls[:, 1] if calls.shape[1] == 3 else -2
+        self.queue_phase[slot] = calls[:, -1]
+        self.queue_rows.append((*site, alt))
+        if slot + 1 == self.BLOCK:
+            self._flush()
+
+    def add_general(self, calls: np.ndarray, site: tuple, alts: list[str]) -> None:
+        self._flush()
+        alleles, phase = calls[:, :-1], calls[:, -1].astype(bool)
+        missing = (alleles == -1).any(axis=1)
+        diploid_called = (
+            ~missing & (alleles[:, 1] != -2) if alleles.shape[1] > 1 else missing & False
+        )
+        phased = bool(diploid_called.any() and phase[diploid_called].all())
+        for allele_index, alt in enumerate(alts, start=1):
+            dosage = self._next_columns(1)[0]
+            np.sum(alleles == allele_index, axis=1, out=dosage, dtype=np.int8)
+            dosage[missing] = MISSING
+            called = (alleles[~missing] >= 0).sum()
+            af = float((alleles[~missing] == allele_index).sum() / called) if called else np.nan
+            self._add_row(site, alt, allele_index, af, phased)
+
+    def finish(self) -> tuple[np.ndarray, list[tuple]]:
+        self._flush()
+        if self.n_columns != self.buffer.shape[0]:
+            self.buffer.resize((self.n_columns, self.n_samples), refcheck=False)
+        return self.buffer, self.rows
+
+    def _flush(self) -> None:
+        count = len(self.queue_rows)
+        if count == 0:
+            return
+        first, second = self.queue_first[:count], self.queue_second[:count]
+        missing = (first == -1) | (second == -1)
+        dosage = self._next_columns(count)
+        np.add(first == 1, second == 1, out=dosage, dtype=np.int8)
+        dosage[missing] = MISSING
+        called = ~missing
+        called_alleles = (called & (first >= 0)).sum(axis=1) + (called & (second >= 0)).sum(axis=1)
+        alt_alleles = np.where(called, dosage, 0).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            af = alt_alleles / called_alleles
+        diploid_called = called & (second != -2)
+        phased = diploid_called.any(axis=1) & (self.queue_phase[:count] | ~diploid_called).all(
+            axis=1
+        )
+        for (chrom, pos, name, ref, filters, alt), freq, ph in zip(
+            self.queue_rows, af.tolist(), phased.tolist(), strict=True
+        ):
+            self.rows.append((chrom, pos, name, ref, alt, 1, filters, freq, ph))
+        self.queue_rows.clear()
+
+    def _next_columns(self, count: int) -> np.ndarray:
+        needed = self.n_columns + count
+        if needed > self.buffer.shape[0]:
+            grown = max(needed, int(self.buffer.shape[0] * 1.5) + 1024)
+            self.buffer.resize((grown, self.n_samples), refcheck=False)
+        columns = self.buffer[self.n_columns : needed]
+        self.n_columns = needed
+        return columns
+
+    def _add_row(self, site: tuple, alt: str, allele_index: int, af: float, phased: bool) -> None:
+        chrom, pos, name, ref, filters = site
+        self.rows.append((chrom, pos, name, ref, alt, allele_index, filters, af, phased))
+
+
+def _genotype_array(record, path: Path, record_number: int) -> np.ndarray:
+    """The (n_samples, ploidy + 1) array of a record: allele indices (-1 missing,
+    -2 absent, e.g. the second slot of a haploid call) and then the phase flag."""
+    try:
+        genotype = record.genotype
+    except Exception:  # cyvcf2: "couldn't get genotypes for variant"
+        genotype = None
+    if genotype is None:
+        problem = (
+            "this record has no GT field in FORMAT, so there are no genotypes to read"
+            if "GT" not in record.FORMAT
+            else "htslib could not decode the genotypes of this record"
+        )
+        raise VcfmlInputError(
+            path, problem, record=record_number, where=f"{record.CHROM}:{record.POS}"
+        )
+    return genotype.array()
+
+
+def _record_error(path: Path, vcf, record_number: int, last, region: str | None):
+    after = f"after {last.CHROM}:{last.POS}" if last is not None else "first record"
+    if region is None:
+        line, problem = vcf_diagnose.explain_record_failure(path, len(vcf.samples), record_number)
+    else:
+        line, problem = None, "htslib could not parse this record"
+    return VcfmlInputError(path, problem, line=line, record=record_number, where=after)

@@ -1,0 +1,207 @@
+"""Write a dosage matrix as a real, bgzip-compressed and tabix-indexed VCF 4.3 file.
+
+Simulated cohorts are written in the same format a variant caller produces, so
+the course can inspect them with ``bcftools`` and read them back with htslib.
+Compression and indexing are done by htslib (through ``pysam``); this module
+only formats text.
+
+Formatting 10^8 genotype calls one by one in Python would take minutes, so the
+calls are formatted a block of variants at a time with table look-ups: every
+possible ``GT:DP`` field is formatted once, and a block of calls becomes bytes
+by indexing that table with numpy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pysam
+from pysam.libcbgzf import BGZFile
+
+from vcfml.errors import VcfmlInputError
+
+MAX_DEPTH = 99
+FIELD_WIDTH = 8  # bytes reserved per formatted call; "./.:99\t" is the longest
+BLOCK_VARIANTS = 2048
+HAPLOID_CONTIGS = frozenset({"chrX", "X", "chrY", "Y"})
+
+# Genotype codes used to index the formatted-field table.
+_DIPLOID = ["0/0", "0/1", "1/1", "./."]
+_HAPLOID = ["0", "1", "."]
+_GT_STRINGS = _DIPLOID + _HAPLOID
+
+
+def _field_table(with_depth: bool, terminator: str) -> np.ndarray:
+    """Every possible formatted call, as fixed-width byte strings (null padded)."""
+    if not with_depth:
+        return np.array([(gt + terminator).encode() for gt in _GT_STRINGS], dtype=f"S{FIELD_WIDTH}")
+    fields = [
+        f"{gt}:{depth}{terminator}".encode() for gt in _GT_STRINGS for depth in range(MAX_DEPTH + 1)
+    ]
+    return np.array(fields, dtype=f"S{FIELD_WIDTH}")
+
+
+def write_vcf(
+    path: str | PathLike[str],
+    genotypes: np.ndarray,
+    variants: pd.DataFrame,
+    samples: Sequence[str],
+    *,
+    contigs: dict[str, int],
+    depth: np.ndarray | None = None,
+    haploid_samples: np.ndarray | None = None,
+    meta: Iterable[str] = (),
+    index: bool = True,
+    compression_level: int = 1,
+) -> Path:
+    """Write genotypes as a bgzip-compressed VCF 4.3 file with a tabix index.
+
+    Args:
+        path: output file, normally ending in ``.vcf.gz``.
+        genotypes: (n_samples, n_variants) ALT-allele dosages, -1 for missing.
+        variants: one row per variant with ``chrom``, ``pos``, ``id``, ``ref``,
+            ``alt`` and optionally ``filter``; sorted by contig (in the order of
+            ``contigs``) and position.
+        samples: sample IDs, one per row of ``genotypes``.
+        contigs: contig name to length, in header order.
+        depth: optional (n_samples, n_variants) read depths, written as FORMAT
+            DP (values above 99 are written as 99).
+        haploid_samples: optional boolean per sample; these samples get
+            haploid calls on chrX/chrY (as males do).
+        meta: extra ``##key=value`` lines for the header, e.g. the simulation
+            command, so the file says where it came from.
+        index: also write the tabix index ``path + '.tbi'``.
+        compression_level: zlib level 1-9. Level 1 compresses about eight times
+            faster than bgzip's default 6 for files a third larger, which keeps
+            writing 10^8 calls to seconds.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    genotypes = np.asarray(genotypes)
+    _validate(path, genotypes, variants, samples, contigs, depth)
+    with_depth = depth is not None
+    tables = (_field_table(with_depth, "\t"), _field_table(with_depth, "\n"))
+    haploid = (
+        np.zeros(len(samples), dtype=bool)
+        if haploid_samples is None
+        else np.asarray(haploid_samples, dtype=bool)
+    )
+    header = _header(samples, contigs, with_depth, meta)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with BGZFile(str(tmp), f"wb{compression_level}") as out:
+            out.write(header.encode())
+            for start in range(0, genotypes.shape[1], BLOCK_VARIANTS):
+                stop = min(start + BLOCK_VARIANTS, genotypes.shape[1])
+                out.write(_format_block(genotypes, depth, variants, haploid, tables, start, stop))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    if index:
+        pysam.tabix_index(str(path), preset="vcf", force=True)
+    return path
+
+
+def _validate(path, genotypes, variants, samples, contigs, depth) -> None:
+    if genotypes.ndim != 2 or genotypes.shape != (len(samples), len(variants)):
+        raise VcfmlInputError(
+            path,
+            f"genotypes must be (n_samples, n_variants) = ({len(samples)}, {len(variants)}), "
+            f"got {genotypes.shape}",
+        )
+    if depth is not None and depth.shape != genotypes.shape:
+        raise VcfmlInputError(path, f"depth has shape {depth.shape}, genotypes {genotypes.shape}")
+    if len(set(samples)) != len(samples):
+        raise VcfmlInputError(path, "duplicate sample IDs")
+    if genotypes.size and (genotypes.min() < -1 or genotypes.max() > 2):
+        raise VcfmlInputError(path, "dosages must be -1 (missing), 0, 1 or 2")
+    unknown = set(variants["chrom"]) - set(contigs)
+    if unknown:
+        raise VcfmlInputError(
+            path, f"variants on contigs missing from the header: {sorted(unknown)}"
+        )
+    order = variants["chrom"].map({name: rank for rank, name in enumerate(contigs)})
+    keys = order.to_numpy() * (1 << 40) + variants["pos"].to_numpy()
+    if len(keys) > 1 and not (np.diff(keys) >= 0).all():
+        raise VcfmlInputError(path, "variants must be sorted by contig and position")
+
+
+def _header(samples, contigs, with_depth: bool, meta: Iterable[str]) -> str:
+    lines = [
+        "##fileformat=VCFv4.3",
+        '##FILTER=<ID=PASS,Description="All filters passed">',
+        *[f"##contig=<ID={name},length={length}>" for name, length in contigs.items()],
+        '##INFO=<ID=AC,Number=A,Type=Integer,Description="Allele count in genotypes">',
+        '##INFO=<ID=AN,Number=1,Type=Integer,Description="Number of alleles in called genotypes">',
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="Allele frequency in called genotypes">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+    ]
+    if with_depth:
+        lines.append('##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">')
+    lines.extend(f"##{line.lstrip('#')}" for line in meta)
+    columns = ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]
+    lines.append("\t".join(columns))
+    return "\n".join(lines) + "\n"
+
+
+def _format_block(genotypes, depth, variants, haploid, tables, start, stop) -> bytes:
+    """Format variants ``start:stop`` as VCF lines."""
+    block = np.ascontiguousarray(genotypes[:, start:stop].T).astype(np.int16)  # variants x samples
+    chroms = variants["chrom"].to_numpy()[start:stop]
+    haploid_rows = np.isin(chroms, list(HAPLOID_CONTIGS))[:, None] & haploid[None, :]
+    if haploid_rows.any() and (block[haploid_rows] > 1).any():
+        raise VcfmlInputError(None, "haploid calls (males on chrX/chrY) must have dosage 0 or 1")
+    codes = np.where(block < 0, 3, block)
+    codes = np.where(haploid_rows, np.where(block < 0, 6, 4 + block), codes)
+    if depth is not None:
+        depths = np.clip(depth[:, start:stop].T, 0, MAX_DEPTH).astype(np.int16)
+        codes = codes * (MAX_DEPTH + 1) + depths
+    fields = tables[0][codes]
+    fields[:, -1] = tables[1][codes[:, -1]]
+    raw = fields.view(np.uint8).reshape(len(fields), -1)
+    keep = raw != 0
+    lengths = keep.sum(axis=1)
+    text = raw[keep].tobytes()
+    prefixes = _prefixes(variants.iloc[start:stop], block, haploid_rows, depth is not None)
+    pieces = []
+    offset = 0
+    for prefix, length in zip(prefixes, lengths.tolist(), strict=True):
+        pieces.append(prefix)
+        pieces.append(text[offset : offset + length])
+        offset += length
+    return b"".join(pieces)
+
+
+def _prefixes(variants: pd.DataFrame, block, haploid_rows, with_depth: bool) -> list[bytes]:
+    """The fixed columns of each line, with INFO AC/AN/AF computed from the calls."""
+    called = block >= 0
+    ploidy = np.where(haploid_rows, 1, 2)
+    allele_count = np.where(called, block, 0).sum(axis=1)
+    allele_number = np.where(called, ploidy, 0).sum(axis=1)
+    filters = variants["filter"] if "filter" in variants else ["PASS"] * len(variants)
+    form = "GT:DP" if with_depth else "GT"
+    prefixes = []
+    for chrom, pos, name, ref, alt, flt, ac, an in zip(
+        variants["chrom"],
+        variants["pos"],
+        variants["id"],
+        variants["ref"],
+        variants["alt"],
+        filters,
+        allele_count.tolist(),
+        allele_number.tolist(),
+        strict=True,
+    ):
+        af = f"{ac / an:.4g}" if an else "."
+        prefixes.append(
+            f"{chrom}\t{pos}\t{name}\t{ref}\t{alt}\t.\t{flt}\tAC={ac};AN={an};AF={af}\t{form}\t".encode()
+        )
+    return prefixes

@@ -1,0 +1,242 @@
+"""A realistic cohort: the liability-threshold model of a complex trait.
+
+Each person has an unobserved *liability*: the sum of small genetic effects at a
+few causal sites, a sex effect and a normally distributed environmental part.
+People whose liability exceeds a threshold are cases. The model is the standard
+one of quantitative genetics (Falconer's liability-threshold model):
+
+* allele frequencies follow a U-shaped spectrum (a symmetric Beta(a, a) with
+  a < 1, most variants rare), restricted to a minimum minor-allele frequency;
+* genotypes are in Hardy-Weinberg proportions within each population; males
+  carry one copy of chrX (haploid calls);
+* causal effects are scaled so that genetics explain ``h2`` of the variance of
+  liability (liability-scale heritability); the action of an allele can be
+  additive, dominant or recessive;
+* optional population structure: subpopulations whose allele frequencies drift
+  apart by the Balding-Nichols model with a given Fst, and which can have
+  different prevalences, so that non-causal sites correlate with the phenotype
+  through ancestry alone (confounding, chapter 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from vcfml.simulate import bayes
+from vcfml.simulate.cohort import SimulatedCohort, causal_site_records, read_depths, sample_ids
+from vcfml.simulate.genome import contig_lengths, place_sites
+
+MODES = ("additive", "dominant", "recessive")
+REFERENCE_POPULATION = 200_000  # people simulated (at causal sites only) to set thresholds
+SITE_BLOCK = 4096  # sites drawn per block; fixed so output does not depend on memory
+
+
+@dataclass(frozen=True)
+class LiabilityModel:
+    """Parameters of the liability-threshold simulation (see module doc)."""
+
+    n_samples: int = 1000
+    n_sites: int = 1000
+    n_causal: int = 10
+    h2: float = 0.5
+    prevalence: float = 0.3
+    sex_effect: float = 0.5
+    mode: str = "additive"
+    min_maf: float = 0.05
+    spectrum_shape: float = 0.5
+    missing_rate: float = 0.01
+    n_populations: int = 1
+    fst: float = 0.1
+    population_prevalences: Sequence[float] | None = None
+    include_chrx: bool = True
+    seed: int = 0
+
+    def check(self) -> None:
+        problems = []
+        if self.n_samples < 2 or self.n_sites < 1:
+            problems.append("need at least 2 samples and 1 site")
+        if not 1 <= self.n_causal <= self.n_sites:
+            problems.append(f"n_causal must be between 1 and n_sites, got {self.n_causal}")
+        if not 0 < self.h2 < 1:
+            problems.append(f"h2 must be between 0 and 1 (exclusive), got {self.h2}")
+        if not 0 < self.prevalence < 1:
+            problems.append(f"prevalence must be between 0 and 1, got {self.prevalence}")
+        if self.mode not in MODES:
+            problems.append(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if not 0 < self.min_maf < 0.5:
+            problems.append(f"min_maf must be between 0 and 0.5, got {self.min_maf}")
+        if not 0 <= self.missing_rate < 1:
+            problems.append(f"missing_rate must be in [0, 1), got {self.missing_rate}")
+        if self.n_populations < 1:
+            problems.append("n_populations must be at least 1")
+        if self.n_populations > 1 and not 0 < self.fst < 1:
+            problems.append(f"fst must be between 0 and 1, got {self.fst}")
+        if self.population_prevalences is not None and (
+            len(self.population_prevalences) != self.n_populations
+            or not all(0 < p < 1 for p in self.population_prevalences)
+        ):
+            problems.append("population_prevalences needs one prevalence in (0, 1) per population")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def simulate_liability(**parameters) -> SimulatedCohort:
+    """Simulate a cohort under the liability-threshold model.
+
+    Keyword arguments are the fields of :class:`LiabilityModel`.
+    """
+    model = LiabilityModel(**parameters)
+    model.check()
+    rng = np.random.default_rng(model.seed)
+    contigs = contig_lengths(include_chrx=model.include_chrx)
+    variants = place_sites(model.n_sites, contigs, rng)
+    is_chrx = (variants["chrom"] == "chrX").to_numpy()
+
+    ancestral_af = _allele_frequencies(model.n_sites, model, rng)
+    population_af = _diverge(ancestral_af, model, rng)  # (n_populations, n_sites)
+    population = rng.integers(0, model.n_populations, model.n_samples)
+    male = rng.random(model.n_samples) < 0.5
+    genotypes = _draw_genotypes(population_af, population, male, is_chrx, rng)
+
+    autosomal = np.flatnonzero(~is_chrx)
+    causal = np.sort(rng.choice(autosomal, size=model.n_causal, replace=False))
+    effects = rng.standard_normal(model.n_causal)
+    effects *= np.sqrt(
+        model.h2 / np.sum(effects**2 * _coded_variance(ancestral_af[causal], model.mode))
+    )
+    coding_mean = _coded_mean(ancestral_af[causal], model.mode)
+
+    def genetic_value(causal_genotypes: np.ndarray) -> np.ndarray:
+        return (_code(causal_genotypes, model.mode) - coding_mean) @ effects
+
+    # Thresholds come from a large reference population with the same structure.
+    ref_population = rng.integers(0, model.n_populations, REFERENCE_POPULATION)
+    ref_male = rng.random(REFERENCE_POPULATION) < 0.5
+    ref_genotypes = _draw_genotypes(
+        population_af[:, causal], ref_population, ref_male, np.zeros(len(causal), bool), rng
+    )
+    noise_sd = np.sqrt(1 - model.h2)
+    ref_mean = genetic_value(ref_genotypes) + model.sex_effect * ref_male
+    ref_liability = ref_mean + noise_sd * rng.standard_normal(REFERENCE_POPULATION)
+    prevalences = np.asarray(
+        model.population_prevalences or [model.prevalence] * model.n_populations, dtype=float
+    )
+    thresholds = np.array(
+        [
+            np.quantile(ref_liability[ref_population == k], 1 - prevalences[k])
+            for k in range(model.n_populations)
+        ]
+    )
+
+    mean_liability = genetic_value(genotypes[:, causal]) + model.sex_effect * male
+    liability = mean_liability + noise_sd * rng.standard_normal(model.n_samples)
+    phenotype = (liability > thresholds[population]).astype(np.int8)
+
+    missing = rng.random(genotypes.shape) < model.missing_rate
+    observed = np.where(missing, np.int8(-1), genotypes)
+    depth = read_depths(model.n_samples, model.n_sites, rng, missing)
+
+    samples = pd.DataFrame(
+        {
+            "sample_id": sample_ids(model.n_samples),
+            "sex": np.where(male, "male", "female"),
+            "phenotype": phenotype,
+        }
+    )
+    if model.n_populations > 1:
+        samples["population"] = [f"pop{k + 1}" for k in population]
+
+    cohort_probability = norm.sf((thresholds[population] - mean_liability) / noise_sd)
+    population_probability = norm.sf((thresholds[ref_population] - ref_mean) / noise_sd)
+    truth = {
+        "model": "liability",
+        "seed": model.seed,
+        "parameters": _parameters(model),
+        "causal_sites": causal_site_records(
+            variants,
+            causal,
+            allele_frequency=ancestral_af[causal],
+            effect=effects,
+            mode=[model.mode] * model.n_causal,
+        ),
+        "sex_effect": {"male": model.sex_effect, "female": 0.0},
+        "thresholds": [round(float(t), 6) for t in thresholds],
+        "prevalence": {
+            "target": [float(p) for p in prevalences],
+            "cohort": round(float(phenotype.mean()), 6),
+        },
+        "bayes_optimal": {
+            "cohort": bayes.summary(cohort_probability),
+            "population": bayes.summary(population_probability),
+        },
+    }
+    return SimulatedCohort(observed, depth, variants, samples, contigs, truth, haploid=male)
+
+
+def _parameters(model: LiabilityModel) -> dict:
+    values = asdict(model)
+    values.pop("seed")
+    if values["population_prevalences"] is not None:
+        values["population_prevalences"] = list(values["population_prevalences"])
+    return values
+
+
+def _allele_frequencies(n_sites: int, model: LiabilityModel, rng) -> np.ndarray:
+    """ALT frequencies from a U-shaped Beta spectrum, MAF >= min_maf (by rejection)."""
+    af = rng.beta(model.spectrum_shape, model.spectrum_shape, n_sites)
+    bad = np.minimum(af, 1 - af) < model.min_maf
+    while bad.any():
+        af[bad] = rng.beta(model.spectrum_shape, model.spectrum_shape, int(bad.sum()))
+        bad = np.minimum(af, 1 - af) < model.min_maf
+    return af
+
+
+def _diverge(af: np.ndarray, model: LiabilityModel, rng) -> np.ndarray:
+    """Balding-Nichols: each population's frequency ~ Beta(p(1-F)/F, (1-p)(1-F)/F)."""
+    if model.n_populations == 1:
+        return af[None, :]
+    scale = (1 - model.fst) / model.fst
+    drifted = rng.beta(af * scale, (1 - af) * scale, size=(model.n_populations, len(af)))
+    return np.clip(drifted, 1e-3, 1 - 1e-3)
+
+
+def _draw_genotypes(population_af, population, male, is_chrx, rng) -> np.ndarray:
+    """Hardy-Weinberg genotypes, drawn a block of sites at a time to bound memory."""
+    n_samples, n_sites = len(population), population_af.shape[1]
+    genotypes = np.empty((n_samples, n_sites), dtype=np.int8)
+    for start in range(0, n_sites, SITE_BLOCK):
+        stop = min(start + SITE_BLOCK, n_sites)
+        frequency = population_af[population, start:stop]
+        copies = np.where(male[:, None] & is_chrx[None, start:stop], 1, 2)
+        genotypes[:, start:stop] = rng.binomial(copies, frequency)
+    return genotypes
+
+
+def _code(genotypes: np.ndarray, mode: str) -> np.ndarray:
+    """How ALT copies act on liability: additive counts them, dominant needs one,
+    recessive needs two."""
+    if mode == "additive":
+        return genotypes.astype(float)
+    if mode == "dominant":
+        return (genotypes >= 1).astype(float)
+    return (genotypes == 2).astype(float)
+
+
+def _coded_mean(af: np.ndarray, mode: str) -> np.ndarray:
+    if mode == "additive":
+        return 2 * af
+    if mode == "dominant":
+        return 1 - (1 - af) ** 2
+    return af**2
+
+
+def _coded_variance(af: np.ndarray, mode: str) -> np.ndarray:
+    if mode == "additive":
+        return 2 * af * (1 - af)
+    mean = _coded_mean(af, mode)
+    return mean * (1 - mean)
