@@ -1,0 +1,160 @@
+"""Benchmark: writing and loading simulated cohorts, vcfml against other readers.
+
+For each cohort size, simulate a liability cohort (autosomes only, 1% missing
+calls) and write it (timed), then load
+it into a samples x variants ALT-dosage matrix with
+
+* ``vcfml.read_vcf``;
+* a plain cyvcf2 loop (``gt_types`` per record, stacked at the end);
+* scikit-allel's ``read_vcf`` followed by ``to_n_alt``.
+
+Each load runs in a fresh process so that its peak memory (peak resident set
+minus the resident set before loading) is its own. Prints a Markdown table;
+``--record`` appends it to benchmarks/RESULTS.md with the machine and date.
+
+Usage: python benchmarks/load_vcf.py [--sizes 2000x10000 1000x100000] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from vcfml.simulate import simulate
+
+HERE = Path(__file__).resolve().parent
+READERS = ["vcfml", "cyvcf2 loop", "scikit-allel"]
+
+CHILD = r"""
+import json, sys, time
+import numpy as np
+reader, path, warmup = sys.argv[1], sys.argv[2], sys.argv[3]
+from cyvcf2 import VCF
+import allel
+from vcfml import read_vcf
+
+def load(file):
+    if reader == "vcfml":
+        return read_vcf(file).genotypes
+    if reader == "cyvcf2 loop":
+        # gt_types is a view of a buffer cyvcf2 reuses for the next record: copy it.
+        rows = [record.gt_types.copy() for record in VCF(file, gts012=True)]
+        matrix = np.array(rows, dtype=np.int8).T
+        matrix[matrix == 3] = -1
+        return matrix
+    callset = allel.read_vcf(file, fields=["calldata/GT"])
+    return allel.GenotypeArray(callset["calldata/GT"]).to_n_alt(fill=-1).T
+
+load(warmup)  # first use loads lazy libraries (pyarrow for pandas strings, ...)
+
+def status_kib(field):
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+
+# Writing 5 to clear_refs resets the kernel's peak-RSS mark (VmHWM), so the
+# peak below is that of the load alone, not of the imports.
+with open("/proc/self/clear_refs", "w") as handle:
+    handle.write("5")
+before = status_kib("VmRSS")
+start = time.perf_counter()
+matrix = load(path)
+seconds = time.perf_counter() - start
+peak = status_kib("VmHWM")
+print(json.dumps({"seconds": seconds, "peak_mib": (peak - before) / 1024,
+                  "matrix_mib": matrix.nbytes / 2**20, "shape": list(matrix.shape),
+                  "checksum": int(np.asarray(matrix, dtype=np.int64).sum())}))
+"""
+
+
+def load_in_child(reader: str, path: Path, warmup: Path) -> dict:
+    output = subprocess.run(
+        [sys.executable, "-c", CHILD, reader, str(path), str(warmup)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run(sizes: list[tuple[int, int]], workdir: Path) -> pd.DataFrame:
+    rows = []
+    small = simulate("liability", seed=2, n_samples=20, n_sites=50, include_chrx=False)
+    warmup = small.write(workdir / "warmup") / "cohort.vcf.gz"
+    for n_samples, n_sites in sizes:
+        start = time.perf_counter()
+        # Autosomes only: the other readers do not count haploid chrX calls as
+        # vcfml does, and the checksums below must agree.
+        cohort = simulate(
+            "liability", seed=1, n_samples=n_samples, n_sites=n_sites, include_chrx=False
+        )
+        simulated = time.perf_counter() - start
+        start = time.perf_counter()
+        folder = cohort.write(workdir / f"{n_samples}x{n_sites}")
+        written = time.perf_counter() - start
+        del cohort
+        path = folder / "cohort.vcf.gz"
+        calls = n_samples * n_sites
+        checksums = set()
+        for reader in READERS:
+            result = load_in_child(reader, path, warmup)
+            checksums.add(result["checksum"])
+            rows.append(
+                {
+                    "cohort": f"{n_samples:,} x {n_sites:,}",
+                    "reader": reader,
+                    "seconds": round(result["seconds"], 2),
+                    "M calls/s": round(calls / result["seconds"] / 1e6, 1),
+                    "peak MiB": round(result["peak_mib"], 1),
+                    "int8 matrix MiB": round(result["matrix_mib"], 1),
+                    "peak / matrix": round(result["peak_mib"] / result["matrix_mib"], 2),
+                    "simulate s": round(simulated, 1),
+                    "write s": round(written, 1),
+                }
+            )
+        if len(checksums) != 1:
+            raise SystemExit(f"readers disagree on {path}: checksums {checksums}")
+    return pd.DataFrame(rows)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    samples, sites = text.lower().split("x")
+    return int(samples), int(sites)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", nargs="+", type=parse_size, default=[(2000, 10_000), (1000, 100_000)]
+    )
+    parser.add_argument("--record", action="store_true", help="append the table to RESULTS.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        table = run(args.sizes, Path(workdir))
+    text = table.to_markdown(index=False)
+    print(text)
+    if args.record:
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        stamp = datetime.date.today().isoformat()
+        with open(HERE / "RESULTS.md", "a") as results:
+            results.write(f"\n## load_vcf.py, {stamp} ({machine})\n\n{text}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

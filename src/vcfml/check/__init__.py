@@ -1,0 +1,12 @@
+"""Self-checks for the course exercises.
+
+Every exercise ends with a call such as ``check.exercise_1_1(answer)``. A check
+recomputes the expected result with vcfml itself (never a stored answer),
+prints a green line when the answer is right, and otherwise a hint that points
+at the idea that is missing, without giving the answer away. It returns
+``True`` or ``False`` and never raises, so a learner's notebook keeps running.
+"""
+
+from vcfml.check.chapter1 import exercise_1_1
+
+__all__ = ["exercise_1_1"]

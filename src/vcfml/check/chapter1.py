@@ -1,0 +1,69 @@
+"""Self-checks for chapter 1, VCF basics."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from vcfml.check.feedback import CheckResult, call_answer, failed, passed
+from vcfml.io.vcf_reader import read_vcf
+
+# Calls that cover every rule of chapter 1: unphased and phased, missing and
+# half-missing, haploid, and allele order.
+TEST_CALLS = ["0/0", "0/1", "1/0", "1/1", "0|1", "1|1", "./.", ".|.", "./1", "0", "1", "."]
+HINTS = {
+    "phased": "a phased call separates its alleles with '|' instead of '/'; the count is the same.",
+    "missing": "a '.' allele means the call is missing: the course codes the whole call as -1.",
+    "haploid": "a haploid call (males on chrX) has a single allele: '1' is one copy of ALT.",
+    "count": "count how many alleles of the call are '1' (the first ALT allele).",
+}
+
+
+def reference_dosages(calls: list[str]) -> list[int]:
+    """Decode GT strings with htslib, by writing them into a one-record VCF."""
+    samples = [f"s{index}" for index in range(len(calls))]
+    text = "\n".join(
+        [
+            "##fileformat=VCFv4.3",
+            "##contig=<ID=chr1,length=1000>",
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+            "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"])
+            + "\t"
+            + "\t".join(samples),
+            "\t".join(["chr1", "100", ".", "A", "G", ".", "PASS", ".", "GT", *calls]),
+        ]
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "calls.vcf"
+        path.write_text(text + "\n")
+        return read_vcf(path).genotypes[:, 0].tolist()
+
+
+def exercise_1_1(gt_to_dosage: Callable[[str], int]) -> CheckResult:
+    """Check a function that turns a GT string into an ALT-allele dosage."""
+    expected = reference_dosages(TEST_CALLS)
+    wrong = []
+    for call, want in zip(TEST_CALLS, expected, strict=True):
+        result, got = call_answer("1.1", gt_to_dosage, call)
+        if result is not None:
+            return result
+        if got != want:
+            wrong.append((call, got))
+    if not wrong:
+        return passed(
+            "1.1", f"gt_to_dosage decodes all {len(TEST_CALLS)} test calls as htslib does."
+        )
+    call, got = wrong[0]
+    shown = ", ".join(f"{c!r} -> {g!r}" for c, g in wrong[:3])
+    return failed("1.1", f"{len(wrong)} of {len(TEST_CALLS)} calls differ ({shown}).", _hint(call))
+
+
+def _hint(call: str) -> str:
+    if "|" in call:
+        return HINTS["phased"]
+    if "." in call:
+        return HINTS["missing"]
+    if len(call) == 1:
+        return HINTS["haploid"]
+    return HINTS["count"]

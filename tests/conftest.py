@@ -1,0 +1,99 @@
+"""Shared fixtures: small simulated cohorts, a VCF writer for hand-made cases,
+and the bcftools reference that reader tests compare against."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vcfml.simulate import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD_INPUTS = Path(__file__).parent / "data" / "bad"
+
+VCF_META = """##fileformat=VCFv4.3
+##FILTER=<ID=PASS,Description="All filters passed">
+##FILTER=<ID=q10,Description="Quality below 10">
+##contig=<ID=chr1,length=100000>
+##contig=<ID=chr2,length=100000>
+##contig=<ID=chrX,length=100000>
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+"""
+
+
+def vcf_text(samples: list[str], records: list[str]) -> str:
+    """A small VCF with the given sample columns and records (tab-joined later)."""
+    header = "\t".join(
+        ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]
+    )
+    return VCF_META + header + "\n" + "".join(line.replace(" ", "\t") + "\n" for line in records)
+
+
+@pytest.fixture(scope="session")
+def bcftools() -> str:
+    """The reference implementation. Installed by .ci/run (Debian package)."""
+    path = shutil.which("bcftools")
+    if path is None:
+        pytest.fail("bcftools is not installed: run `apt-get install -y bcftools tabix`")
+    return path
+
+
+def bcftools_query(bcftools: str, path: Path, fmt: str, *options: str) -> str:
+    result = subprocess.run(
+        [bcftools, "query", *options, "-f", fmt, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def dosages_from_bcftools(bcftools: str, path: Path) -> np.ndarray:
+    """An independent decoder: bcftools prints GT strings, this counts ALT alleles.
+
+    One column per ALT allele, as the loader's policy says; missing -> -1.
+    """
+    n_alts = [len(alts.split(",")) for alts in bcftools_query(bcftools, path, "%ALT\n").split()]
+    rows = []
+    lines = bcftools_query(bcftools, path, "[%GT\t]\n").splitlines()
+    for line, n_alt in zip(lines, n_alts, strict=True):
+        calls = line.rstrip("\t").split("\t")
+        for allele in range(1, n_alt + 1):
+            rows.append([_count(call, allele) for call in calls])
+    return np.array(rows, dtype=np.int8).T
+
+
+def _count(call: str, allele: int) -> int:
+    alleles = call.replace("|", "/").split("/")
+    if "." in alleles:
+        return -1
+    return sum(int(a) == allele for a in alleles)
+
+
+@pytest.fixture(scope="session")
+def classic_dir(tmp_path_factory) -> Path:
+    return simulate("classic", seed=11).write(tmp_path_factory.mktemp("classic"))
+
+
+@pytest.fixture(scope="session")
+def liability_dir(tmp_path_factory) -> Path:
+    cohort = simulate("liability", seed=5, n_samples=300, n_sites=800, missing_rate=0.02)
+    return cohort.write(tmp_path_factory.mktemp("liability"))
+
+
+@pytest.fixture(scope="session")
+def structured_dir(tmp_path_factory) -> Path:
+    cohort = simulate(
+        "liability",
+        seed=9,
+        n_samples=400,
+        n_sites=300,
+        n_populations=2,
+        fst=0.2,
+        population_prevalences=[0.1, 0.5],
+    )
+    return cohort.write(tmp_path_factory.mktemp("structured"))

@@ -1,0 +1,77 @@
+"""The book builds with every notebook executed, and a failing notebook fails it.
+
+Jupyter Book 1 can exit 0 when a notebook raises; tools/build_book.py looks for
+execution reports and warnings too. Both directions are tested here.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import nbformat
+import pytest
+import yaml
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from build_book import build
+
+pytestmark = pytest.mark.book
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc["parts"]:
+        for chapter in part["chapters"]:
+            files.append(chapter["file"])
+            files += [section["file"] for section in chapter.get("sections", [])]
+    return files
+
+
+def test_book_builds_every_page(tmp_path):
+    result = build(output=tmp_path, echo=False)
+    assert result.ok, "\n".join(result.problems)
+    for page in toc_files():
+        assert (result.html / f"{page}.html").exists(), f"{page} was not built"
+    solution = (result.html / "solutions" / "01_genotypes_to_dosages.html").read_text()
+    assert "same as read_vcf: True" in solution  # executed at build time
+    assert "Executing notebook" in result.log
+
+
+def test_every_notebook_is_in_the_toc():
+    listed = set(toc_files())
+    for folder in ("solutions", "exercises"):
+        for notebook in (ROOT / folder).glob("*.ipynb"):
+            assert f"{folder}/{notebook.stem}" in listed, (
+                f"{folder}/{notebook.name} is not in _toc.yml"
+            )
+
+
+def test_failing_notebook_fails_the_build(tmp_path):
+    source = tmp_path / "book"
+    source.mkdir()
+    (source / "_config.yml").write_text(
+        textwrap.dedent(
+            """
+            title: broken
+            only_build_toc_files: true
+            execute:
+              execute_notebooks: force
+              allow_errors: false
+            """
+        )
+    )
+    (source / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: broken\n")
+    (source / "intro.md").write_text("# Intro\n")
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("raise RuntimeError('boom')")],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+    nbformat.write(notebook, source / "broken.ipynb")
+    result = build(source=source, output=tmp_path / "out", echo=False)
+    assert not result.ok
+    assert any("broken" in problem or "Execution" in problem for problem in result.problems)

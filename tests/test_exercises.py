@@ -1,0 +1,142 @@
+"""Solutions are the single source; exercises are generated from them.
+
+These tests fail when an exercise is stale, orphaned or shows solution code,
+and they run every exercise the way a learner would: each cell must run,
+except stubs, which may only raise NotImplementedError. After a stub, the
+solution's version of that cell runs so the rest of the notebook is tested
+with real values.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import nbformat
+import pytest
+from conftest import ROOT
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+sys.path.insert(0, str(ROOT / "tools"))
+import exercises as generator
+
+SOLUTIONS = generator.solution_notebooks()
+SOLUTION_IDS = [path.stem for path in SOLUTIONS]
+
+
+def test_there_are_solutions():
+    assert SOLUTIONS, "no solution notebooks found in solutions/"
+
+
+def test_every_solution_has_an_exercise_and_back():
+    solutions = {path.name for path in SOLUTIONS}
+    exercises = {path.name for path in (ROOT / "exercises").glob("*.ipynb")}
+    assert solutions - exercises == set(), "solutions without exercise: run `make exercises`"
+    assert exercises - solutions == set(), "exercises without solution twin in solutions/"
+
+
+def test_exercises_are_up_to_date():
+    problems = generator.generate(check_only=True)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=SOLUTION_IDS)
+def test_exercise_hides_solution_code(solution):
+    notebook = nbformat.read(solution, as_version=4)
+    exercise_text = generator.exercise_path(solution).read_text()
+    exercise = nbformat.reads(exercise_text, as_version=4)
+    assert generator.BEGIN not in exercise_text and generator.END not in exercise_text
+    for cell in exercise.cells:
+        assert generator.SOLUTION_TAG not in cell.metadata.get("tags", [])
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    exercise_code = "\n".join(c.source for c in exercise.cells if c.cell_type == "code")
+    hidden = [
+        line
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for line in generator.solution_lines(c.source)
+    ]
+    assert hidden, f"{solution.name} has no solution region: nothing for the learner to do"
+    leaked = [line for line in hidden if line in exercise_code]
+    assert leaked == [], f"solution code visible in the exercise: {leaked}"
+    stubs = [c for c in exercise.cells if generator.STUB_TAG in c.metadata.get("tags", [])]
+    assert stubs and all("raise NotImplementedError(" in c.source for c in stubs)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=SOLUTION_IDS)
+def test_exercise_runs_except_its_stubs(solution):
+    exercise = nbformat.read(generator.exercise_path(solution), as_version=4)
+    solution_cells = {cell.id: cell for cell in nbformat.read(solution, as_version=4).cells}
+    client = NotebookClient(
+        exercise,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT / "exercises")}},
+    )
+    with client.setup_kernel():
+        for index, cell in enumerate(exercise.cells):
+            if cell.cell_type != "code":
+                continue
+            is_stub = generator.STUB_TAG in cell.metadata.get("tags", [])
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as error:
+                assert is_stub, (
+                    f"{solution.name} cell {cell.id} failed: {error.ename}: {error.evalue}"
+                )
+                assert error.ename == "NotImplementedError", (
+                    f"stub cell {cell.id} raised {error.ename}, not NotImplementedError"
+                )
+            if is_stub:
+                client.execute_cell(solution_cells[cell.id].copy(), index)
+
+
+def test_generation_rules():
+    source = "x = 1\n    # BEGIN SOLUTION Use the count method.\n    y = x + 1\n    # END SOLUTION\nprint(y)"
+    stubbed, changed = generator.replace_solution_regions(source)
+    assert changed
+    assert stubbed == (
+        "x = 1\n    # TODO: Use the count method.\n"
+        "    raise NotImplementedError('Use the count method.')\nprint(y)"
+    )
+    with pytest.raises(generator.MarkerError, match="without"):
+        generator.replace_solution_regions("# BEGIN SOLUTION\nx = 1")
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 📃 Solution for Exercise 9.9: title", id="t"),
+            nbformat.v4.new_markdown_cell(
+                "The answer is 42.", id="a", metadata={"tags": ["solution"]}
+            ),
+            nbformat.v4.new_code_cell("answer = 6 * 7", id="c"),
+        ]
+    )
+    exercise = generator.make_exercise(notebook)
+    assert [cell.id for cell in exercise.cells] == ["t", "c"]
+    assert exercise.cells[0].source == "# 📝 Exercise 9.9: title"
+
+
+def test_stale_exercise_is_reported_with_the_fix(tmp_path, monkeypatch):
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    solutions.mkdir()
+    exercises.mkdir()
+    source = nbformat.read(SOLUTIONS[0], as_version=4)
+    nbformat.write(source, solutions / "one.ipynb")
+    monkeypatch.setattr(generator, "ROOT", tmp_path)
+    monkeypatch.setattr(generator, "SOLUTIONS", solutions)
+    monkeypatch.setattr(generator, "EXERCISES", exercises)
+    generator.generate()
+    assert generator.generate(check_only=True) == []
+    # Edit the stub region of the solution without regenerating.
+    for cell in source.cells:
+        if generator.BEGIN in cell.source:
+            cell.source = cell.source.replace(generator.BEGIN, generator.BEGIN + " A new hint.")
+    nbformat.write(source, solutions / "one.ipynb")
+    nbformat.write(source, solutions / "two.ipynb")
+    (exercises / "orphan.ipynb").write_text((exercises / "one.ipynb").read_text())
+    problems = generator.generate(check_only=True)
+    assert any(
+        "exercises/one.ipynb is out of date" in p and "run `make exercises`" in p for p in problems
+    )
+    assert any("exercises/two.ipynb is out of date" in p for p in problems)
+    assert any("orphan.ipynb has no solution twin" in p for p in problems)
