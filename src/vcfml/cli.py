@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("file", help="VCF or BCF file (plain, gzip or bgzip)")
     inspect.add_argument("--region", help="only this region, e.g. chr1:1-1000000 (needs an index)")
     inspect.set_defaults(handler=run_inspect)
+
+    from vcfml.cli_automl import add_commands
+
+    add_commands(commands)
     return parser
 
 

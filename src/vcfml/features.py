@@ -41,6 +41,9 @@ class Dataset:
         target: 0/1 per sample; 1 is the positive class (case).
         target_labels: the original labels of 0 and 1.
         samples: sample IDs.
+        covariate_levels: for each raw covariate column, its encoded levels
+            (``None`` for a numeric column), so new data is encoded alike.
+        target_name: the samples-table column the target came from.
     """
 
     genotypes: np.ndarray
@@ -49,6 +52,8 @@ class Dataset:
     target: np.ndarray
     target_labels: tuple[str, str]
     samples: list[str]
+    covariate_levels: dict[str, list[str] | None] | None = None
+    target_name: str = "phenotype"
 
     @property
     def variant_names(self) -> list[str]:
@@ -75,6 +80,8 @@ def join_samples(
     target: str = "phenotype",
     covariates: Sequence[str] | None = None,
     positive_label: str | None = None,
+    covariate_levels: dict[str, list[str] | None] | None = None,
+    require_target: bool = True,
 ) -> Dataset:
     """Line up genotypes with a samples table by ``sample_id``.
 
@@ -86,6 +93,10 @@ def join_samples(
         covariates: the columns to use as extra features; by default every
             column except the target.
         positive_label: which of two labels is the positive class.
+        covariate_levels: encode covariates with these levels (those of a
+            training set) instead of the levels found in this table.
+        require_target: with ``False`` a table without the target column is
+            accepted (prediction on new samples); the target is then empty.
 
     Raises:
         VcfmlInputError: samples missing on either side, an unknown column, a
@@ -99,21 +110,29 @@ def join_samples(
     label = source if source is not None else "samples table"
     _check_same_samples(genotypes, samples_table, label)
     table = samples_table.loc[genotypes.samples]
-    if target not in table.columns:
+    if target in table.columns:
+        y, labels = encode_target(table[target], label, target, positive_label)
+    elif require_target:
         raise VcfmlInputError(label, f"no column {target!r} to use as the target")
-    y, labels = encode_target(table[target], label, target, positive_label)
-    if covariates is None:
+    else:
+        y, labels = np.array([], dtype=np.int8), ("0", "1")
+    if covariate_levels is not None:
+        covariates = list(covariate_levels)
+    elif covariates is None:
         covariates = [column for column in table.columns if column != target]
     unknown = [column for column in covariates if column not in table.columns]
     if unknown:
         raise VcfmlInputError(label, f"unknown covariate columns: {', '.join(unknown)}")
+    encoded, levels = encode_covariates(table[list(covariates)], label, covariate_levels)
     return Dataset(
         genotypes=genotypes.genotypes,
         variants=genotypes.variants,
-        covariates=encode_covariates(table[list(covariates)], label),
+        covariates=encoded,
         target=y,
         target_labels=labels,
         samples=list(genotypes.samples),
+        covariate_levels=levels,
+        target_name=target,
     )
 
 
@@ -172,24 +191,43 @@ def _positive_level(levels: list[str]) -> str | None:
     return lowered[positive] if positive else None
 
 
-def encode_covariates(table: pd.DataFrame, label) -> pd.DataFrame:
+def encode_covariates(
+    table: pd.DataFrame, label, levels: dict[str, list[str] | None] | None = None
+) -> tuple[pd.DataFrame, dict[str, list[str] | None]]:
     """Numeric columns stay; text columns become one indicator per level
-    (``sex=male``), with one level dropped when there are only two."""
+    (``sex=male``), with one level dropped when there are only two.
+
+    With ``levels`` (from a training set) the same indicators are made, and a
+    level the training set never saw is an error.
+    """
     missing = table.isna()
     if missing.to_numpy().any():
         column = missing.any().idxmax()
         sample = missing[column].idxmax()
         raise VcfmlInputError(label, f"covariate {column!r} is missing for sample {sample}")
     encoded = []
+    found: dict[str, list[str] | None] = {}
     for column in table.columns:
         values = table[column]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        wanted = levels.get(column) if levels is not None else None
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if (levels is None and numeric) or (levels is not None and wanted is None):
             encoded.append(values.astype(float).rename(column))
+            found[column] = None
             continue
-        levels = sorted(values.astype(str).unique())
-        kept = levels[1:] if len(levels) == 2 else levels
+        text = values.astype(str)
+        present = sorted(text.unique())
+        if wanted is not None:
+            new = [level for level in present if level not in wanted]
+            if new:
+                raise VcfmlInputError(
+                    label, f"covariate {column!r} has values the model never saw: {new}"
+                )
+            present = wanted
+        found[column] = present
+        kept = present[1:] if len(present) == 2 else present
         for level in kept:
-            encoded.append((values.astype(str) == level).astype(float).rename(f"{column}={level}"))
+            encoded.append((text == level).astype(float).rename(f"{column}={level}"))
     if not encoded:
-        return pd.DataFrame(index=table.index)
-    return pd.concat(encoded, axis=1)
+        return pd.DataFrame(index=table.index), found
+    return pd.concat(encoded, axis=1), found

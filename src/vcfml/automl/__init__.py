@@ -1,0 +1,12 @@
+"""AutoML for genotype data: search, the fitted pipeline, and its settings.
+
+>>> from vcfml.automl import AutoMLSettings, run_automl
+>>> result = run_automl(dataset, AutoMLSettings(metric="roc_auc", budget=60))
+>>> result.leaderboard, result.cv_metrics, result.model
+"""
+
+from vcfml.automl.model import FittedModel
+from vcfml.automl.search import AutoMLResult, run_automl
+from vcfml.automl.settings import AutoMLSettings
+
+__all__ = ["AutoMLResult", "AutoMLSettings", "FittedModel", "run_automl"]

@@ -1,0 +1,133 @@
+"""The model families the search can try, their hyperparameter spaces and how
+each configuration becomes a scikit-learn estimator.
+
+Spaces are written with FLAML's ``tune`` domains. Each family has a cheap,
+sensible starting configuration (``start``) that is tried first, so every
+family gets at least one fair trial and the search spends its budget moving
+away from them only when that pays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sklearn
+from flaml import tune
+from lightgbm import LGBMClassifier
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+
+@dataclass(frozen=True)
+class EstimatorFamily:
+    name: str
+    space: dict[str, Any]
+    start: dict[str, Any]  # a complete, cheap configuration tried first
+    build: Callable[[dict[str, Any], int], Any]
+    is_tree: bool
+
+
+# scikit-learn 1.8 replaced ``penalty`` by ``l1_ratio``; older releases
+# (those for Python 3.10) still need ``penalty``.
+_SKLEARN_HAS_L1_RATIO = tuple(int(part) for part in sklearn.__version__.split(".")[:2]) >= (1, 8)
+
+
+def _logistic(params: dict[str, Any], seed: int):
+    lasso = params["penalty"] == "l1"
+    regularization = (
+        {"l1_ratio": 1.0 if lasso else 0.0}
+        if _SKLEARN_HAS_L1_RATIO
+        else {"penalty": params["penalty"]}
+    )
+    model = LogisticRegression(
+        C=params["C"],
+        solver="liblinear" if lasso else "lbfgs",
+        max_iter=2000,
+        random_state=seed,
+        **regularization,
+    )
+    return make_pipeline(StandardScaler(), model)
+
+
+def _lightgbm(params: dict[str, Any], seed: int):
+    return LGBMClassifier(
+        n_estimators=int(params["n_estimators"]),
+        num_leaves=int(params["num_leaves"]),
+        learning_rate=params["learning_rate"],
+        min_child_samples=int(params["min_child_samples"]),
+        colsample_bytree=params["colsample_bytree"],
+        reg_lambda=params["reg_lambda"],
+        random_state=seed,
+        n_jobs=1,
+        deterministic=True,
+        force_col_wise=True,
+        verbose=-1,
+    )
+
+
+def _forest(kind):
+    def build(params: dict[str, Any], seed: int):
+        return kind(
+            n_estimators=int(params["n_estimators"]),
+            max_features=params["max_features"],
+            min_samples_leaf=int(params["min_samples_leaf"]),
+            random_state=seed,
+            n_jobs=1,
+        )
+
+    return build
+
+
+FOREST_SPACE = {
+    "n_estimators": tune.lograndint(20, 300),
+    "max_features": tune.uniform(0.05, 1.0),
+    "min_samples_leaf": tune.lograndint(1, 30),
+}
+FOREST_START = {"n_estimators": 50, "max_features": 0.3, "min_samples_leaf": 5}
+
+FAMILIES: dict[str, EstimatorFamily] = {
+    "logistic": EstimatorFamily(
+        "logistic",
+        {"C": tune.loguniform(1e-3, 1e2), "penalty": tune.choice(["l2", "l1"])},
+        {"C": 0.1, "penalty": "l2"},
+        _logistic,
+        is_tree=False,
+    ),
+    "lightgbm": EstimatorFamily(
+        "lightgbm",
+        {
+            "n_estimators": tune.lograndint(10, 500),
+            "num_leaves": tune.lograndint(4, 64),
+            "learning_rate": tune.loguniform(0.01, 0.3),
+            "min_child_samples": tune.lograndint(5, 60),
+            "colsample_bytree": tune.uniform(0.3, 1.0),
+            "reg_lambda": tune.loguniform(1e-3, 10.0),
+        },
+        {
+            "n_estimators": 100,
+            "num_leaves": 8,
+            "learning_rate": 0.05,
+            "min_child_samples": 20,
+            "colsample_bytree": 0.8,
+            "reg_lambda": 1.0,
+        },
+        _lightgbm,
+        is_tree=True,
+    ),
+    "random_forest": EstimatorFamily(
+        "random_forest", FOREST_SPACE, FOREST_START, _forest(RandomForestClassifier), True
+    ),
+    "extra_trees": EstimatorFamily(
+        "extra_trees", FOREST_SPACE, FOREST_START, _forest(ExtraTreesClassifier), True
+    ),
+}
+DEFAULT_ESTIMATORS = ("logistic", "lightgbm", "random_forest", "extra_trees")
+
+
+def build_estimator(name: str, params: dict[str, Any], seed: int):
+    """A fresh, unfitted estimator for one configuration."""
+    return FAMILIES[name].build(params, seed)

@@ -1,0 +1,88 @@
+"""The files of an AutoML run directory, the contract other tools rely on.
+
+``RUN_DIR/``
+    ``leaderboard.tsv``  every trial: iteration, estimator, n_sites, params,
+    seconds, the metric (mean and std over folds), best so far;
+    ``model/``           the refitted pipeline (``model.joblib`` + ``model.json``);
+    ``metrics.json``     cross-validated mean and std of every metric, best trial;
+    ``importance.tsv``   ``feature chrom pos importance rank`` (covariates have
+    empty chrom/pos);
+    ``run.json``         settings, inputs, package versions, wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from vcfml.automl.model import FittedModel
+from vcfml.automl.search import AutoMLResult
+from vcfml.errors import VcfmlInputError
+
+PACKAGES = ["vcfml", "flaml", "scikit-learn", "lightgbm", "numpy", "pandas", "cyvcf2", "shap"]
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def save_run(
+    result: AutoMLResult,
+    run_dir: str | PathLike[str],
+    importance: pd.DataFrame,
+    inputs: dict[str, str] | None = None,
+) -> Path:
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    result.leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
+    best = result.leaderboard.loc[
+        result.leaderboard[result.settings.metric] == result.best_score
+    ].iloc[0]
+    result.model.metadata = {"cv_metrics": result.cv_metrics, "metric": result.settings.metric}
+    result.model.save(run_dir / "model")
+    metrics = {
+        "metric": result.settings.metric,
+        "best_score": result.best_score,
+        "cross_validated": result.cv_metrics,
+        "best_trial": int(best["iteration"]),
+        "n_trials": len(result.leaderboard),
+    }
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    importance.to_csv(run_dir / "importance.tsv", sep="\t", index=False)
+    run = {
+        "settings": result.settings.to_dict(),
+        "inputs": inputs or {},
+        "best": {
+            "estimator": result.model.estimator_name,
+            "params": result.model.params,
+            "n_sites": len(result.model.variants),
+        },
+        "importance_method": importance.attrs.get("method"),
+        "wall_seconds": round(result.wall_seconds, 3),
+        "screening_seconds": round(result.screening_seconds, 3),
+        "versions": versions(),
+    }
+    (run_dir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+    return run_dir
+
+
+def load_run(run_dir: str | PathLike[str]) -> tuple[FittedModel, dict]:
+    """The fitted model and run.json of a run directory."""
+    run_dir = Path(run_dir)
+    run_file = run_dir / "run.json"
+    if not run_file.exists():
+        raise VcfmlInputError(
+            run_dir, "not an AutoML run directory (no run.json); run `vcfml automl` first"
+        )
+    return FittedModel.load(run_dir / "model"), json.loads(run_file.read_text())

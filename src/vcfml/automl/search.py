@@ -1,0 +1,286 @@
+"""The AutoML search, made for genotypes.
+
+FLAML's tuner (``flaml.tune``, the cost-frugal CFO search) proposes
+configurations: a model family, its hyperparameters and how many screened sites
+to use. vcfml evaluates each one by cross-validation in which the association
+screen was fitted on the training folds only. Because the screen's ranking
+does not depend on the configuration, it is computed once per fold before the
+search starts; a trial then only fits a small model on the top ``k`` sites, so
+even 100,000-site cohorts get many trials within the budget.
+
+The budget is a promise: screening, all trials and the final refit together
+stay within about 10% of it. The search gets 85% of what is left after
+screening; the rest is kept for refitting the best pipeline on all samples.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flaml import tune
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from tqdm.auto import tqdm
+
+from vcfml.automl.estimators import FAMILIES, build_estimator
+from vcfml.automl.metrics import METRICS, all_scores
+from vcfml.automl.model import FittedModel
+from vcfml.automl.screening import GenotypeScreen, impute
+from vcfml.automl.settings import AutoMLSettings
+from vcfml.errors import VcfmlError
+from vcfml.features import Dataset
+
+SEARCH_SHARE = 0.85
+
+
+@dataclass
+class _Fold:
+    """One train/validation split with its screen already fitted on the training part."""
+
+    train_x: np.ndarray  # top-ranked sites (imputed) then covariates
+    train_y: np.ndarray
+    valid_x: np.ndarray
+    valid_y: np.ndarray
+    n_ranked: int
+
+
+@dataclass
+class AutoMLResult:
+    """What a run produces: the refitted best pipeline, every trial and the scores."""
+
+    model: FittedModel
+    leaderboard: pd.DataFrame
+    cv_metrics: dict[str, dict[str, float]]
+    settings: AutoMLSettings
+    wall_seconds: float
+    screening_seconds: float
+
+    @property
+    def best_score(self) -> float:
+        return self.cv_metrics[self.settings.metric]["mean"]
+
+
+def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> AutoMLResult:
+    """Search models and hyperparameters for predicting ``dataset.target``.
+
+    Raises:
+        VcfmlError: bad settings, a target that is not binary, fewer samples of
+            a class than folds, or no variant left after filtering.
+    """
+    start = time.perf_counter()
+    settings = (settings or AutoMLSettings()).resolved()
+    _check_target(dataset, settings)
+    folds = _prepare_folds(dataset, settings)
+    screening_seconds = time.perf_counter() - start
+    max_sites = min(fold.n_ranked for fold in folds)
+    space, starts = _search_space(settings, max_sites)
+    metric = METRICS[settings.metric]
+    records: list[dict[str, Any]] = []
+
+    progress = tqdm(
+        total=settings.max_trials if settings.budget is None else round(settings.budget),
+        desc=f"AutoML ({settings.metric})",
+        unit="trial" if settings.budget is None else "s",
+        disable=settings.verbose < 1,
+        leave=True,
+        mininterval=1.0,
+    )
+
+    def evaluate(config: dict[str, Any]) -> dict[str, float]:
+        began = time.perf_counter()
+        learner = dict(config["learner"])
+        name = learner.pop("estimator")
+        k = int(config["n_sites"])
+        fold_scores = []
+        for fold in folds:
+            columns = np.r_[0:k, fold.n_ranked : fold.train_x.shape[1]]
+            estimator = build_estimator(name, learner, settings.seed)
+            estimator.fit(fold.train_x[:, columns], fold.train_y)
+            probability = estimator.predict_proba(fold.valid_x[:, columns])[:, 1]
+            fold_scores.append(all_scores(fold.valid_y, probability))
+        scores = pd.DataFrame(fold_scores)
+        primary = float(scores[settings.metric].mean())
+        _record(records, name, k, learner, scores, time.perf_counter() - began, settings, metric)
+        _show_progress(progress, records, settings, start)
+        # FLAML minimizes or maximizes "score" as told below; NaN would stall it.
+        return {"score": primary if math.isfinite(primary) else _worst(metric)}
+
+    remaining = None
+    if settings.budget is not None:
+        remaining = max(0.0, SEARCH_SHARE * settings.budget - (time.perf_counter() - start))
+    tune.run(
+        evaluate,
+        config=space,
+        points_to_evaluate=starts,
+        metric="score",
+        mode="max" if metric.greater_is_better else "min",
+        time_budget_s=remaining if remaining else (None if settings.budget is None else 1e-3),
+        num_samples=settings.max_trials or -1,
+        verbose=0,
+        use_ray=False,
+    )
+    if not records:  # the budget was spent before any trial: run the cheapest one
+        evaluate({"learner": dict(starts[0]["learner"]), "n_sites": starts[0]["n_sites"]})
+    progress.close()
+
+    leaderboard = pd.DataFrame(records)
+    best = _best_row(leaderboard, metric)
+    model = _refit(dataset, settings, best)
+    cv_metrics = json.loads(best["cv_metrics"])
+    return AutoMLResult(
+        model=model,
+        leaderboard=leaderboard.drop(columns=["cv_metrics"]),
+        cv_metrics=cv_metrics,
+        settings=settings,
+        wall_seconds=time.perf_counter() - start,
+        screening_seconds=screening_seconds,
+    )
+
+
+def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
+    y = dataset.target
+    if y.size == 0 or set(np.unique(y)) != {0, 1}:
+        raise VcfmlError("the target must have both classes (0 and 1) to train a classifier")
+    smallest = int(min((y == 0).sum(), (y == 1).sum()))
+    if settings.validation_fraction is None and smallest < settings.folds:
+        raise VcfmlError(
+            f"the smaller class has {smallest} samples, fewer than the {settings.folds} "
+            "cross-validation folds; use fewer folds or more samples"
+        )
+    if dataset.genotypes.shape[1] == 0:
+        raise VcfmlError("no variants: the VCF (after filtering) has no sites to learn from")
+
+
+def _prepare_folds(dataset: Dataset, settings: AutoMLSettings) -> list[_Fold]:
+    y = dataset.target
+    indices = np.arange(len(y))
+    if settings.validation_fraction is not None:
+        train, valid = train_test_split(
+            indices, test_size=settings.validation_fraction, stratify=y, random_state=settings.seed
+        )
+        splits = [(train, valid)]
+    else:
+        splitter = StratifiedKFold(settings.folds, shuffle=True, random_state=settings.seed)
+        splits = list(splitter.split(indices, y))
+    covariates = dataset.covariates.to_numpy(dtype=np.float32)
+    folds = []
+    for train, valid in splits:
+        screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
+        screen.fit(dataset.genotypes[train], y[train])
+        top = screen.ranking_[: settings.max_sites]
+        means = screen.means_[top]
+        folds.append(
+            _Fold(
+                train_x=np.hstack(
+                    [impute(dataset.genotypes[np.ix_(train, top)], means), covariates[train]]
+                ),
+                train_y=y[train],
+                valid_x=np.hstack(
+                    [impute(dataset.genotypes[np.ix_(valid, top)], means), covariates[valid]]
+                ),
+                valid_y=y[valid],
+                n_ranked=len(top),
+            )
+        )
+    return folds
+
+
+def _search_space(settings: AutoMLSettings, max_sites: int) -> tuple[dict, list[dict]]:
+    """FLAML search space: a choice of model family (each with its own
+    hyperparameters) and the number of screened sites."""
+    families = [FAMILIES[name] for name in settings.estimators]
+    learner = tune.choice([{"estimator": f.name, **f.space} for f in families])
+    if settings.n_sites is not None:
+        n_sites: Any = min(settings.n_sites, max_sites)
+        first_k = n_sites
+    else:
+        n_sites = tune.lograndint(1, max_sites + 1) if max_sites > 1 else 1
+        first_k = min(10, max_sites)
+    starts = [{"learner": {"estimator": f.name, **f.start}, "n_sites": first_k} for f in families]
+    return {"learner": learner, "n_sites": n_sites}, starts
+
+
+def _record(records, name, k, params, scores, seconds, settings, metric) -> None:
+    primary = float(scores[settings.metric].mean())
+    previous = [r[settings.metric] for r in records]
+    best = (
+        primary if not previous else (max if metric.greater_is_better else min)(*previous, primary)
+    )
+    summary = {
+        m: {"mean": float(scores[m].mean()), "std": float(scores[m].std(ddof=0))} for m in scores
+    }
+    records.append(
+        {
+            "iteration": len(records) + 1,
+            "estimator": name,
+            "n_sites": k,
+            "params": json.dumps(
+                {key: _plain(value) for key, value in params.items()}, sort_keys=True
+            ),
+            "seconds": round(seconds, 3),
+            settings.metric: primary,
+            f"{settings.metric}_std": float(scores[settings.metric].std(ddof=0)),
+            "best_so_far": best,
+            "cv_metrics": json.dumps(summary),
+        }
+    )
+
+
+def _show_progress(progress, records, settings, start) -> None:
+    last = records[-1]
+    metric = settings.metric
+    is_new_best = last[metric] == last["best_so_far"] and (
+        len(records) == 1 or records[-2]["best_so_far"] != last["best_so_far"]
+    )
+    if settings.verbose >= 2 or (settings.verbose >= 1 and is_new_best):
+        progress.write(
+            f"trial {last['iteration']:>3}  {last['estimator']:<13} sites={last['n_sites']:<5} "
+            f"{metric}={last[metric]:.4f}  best={last['best_so_far']:.4f}  ({last['seconds']:.2f}s)"
+        )
+    done = len(records) if settings.budget is None else round(time.perf_counter() - start)
+    progress.set_postfix(best=f"{last['best_so_far']:.4f}", trials=len(records), refresh=False)
+    progress.update(max(0, min(done, progress.total) - progress.n))
+
+
+def _best_row(leaderboard: pd.DataFrame, metric) -> pd.Series:
+    column = leaderboard[metric.name].fillna(_worst(metric))
+    index = column.idxmax() if metric.greater_is_better else column.idxmin()
+    return leaderboard.loc[index]
+
+
+def _worst(metric) -> float:
+    return -1e9 if metric.greater_is_better else 1e9
+
+
+def _refit(dataset: Dataset, settings: AutoMLSettings, best: pd.Series) -> FittedModel:
+    params = json.loads(best["params"])
+    screen = GenotypeScreen(n_sites=int(best["n_sites"]), min_maf=settings.min_maf)
+    screen.fit(dataset.genotypes, dataset.target)
+    features = np.hstack(
+        [screen.transform(dataset.genotypes), dataset.covariates.to_numpy(dtype=np.float32)]
+    )
+    estimator = build_estimator(best["estimator"], params, settings.seed)
+    estimator.fit(features, dataset.target)
+    variants = dataset.variants.iloc[screen.selected_][["chrom", "pos", "id", "ref", "alt"]]
+    return FittedModel(
+        estimator_name=best["estimator"],
+        params=params,
+        screen=screen,
+        estimator=estimator,
+        variants=variants.reset_index(drop=True),
+        covariate_names=list(dataset.covariates.columns),
+        covariate_levels=dict(dataset.covariate_levels or {}),
+        target_name=dataset.target_name,
+        target_labels=tuple(dataset.target_labels),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

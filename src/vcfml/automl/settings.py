@@ -1,0 +1,96 @@
+"""What an AutoML run may do: metric, budget, validation scheme, models, seed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from vcfml.automl.estimators import DEFAULT_ESTIMATORS, FAMILIES
+from vcfml.automl.metrics import METRICS
+from vcfml.errors import VcfmlError
+from vcfml.settings import automl_budget
+
+
+@dataclass
+class AutoMLSettings:
+    """Settings of one AutoML run.
+
+    Attributes:
+        metric: primary metric, one of ``accuracy``, ``roc_auc``,
+            ``balanced_accuracy``, ``f1``, ``log_loss``.
+        budget: seconds for the whole run, screening and refit included; by
+            default the course-wide budget (``VCFML_AUTOML_BUDGET``).
+        max_trials: stop after this many configurations (with or without a budget).
+        deterministic: ignore the clock: run exactly ``max_trials`` trials so
+            the result depends only on the data and the seed (book and tests).
+        folds: k of stratified k-fold cross-validation (``None`` to use
+            ``validation_fraction`` instead).
+        validation_fraction: hold out this stratified fraction instead of CV.
+        estimators: model families to try (default: all).
+        blocked: model families not to try.
+        n_sites: fix how many sites the screen keeps; ``None`` searches it
+            between 1 and ``max_sites``.
+        max_sites: the most sites a model may use.
+        min_maf: sites rarer than this (in the training data) are never used.
+        seed: seeds the folds, the search and the models.
+        verbose: 0 silent, 1 progress bar and new bests, 2 every trial.
+    """
+
+    metric: str = "roc_auc"
+    budget: float | None = None
+    max_trials: int | None = None
+    deterministic: bool = False
+    folds: int | None = 5
+    validation_fraction: float | None = None
+    estimators: Sequence[str] | None = None
+    blocked: Sequence[str] = field(default_factory=tuple)
+    n_sites: int | None = None
+    max_sites: int = 1000
+    min_maf: float = 0.01
+    seed: int = 0
+    verbose: int = 1
+
+    def resolved(self) -> AutoMLSettings:
+        """A checked copy with the default budget and estimator list filled in."""
+        problems = []
+        if self.metric not in METRICS:
+            problems.append(f"unknown metric {self.metric!r}; choose one of {', '.join(METRICS)}")
+        budget = self.budget
+        if self.deterministic:
+            if not self.max_trials:
+                problems.append("deterministic mode needs max_trials (a fixed number of trials)")
+            budget = None
+        elif budget is None:
+            budget = automl_budget()
+        if budget is not None and not budget > 0:
+            problems.append(f"budget must be a positive number of seconds, got {budget}")
+        if self.max_trials is not None and self.max_trials < 1:
+            problems.append(f"max_trials must be at least 1, got {self.max_trials}")
+        if self.validation_fraction is None and (self.folds is None or self.folds < 2):
+            problems.append("use folds >= 2 or a validation_fraction")
+        if self.validation_fraction is not None and not 0 < self.validation_fraction < 1:
+            problems.append(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction}"
+            )
+        allowed = list(self.estimators or DEFAULT_ESTIMATORS)
+        unknown = [name for name in [*allowed, *self.blocked] if name not in FAMILIES]
+        if unknown:
+            problems.append(f"unknown estimators {unknown}; choose from {', '.join(FAMILIES)}")
+        allowed = [name for name in allowed if name not in set(self.blocked)]
+        if not allowed and not unknown:
+            problems.append("every estimator is blocked: nothing to try")
+        if self.n_sites is not None and self.n_sites < 1:
+            problems.append(f"n_sites must be at least 1, got {self.n_sites}")
+        if not 0 <= self.min_maf < 0.5:
+            problems.append(f"min_maf must be in [0, 0.5), got {self.min_maf}")
+        if problems:
+            raise VcfmlError("; ".join(problems))
+        values = asdict(self)
+        values.update(budget=budget, estimators=tuple(allowed), blocked=tuple(self.blocked))
+        return AutoMLSettings(**values)
+
+    def to_dict(self) -> dict:
+        values = asdict(self)
+        values["estimators"] = list(values["estimators"] or [])
+        values["blocked"] = list(values["blocked"])
+        return values

@@ -1,0 +1,76 @@
+"""Log an AutoML run to MLflow, so ``mlflow ui`` shows it like an Azure ML experiment.
+
+One parent run holds the settings, the cross-validated scores and the run
+directory's files; one nested run per trial holds its pipeline and score. The
+default store is MLflow's own default, a SQLite file ``mlflow.db`` in the current
+folder (or ``MLFLOW_TRACKING_URI``); nothing leaves the machine. Logging happens
+after the search, so it never eats into the AutoML budget.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from vcfml.automl.search import AutoMLResult
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+EXPERIMENT = "vcfml-automl"
+
+
+def track_run(
+    result: AutoMLResult,
+    run_dir: Path | None = None,
+    tracking_uri: str | None = None,
+    experiment: str = EXPERIMENT,
+) -> str:
+    """Log the run; returns the MLflow run ID of the parent run."""
+    import mlflow
+    from mlflow.entities import Metric, Param
+
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    mlflow.set_tracking_uri(uri)
+    client = mlflow.MlflowClient()
+    found = client.get_experiment_by_name(experiment)
+    experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+    settings = result.settings.to_dict()
+    parent = client.create_run(experiment_id, run_name=run_dir.name if run_dir else "automl")
+    parent_id = parent.info.run_id
+    params = [
+        Param(key, json.dumps(value) if not isinstance(value, str) else value)
+        for key, value in settings.items()
+    ]
+    params += [
+        Param("best_estimator", result.model.estimator_name),
+        Param("best_n_sites", str(len(result.model.variants))),
+    ]
+    metrics = [
+        Metric(f"cv_{name}", values["mean"], 0, 0) for name, values in result.cv_metrics.items()
+    ]
+    client.log_batch(parent_id, metrics=metrics, params=params)
+    metric = result.settings.metric
+    for trial in result.leaderboard.itertuples(index=False):
+        row = trial._asdict()
+        child = client.create_run(
+            experiment_id,
+            run_name=f"trial {row['iteration']:03d} {row['estimator']}",
+            tags={"mlflow.parentRunId": parent_id},
+        )
+        trial_params = {"estimator": row["estimator"], "n_sites": str(row["n_sites"])}
+        trial_params.update({k: str(v) for k, v in json.loads(row["params"]).items()})
+        client.log_batch(
+            child.info.run_id,
+            metrics=[
+                Metric(metric, float(row[metric]), 0, row["iteration"]),
+                Metric("seconds", float(row["seconds"]), 0, row["iteration"]),
+            ],
+            params=[Param(k, v) for k, v in trial_params.items()],
+        )
+        client.set_terminated(child.info.run_id)
+    if run_dir is not None:
+        for name in ["leaderboard.tsv", "metrics.json", "importance.tsv", "run.json"]:
+            if (run_dir / name).exists():
+                client.log_artifact(parent_id, str(run_dir / name))
+    client.set_terminated(parent_id)
+    return parent_id

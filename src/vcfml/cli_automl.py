@@ -1,0 +1,238 @@
+"""``vcfml automl``, ``vcfml predict`` and ``vcfml explain``: the command-line
+contract of the modelling layer (see :mod:`vcfml.automl.run_files`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from vcfml.errors import VcfmlError, VcfmlInputError
+
+
+def add_commands(commands) -> None:
+    automl = commands.add_parser("automl", help="train and tune models on a VCF cohort")
+    automl.add_argument("--vcf", required=True, help="training VCF/BCF")
+    automl.add_argument("--samples", required=True, help="samples table (TSV/CSV) with the target")
+    automl.add_argument("--target", default="phenotype", help="column to predict")
+    automl.add_argument(
+        "--covariates", help="comma-separated covariate columns (default: all others)"
+    )
+    automl.add_argument(
+        "--budget", type=float, help="seconds for the whole run (default: VCFML_AUTOML_BUDGET)"
+    )
+    automl.add_argument("--max-trials", type=int, help="stop after this many trials")
+    automl.add_argument(
+        "--deterministic", action="store_true", help="exactly --max-trials trials, no clock"
+    )
+    automl.add_argument(
+        "--metric", default="roc_auc", help="accuracy, roc_auc, balanced_accuracy, f1, log_loss"
+    )
+    automl.add_argument(
+        "--folds", type=int, default=5, help="k of stratified k-fold cross-validation"
+    )
+    automl.add_argument("--validation-fraction", type=float, help="hold-out fraction instead of CV")
+    automl.add_argument(
+        "--estimators", help="comma-separated: logistic,lightgbm,random_forest,extra_trees"
+    )
+    automl.add_argument("--blocked", help="comma-separated estimators not to try")
+    automl.add_argument("--n-sites", type=int, help="fix the number of screened sites")
+    automl.add_argument("--max-sites", type=int, default=1000, help="most sites a model may use")
+    automl.add_argument(
+        "--min-maf", type=float, default=0.01, help="minimum minor-allele frequency"
+    )
+    automl.add_argument("--seed", type=int, default=0)
+    automl.add_argument("--out", required=True, help="run directory to write")
+    automl.add_argument("--backend", choices=["local", "azure"], default="local")
+    automl.add_argument("--compute", default="cpu-cluster", help="Azure ML compute cluster (azure)")
+    automl.add_argument("--tracking-uri", help="MLflow store (default: sqlite:///mlflow.db here)")
+    automl.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+    automl.add_argument("--quiet", action="store_true", help="no progress output")
+    automl.set_defaults(handler=run_automl_command)
+
+    predict = commands.add_parser("predict", help="apply a trained run to another VCF")
+    predict.add_argument("--run", required=True, help="run directory written by vcfml automl")
+    predict.add_argument("--vcf", required=True)
+    predict.add_argument("--samples", required=True, help="samples table with the covariates")
+    predict.add_argument("--out", required=True, help="predictions TSV to write")
+    predict.add_argument(
+        "--missing",
+        choices=["error", "impute"],
+        default="error",
+        help="model variants absent from the VCF: refuse (default) or fill with the training mean",
+    )
+    predict.set_defaults(handler=run_predict_command)
+
+    explain = commands.add_parser("explain", help="plots and recovery of the truth for a run")
+    explain.add_argument("--run", required=True)
+    explain.add_argument("--truth", help="truth.json of a simulated cohort")
+    explain.add_argument("--out", required=True, help="folder for the plots and recovery.json")
+    explain.set_defaults(handler=run_explain_command)
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [item.strip() for item in text.split(",") if item.strip()] if text else None
+
+
+def _load_dataset(vcf: str, samples: str, target: str, covariates=None, **options):
+    from vcfml.features import join_samples
+    from vcfml.io.vcf_reader import read_vcf
+
+    return join_samples(read_vcf(vcf), samples, target=target, covariates=covariates, **options)
+
+
+def run_automl_command(args: argparse.Namespace) -> None:
+    from vcfml.automl import AutoMLSettings, run_automl
+    from vcfml.automl.run_files import save_run
+    from vcfml.explain import importance_table
+
+    if args.budget is not None and args.budget <= 0:
+        raise VcfmlError(f"--budget must be a positive number of seconds, got {args.budget}")
+    settings = AutoMLSettings(
+        metric=args.metric,
+        budget=args.budget,
+        max_trials=args.max_trials,
+        deterministic=args.deterministic,
+        folds=None if args.validation_fraction else args.folds,
+        validation_fraction=args.validation_fraction,
+        estimators=_split(args.estimators),
+        blocked=_split(args.blocked) or (),
+        n_sites=args.n_sites,
+        max_sites=args.max_sites,
+        min_maf=args.min_maf,
+        seed=args.seed,
+        verbose=0 if args.quiet else 1,
+    ).resolved()  # check the settings before reading any data
+    dataset = _load_dataset(args.vcf, args.samples, args.target, _split(args.covariates))
+    out = Path(args.out)
+    if args.backend == "azure":
+        from vcfml.automl.azure import submit, write_job
+
+        job = write_job(dataset, settings, out / "azure", compute=args.compute)
+        print(f"wrote the Azure ML job specification {job} and its MLTable")
+        summary = submit(job, out / "azure" / "outputs")
+        print(f"Azure ML job {summary['job']} finished: {summary['studio_url']}")
+        return
+    result = run_automl(dataset, settings)
+    importance = importance_table(result.model, dataset, seed=args.seed)
+    inputs = {
+        "vcf": str(Path(args.vcf).resolve()),
+        "samples": str(Path(args.samples).resolve()),
+        "target": args.target,
+    }
+    save_run(result, out, importance, inputs)
+    print(
+        f"best: {result.model.estimator_name} on {len(result.model.variants)} sites, "
+        f"cross-validated {settings.metric} {result.best_score:.4f} "
+        f"({len(result.leaderboard)} trials, {result.wall_seconds:.1f}s); wrote {out}/"
+    )
+    if not args.no_track:
+        from vcfml.automl.tracking import track_run
+
+        track_run(result, out, tracking_uri=args.tracking_uri)
+        print("logged to MLflow: run `mlflow ui` here to browse the experiment")
+
+
+def run_predict_command(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from vcfml.automl.run_files import load_run
+    from vcfml.evaluate import evaluate_predictions
+
+    model, _ = load_run(args.run)
+    dataset = _load_dataset(
+        args.vcf,
+        args.samples,
+        model.target_name,
+        covariate_levels=model.covariate_levels,
+        require_target=False,
+    )
+    probability = model.predict_proba(dataset, missing=args.missing)
+    predictions = pd.DataFrame(
+        {
+            "sample_id": dataset.samples,
+            "probability": probability.round(6),
+            "prediction": [model.target_labels[int(p >= 0.5)] for p in probability],
+        }
+    )
+    predictions.to_csv(args.out, sep="\t", index=False)
+    print(f"wrote {len(predictions)} predictions to {args.out}")
+    if dataset.target.size:
+        scores = evaluate_predictions(dataset.target, probability)
+        print(
+            json.dumps(
+                {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}, indent=2
+            )
+        )
+
+
+def run_explain_command(args: argparse.Namespace) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from vcfml.automl.run_files import load_run
+    from vcfml.explain import (
+        association_table,
+        figure_of,
+        plot_importance,
+        plot_manhattan,
+        recovery,
+    )
+
+    _, run = load_run(args.run)  # also checks that the run directory is complete
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    importance = pd.read_csv(
+        Path(args.run) / "importance.tsv",
+        sep="\t",
+        dtype={"chrom": str, "pos": str},
+        keep_default_na=False,
+    )
+    importance.attrs["method"] = run.get("importance_method")
+    truth = None
+    if args.truth:
+        truth_path = Path(args.truth)
+        if not truth_path.exists():
+            raise VcfmlInputError(truth_path, "file not found")
+        truth = json.loads(truth_path.read_text())
+    inputs = run.get("inputs", {})
+    association = None
+    if inputs.get("vcf") and Path(inputs["vcf"]).exists():
+        from vcfml.io.vcf_reader import read_vcf
+
+        genotypes = read_vcf(inputs["vcf"])
+        dataset = _load_dataset(inputs["vcf"], inputs["samples"], inputs["target"])
+        association = association_table(dataset)
+        association["-log10 p"] = (
+            -pd.Series(association["pvalue"]).clip(lower=1e-300).map(__import__("math").log10)
+        )
+        ax = plot_manhattan(
+            association, genotypes.contigs, "-log10 p", truth, title="Per-site association scan"
+        )
+        figure_of(ax).savefig(out / "manhattan_association.png", dpi=120)
+        contigs = genotypes.contigs
+    else:
+        contigs = {chrom: None for chrom in importance["chrom"] if chrom}
+    variants = importance[importance["chrom"] != ""]
+    ax = plot_manhattan(
+        variants, contigs, "importance", truth, title="Model importance along the genome"
+    )
+    figure_of(ax).savefig(out / "manhattan_importance.png", dpi=120)
+    figure_of(plot_importance(importance)).savefig(out / "importance.png", dpi=120)
+    written = ["manhattan_importance.png", "importance.png"]
+    if association is not None:
+        written.append("manhattan_association.png")
+    if truth is not None:
+        report = recovery(importance, truth, association)
+        (out / "recovery.json").write_text(json.dumps(report, indent=2) + "\n")
+        written.append("recovery.json")
+        ranks = report["model"]
+        print(f"causal site ranks: {ranks['causal_site_ranks']}; sex rank: {ranks['sex_rank']}")
+    print(f"wrote {', '.join(written)} to {out}/")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("use the vcfml command")

@@ -1,0 +1,221 @@
+"""Which variants and covariates drove the predictions, and was that the truth?
+
+* Global importance: mean absolute SHAP value for tree models (exact and fast
+  with SHAP's TreeExplainer), and permutation importance (the drop in ROC AUC
+  when a feature is shuffled) for any model.
+* Each importance is mapped back to the variant's ID and genome position, and
+  drawn as a Manhattan-style plot with the true causal sites marked.
+* Recovery against ``truth.json``: the rank of each causal site and of sex,
+  precision and recall at k, and the same for the per-site association scan.
+* A per-sample explanation: which features pushed one person's prediction up
+  or down (SHAP values).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from sklearn.inspection import permutation_importance
+from sklearn.pipeline import Pipeline
+
+from vcfml.automl.model import FittedModel
+from vcfml.automl.screening import GenotypeScreen
+from vcfml.features import Dataset
+
+with warnings.catch_warnings():
+    # shap's colour maps use matplotlib calls that are pending deprecation; not ours to fix.
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    import shap
+
+IMPORTANCE_COLUMNS = ["feature", "chrom", "pos", "importance", "rank"]
+
+
+def importance_table(
+    model: FittedModel,
+    dataset: Dataset,
+    method: str = "auto",
+    n_repeats: int = 5,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Global importance of every model feature, ranked (1 = most important).
+
+    ``method`` is ``shap`` (tree models), ``permutation`` (any model) or
+    ``auto`` (SHAP for trees, permutation otherwise). Covariates have empty
+    ``chrom`` and ``pos``.
+    """
+    if method == "auto":
+        method = "shap" if model.is_tree else "permutation"
+    features = model.features(dataset)
+    if method == "shap":
+        values = np.abs(shap_values(model, features)).mean(axis=0)
+    elif method == "permutation":
+        result = permutation_importance(
+            model.estimator,
+            features,
+            dataset.target,
+            scoring="roc_auc",
+            n_repeats=n_repeats,
+            random_state=seed,
+        )
+        values = result.importances_mean
+    else:
+        raise ValueError("method must be 'auto', 'shap' or 'permutation'")
+    n_variants = len(model.variants)
+    table = pd.DataFrame(
+        {
+            "feature": model.feature_names,
+            "chrom": list(model.variants["chrom"]) + [""] * (len(values) - n_variants),
+            "pos": list(model.variants["pos"].astype(str)) + [""] * (len(values) - n_variants),
+            "importance": values,
+        }
+    )
+    table = table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
+    table.attrs["method"] = method
+    return table
+
+
+def shap_values(model: FittedModel, features: np.ndarray) -> np.ndarray:
+    """SHAP values (samples x features, log-odds of 'case') of the fitted model."""
+    estimator = model.estimator
+    if isinstance(estimator, Pipeline):  # scaler + logistic regression
+        scaled = estimator[:-1].transform(features)
+        explainer = shap.LinearExplainer(estimator[-1], scaled)
+        return np.asarray(explainer.shap_values(scaled))
+    with warnings.catch_warnings():
+        # LightGBM output-format notice, printed on every call.
+        warnings.filterwarnings("ignore", message="LightGBM binary classifier")
+        values = np.asarray(shap.TreeExplainer(estimator).shap_values(features))
+    if values.ndim == 3:  # (samples, features, classes) for scikit-learn forests
+        values = values[..., 1]
+    return values
+
+
+def explain_sample(
+    model: FittedModel, dataset: Dataset, sample_id: str, top: int = 10
+) -> pd.DataFrame:
+    """The features that moved one sample's prediction most, with their values."""
+    index = dataset.samples.index(sample_id)
+    features = model.features(dataset)
+    values = shap_values(model, features[index : index + 1])[0]
+    table = pd.DataFrame({"feature": model.feature_names, "value": features[index], "shap": values})
+    order = np.argsort(-np.abs(values), kind="stable")[:top]
+    return table.iloc[order].reset_index(drop=True)
+
+
+def association_table(dataset: Dataset, min_maf: float = 0.0) -> pd.DataFrame:
+    """The per-site association scan on all samples: F statistic and p-value."""
+    screen = GenotypeScreen(n_sites=1, min_maf=min_maf).fit(dataset.genotypes, dataset.target)
+    table = dataset.variants[["chrom", "pos", "id", "ref", "alt"]].copy()
+    table["score"] = screen.scores_
+    table["pvalue"] = screen.pvalues_
+    order = np.argsort(-np.nan_to_num(screen.scores_, nan=-1.0), kind="stable")
+    table["rank"] = 0
+    table.iloc[order, table.columns.get_loc("rank")] = np.arange(1, len(order) + 1)
+    return table
+
+
+def recovery(
+    importance: pd.DataFrame, truth: dict, association: pd.DataFrame | None = None
+) -> dict:
+    """How well a ranking found the truth: rank of each causal site and of sex,
+    precision and recall at k (k = number of causal sites, and 10)."""
+    causal = {(str(site["chrom"]), str(site["pos"])) for site in truth["causal_sites"]}
+    report = {"model": _recovery_of(importance, causal, truth)}
+    if association is not None:
+        scan = association.rename(columns={"score": "importance"}).copy()
+        scan["feature"] = scan["id"]
+        scan["pos"] = scan["pos"].astype(str)
+        report["association_scan"] = _recovery_of(scan.sort_values("rank"), causal, truth)
+    return report
+
+
+def _recovery_of(table: pd.DataFrame, causal: set[tuple[str, str]], truth: dict) -> dict:
+    keys = list(zip(table["chrom"].astype(str), table["pos"].astype(str), strict=True))
+    variant_rows = [i for i, (chrom, _) in enumerate(keys) if chrom]
+    ranks = {}
+    for site in truth["causal_sites"]:
+        key = (str(site["chrom"]), str(site["pos"]))
+        ranks[site["id"]] = int(keys.index(key)) + 1 if key in keys else None
+    sex_rows = [i for i, name in enumerate(table["feature"]) if str(name).startswith("sex")]
+    result = {
+        "causal_site_ranks": ranks,
+        "sex_rank": sex_rows[0] + 1 if sex_rows else None,
+    }
+    for k in sorted({len(causal), 10}):
+        top = {keys[i] for i in variant_rows[:k]}
+        hits = len(top & causal)
+        result[f"precision_at_{k}"] = round(hits / k, 4)
+        result[f"recall_at_{k}"] = round(hits / len(causal), 4) if causal else None
+    return result
+
+
+def plot_manhattan(
+    values: pd.DataFrame,
+    contigs: dict[str, int | None],
+    column: str = "importance",
+    truth: dict | None = None,
+    ax: Axes | None = None,
+    title: str = "Genome-wide importance",
+    ylabel: str | None = None,
+) -> Axes:
+    """Manhattan-style plot: one point per variant at its genome position.
+
+    Contigs are laid end to end in header order, alternating colours; the true
+    causal sites (from ``truth.json``) are marked with red triangles.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 3.5))
+    offsets, centers, position = {}, [], 0
+    for name, length in contigs.items():
+        offsets[name] = position
+        span = length or int(values.loc[values["chrom"] == name, "pos"].astype(int).max() or 1)
+        centers.append((name, position + span / 2))
+        position += span
+    table = values[values["chrom"].astype(str) != ""].copy()
+    table["x"] = table["chrom"].map(offsets) + table["pos"].astype(int)
+    colours = {name: ("#1f4e79" if i % 2 == 0 else "#7fa7d1") for i, name in enumerate(contigs)}
+    ax.scatter(table["x"], table[column], s=8, c=table["chrom"].map(colours), linewidths=0)
+    if truth is not None:
+        causal = pd.DataFrame(truth["causal_sites"])
+        causal_keys = set(zip(causal["chrom"].astype(str), causal["pos"].astype(str), strict=True))
+        keys = zip(table["chrom"].astype(str), table["pos"].astype(str), strict=True)
+        marked = table[[key in causal_keys for key in keys]]
+        x = causal["chrom"].map(offsets) + causal["pos"].astype(int)
+        ax.vlines(x, 0, 1, transform=ax.get_xaxis_transform(), colors="#c00000", alpha=0.25, lw=1)
+        ax.scatter(
+            marked["x"], marked[column], marker="^", s=60, c="#c00000", label="true causal site"
+        )
+        ax.legend(loc="upper right", frameon=False)
+    ax.set_xticks([c for _, c in centers], [n.removeprefix("chr") for n, _ in centers], fontsize=7)
+    ax.set_xlim(0, position)
+    ax.set_xlabel("Genome position (chromosome)")
+    ax.set_ylabel(ylabel or column)
+    ax.set_title(title)
+    return ax
+
+
+def plot_importance(importance: pd.DataFrame, top: int = 20, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the ``top`` most important features."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.3 * top + 1))
+    shown = importance.head(top).iloc[::-1]
+    ax.barh(shown["feature"].astype(str), shown["importance"], color="#1f4e79")
+    method = importance.attrs.get("method", "")
+    ax.set_xlabel("mean |SHAP value|" if method == "shap" else "importance (drop in ROC AUC)")
+    ax.set_title(f"Top {min(top, len(importance))} features")
+    return ax
+
+
+def figure_of(ax: Axes) -> Figure:
+    figure = ax.get_figure()
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,59 @@
+"""The Azure ML backend's job specification and MLTable, checked offline."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+from vcfml import read_vcf
+from vcfml.automl import AutoMLSettings
+from vcfml.automl.azure import find_workspace_config, job_specification, submit, write_job
+from vcfml.errors import VcfmlError
+from vcfml.features import join_samples
+
+
+def test_job_specification_mirrors_the_local_settings():
+    settings = AutoMLSettings(
+        metric="roc_auc", budget=1800, max_trials=40, folds=5, estimators=["lightgbm", "logistic"]
+    )
+    spec = job_specification(settings, "phenotype", compute="my-cluster")
+    assert spec["type"] == "automl" and spec["task"] == "classification"
+    assert spec["primary_metric"] == "AUC_weighted"
+    assert spec["target_column_name"] == "phenotype"
+    assert spec["n_cross_validations"] == 5
+    assert spec["limits"]["timeout_minutes"] == 30 and spec["limits"]["max_trials"] == 40
+    assert spec["training"]["allowed_training_algorithms"] == ["LightGBM", "LogisticRegression"]
+    assert spec["training"]["enable_model_explainability"] is True
+    assert spec["compute"] == "azureml:my-cluster"
+    assert spec["training_data"] == {"type": "mltable", "path": "./training-data"}
+    holdout = job_specification(AutoMLSettings(validation_fraction=0.2, budget=60), "phenotype")
+    assert holdout["validation_data_size"] == 0.2 and "n_cross_validations" not in holdout
+
+
+def test_metrics_azure_cannot_optimize_are_refused():
+    with pytest.raises(VcfmlError, match="Azure AutoML cannot optimize 'f1'"):
+        job_specification(AutoMLSettings(metric="f1", budget=60), "phenotype")
+
+
+def test_write_job_writes_mltable_and_parquet(classic_dir, tmp_path):
+    dataset = join_samples(read_vcf(classic_dir / "cohort.vcf.gz"), classic_dir / "samples.tsv")
+    job = write_job(dataset, AutoMLSettings(budget=600, min_maf=0.0), tmp_path / "azure")
+    spec = yaml.safe_load(job.read_text())
+    assert spec["primary_metric"] == "AUC_weighted"
+    mltable = yaml.safe_load((tmp_path / "azure" / "training-data" / "MLTable").read_text())
+    assert mltable["paths"] == [{"file": "./training.parquet"}]
+    table = pd.read_parquet(tmp_path / "azure" / "training-data" / "training.parquet")
+    assert table.shape == (500, 100 + 3 + 1)
+    assert table["phenotype"].tolist() == dataset.target.tolist()
+    assert list(table.columns[-4:]) == ["sex=female", "sex=male", "sex=unknown", "phenotype"]
+
+
+def test_submit_needs_a_workspace(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert find_workspace_config(tmp_path) is None
+    with pytest.raises(VcfmlError, match="no Azure ML workspace configured"):
+        submit(tmp_path / "job.yml", tmp_path / "out")
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "deeper").mkdir()
+    assert find_workspace_config(tmp_path / "deeper") == tmp_path / "config.json"
