@@ -189,3 +189,15 @@ def test_truth_file_describes_the_model(liability_dir):
     samples = pd.read_csv(liability_dir / "samples.tsv", sep="\t")
     assert samples.columns.tolist() == ["sample_id", "sex", "phenotype"]
     assert set(samples["sex"]) == {"male", "female"}
+
+
+def test_sample_seed_draws_new_people_from_the_same_model():
+    train = simulate_liability(n_samples=300, n_sites=200, seed=6)
+    test = simulate_liability(n_samples=500, n_sites=200, seed=6, sample_seed=99)
+    pd.testing.assert_frame_equal(train.variants, test.variants)
+    assert train.truth["causal_sites"] == test.truth["causal_sites"]
+    assert train.truth["thresholds"] == test.truth["thresholds"]
+    assert train.truth["bayes_optimal"]["population"] == test.truth["bayes_optimal"]["population"]
+    assert test.genotypes.shape == (500, 200)
+    assert not np.array_equal(train.genotypes[:300], test.genotypes[:300])
+    assert test.truth["parameters"]["sample_seed"] == 99 and "sample_seed" not in train.truth["parameters"]

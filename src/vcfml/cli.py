@@ -35,6 +35,11 @@ LIABILITY_OPTIONS = {
     "--missing-rate": ("missing_rate", float, "fraction of missing calls (liability)"),
     "--populations": ("n_populations", int, "number of subpopulations (liability)"),
     "--fst": ("fst", float, "divergence of subpopulations (liability)"),
+    "--sample-seed": (
+        "sample_seed",
+        int,
+        "draw new people from the model of --seed, e.g. a test cohort (liability)",
+    ),
 }
 
 

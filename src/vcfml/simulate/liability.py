@@ -55,6 +55,7 @@ class LiabilityModel:
     population_prevalences: Sequence[float] | None = None
     include_chrx: bool = True
     seed: int = 0
+    sample_seed: int | None = None
 
     def check(self) -> None:
         problems = []
@@ -92,17 +93,19 @@ def simulate_liability(**parameters) -> SimulatedCohort:
     """
     model = LiabilityModel(**parameters)
     model.check()
-    rng = np.random.default_rng(model.seed)
+    # Two independent streams: one draws the model (sites, frequencies, causal
+    # effects, thresholds), the other the people. Same seed and another
+    # sample_seed give new people from the very same model: a test cohort.
+    rng = np.random.default_rng([model.seed, 1])
+    people = np.random.default_rng(
+        [model.seed if model.sample_seed is None else model.sample_seed, 2]
+    )
     contigs = contig_lengths(include_chrx=model.include_chrx)
     variants = place_sites(model.n_sites, contigs, rng)
     is_chrx = (variants["chrom"] == "chrX").to_numpy()
 
     ancestral_af = _allele_frequencies(model.n_sites, model, rng)
     population_af = _diverge(ancestral_af, model, rng)  # (n_populations, n_sites)
-    population = rng.integers(0, model.n_populations, model.n_samples)
-    male = rng.random(model.n_samples) < 0.5
-    genotypes = _draw_genotypes(population_af, population, male, is_chrx, rng)
-
     autosomal = np.flatnonzero(~is_chrx)
     causal = np.sort(rng.choice(autosomal, size=model.n_causal, replace=False))
     effects = rng.standard_normal(model.n_causal)
@@ -123,6 +126,10 @@ def simulate_liability(**parameters) -> SimulatedCohort:
     noise_sd = np.sqrt(1 - model.h2)
     ref_mean = genetic_value(ref_genotypes) + model.sex_effect * ref_male
     ref_liability = ref_mean + noise_sd * rng.standard_normal(REFERENCE_POPULATION)
+
+    population = people.integers(0, model.n_populations, model.n_samples)
+    male = people.random(model.n_samples) < 0.5
+    genotypes = _draw_genotypes(population_af, population, male, is_chrx, people)
     prevalences = np.asarray(
         model.population_prevalences or [model.prevalence] * model.n_populations, dtype=float
     )
@@ -134,12 +141,12 @@ def simulate_liability(**parameters) -> SimulatedCohort:
     )
 
     mean_liability = genetic_value(genotypes[:, causal]) + model.sex_effect * male
-    liability = mean_liability + noise_sd * rng.standard_normal(model.n_samples)
+    liability = mean_liability + noise_sd * people.standard_normal(model.n_samples)
     phenotype = (liability > thresholds[population]).astype(np.int8)
 
-    missing = rng.random(genotypes.shape) < model.missing_rate
+    missing = people.random(genotypes.shape) < model.missing_rate
     observed = np.where(missing, np.int8(-1), genotypes)
-    depth = read_depths(model.n_samples, model.n_sites, rng, missing)
+    depth = read_depths(model.n_samples, model.n_sites, people, missing)
 
     samples = pd.DataFrame(
         {
@@ -181,6 +188,8 @@ def simulate_liability(**parameters) -> SimulatedCohort:
 def _parameters(model: LiabilityModel) -> dict:
     values = asdict(model)
     values.pop("seed")
+    if values["sample_seed"] is None:
+        values.pop("sample_seed")
     if values["population_prevalences"] is not None:
         values["population_prevalences"] = list(values["population_prevalences"])
     return values

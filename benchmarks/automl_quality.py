@@ -1,0 +1,208 @@
+"""Benchmark: how close does AutoML get to the best possible model?
+
+For each training cohort (liability model: 10 causal sites, h2 = 0.5, sex
+effect 0.5) a separate, larger test cohort is drawn from the *same* model
+(``sample_seed``). Every method trains on the training cohort with the same
+budget on 2 cores and is scored by ROC AUC on the test cohort:
+
+* ``vcfml automl``: the genotype-aware search (screening inside CV);
+* plain FLAML ``AutoML`` on all sites and sex;
+* LightGBM with default settings on all sites and sex;
+* association scan + logistic regression, the number of kept sites chosen by
+  5-fold CV (screen fitted inside each fold);
+* the Bayes-optimal AUC of the test cohort from ``truth.json``: the ceiling.
+
+Prints a Markdown table; ``--record`` appends it to benchmarks/RESULTS.md.
+
+Usage: python benchmarks/automl_quality.py [--budget 60] [--sizes 2000x10000 1000x100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from flaml import AutoML
+from lightgbm import LGBMClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from vcfml.automl import AutoMLSettings, run_automl
+from vcfml.automl.screening import GenotypeScreen, impute
+from vcfml.features import Dataset, join_samples
+from vcfml.io.vcf_reader import GenotypeMatrix
+from vcfml.simulate import simulate_liability
+
+HERE = Path(__file__).resolve().parent
+MODEL = {"n_causal": 10, "h2": 0.5, "sex_effect": 0.5, "prevalence": 0.3, "seed": 21}
+TEST_SAMPLES = 4000
+SCAN_GRID = [5, 10, 20, 50, 100, 200, 500]
+
+
+def in_memory_dataset(cohort) -> Dataset:
+    """The cohort as the loader would return it, without the round trip to disk."""
+    matrix = GenotypeMatrix(cohort.genotypes, cohort.variants, cohort.samples["sample_id"].tolist())
+    return join_samples(matrix, cohort.samples.set_index("sample_id"), covariates=["sex"])
+
+
+def frame(dataset: Dataset) -> pd.DataFrame:
+    values = np.where(dataset.genotypes < 0, np.nan, dataset.genotypes).astype(np.float32)
+    table = pd.DataFrame(values, columns=[f"v{i}" for i in range(values.shape[1])])
+    table["male"] = dataset.covariates["sex=male"].to_numpy()
+    return table
+
+
+def timed(function, *arguments):
+    start = time.perf_counter()
+    value = function(*arguments)
+    return value, time.perf_counter() - start
+
+
+def vcfml_automl(train: Dataset, test: Dataset, budget: float) -> np.ndarray:
+    result = run_automl(train, AutoMLSettings(budget=budget, verbose=0, seed=0))
+    model = result.model
+    trials = len(result.leaderboard)
+    print(f"  vcfml: {model.estimator_name}, {len(model.variants)} sites, {trials} trials")
+    return model.predict_proba(test)
+
+
+def plain_flaml(train: Dataset, test: Dataset, budget: float) -> np.ndarray:
+    automl = AutoML()
+    automl.fit(
+        frame(train),
+        train.target,
+        task="classification",
+        metric="roc_auc",
+        time_budget=budget,
+        seed=0,
+        verbose=0,
+    )
+    return automl.predict_proba(frame(test))[:, 1]
+
+
+def lightgbm_defaults(train: Dataset, test: Dataset, budget: float) -> np.ndarray:
+    model = LGBMClassifier(verbose=-1, random_state=0).fit(frame(train), train.target)
+    return model.predict_proba(frame(test))[:, 1]
+
+
+def scan_logistic(train: Dataset, test: Dataset, budget: float) -> np.ndarray:
+    sex_train = train.covariates[["sex=male"]].to_numpy()
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(train.genotypes, train.target)
+    scores = {k: [] for k in SCAN_GRID}
+    for fit_rows, valid_rows in folds:
+        screen = GenotypeScreen(n_sites=max(SCAN_GRID)).fit(
+            train.genotypes[fit_rows], train.target[fit_rows]
+        )
+        for k in SCAN_GRID:
+            columns = screen.ranking_[:k]
+            means = screen.means_[columns]
+            x_fit = np.hstack(
+                [impute(train.genotypes[np.ix_(fit_rows, columns)], means), sex_train[fit_rows]]
+            )
+            x_valid = np.hstack(
+                [impute(train.genotypes[np.ix_(valid_rows, columns)], means), sex_train[valid_rows]]
+            )
+            model = LogisticRegression(max_iter=2000).fit(x_fit, train.target[fit_rows])
+            scores[k].append(
+                roc_auc_score(train.target[valid_rows], model.predict_proba(x_valid)[:, 1])
+            )
+    best_k = max(SCAN_GRID, key=lambda k: np.mean(scores[k]))
+    print(f"  scan + logistic: k = {best_k}")
+    screen = GenotypeScreen(n_sites=best_k).fit(train.genotypes, train.target)
+    model = LogisticRegression(max_iter=2000).fit(
+        np.hstack([screen.transform(train.genotypes), sex_train]), train.target
+    )
+    return model.predict_proba(
+        np.hstack([screen.transform(test.genotypes), test.covariates[["sex=male"]].to_numpy()])
+    )[:, 1]
+
+
+METHODS = {
+    "vcfml automl": vcfml_automl,
+    "plain FLAML, all sites": plain_flaml,
+    "LightGBM defaults, all sites": lightgbm_defaults,
+    "association scan + logistic": scan_logistic,
+}
+
+
+def run(sizes: list[tuple[int, int]], budget: float) -> pd.DataFrame:
+    rows = []
+    for n_samples, n_sites in sizes:
+        label = f"{n_samples:,} x {n_sites:,}"
+        print(f"{label}: simulating train and test cohorts")
+        train_cohort = simulate_liability(n_samples=n_samples, n_sites=n_sites, **MODEL)
+        test_cohort = simulate_liability(
+            n_samples=TEST_SAMPLES, n_sites=n_sites, sample_seed=777, **MODEL
+        )
+        ceiling = test_cohort.truth["bayes_optimal"]["cohort"]["auc"]
+        train, test = in_memory_dataset(train_cohort), in_memory_dataset(test_cohort)
+        del train_cohort, test_cohort
+        for name, method in METHODS.items():
+            print(f"  running {name}")
+            probability, seconds = timed(method, train, test, budget)
+            auc = roc_auc_score(test.target, probability)
+            rows.append(
+                {
+                    "train cohort": label,
+                    "method": name,
+                    "test AUC": round(auc, 4),
+                    "fraction of Bayes AUC": round(auc / ceiling, 3),
+                    "wall s": round(seconds, 1),
+                    "budget s": budget
+                    if name in ("vcfml automl", "plain FLAML, all sites")
+                    else "",
+                }
+            )
+        rows.append(
+            {
+                "train cohort": label,
+                "method": "Bayes-optimal (truth.json)",
+                "test AUC": ceiling,
+                "fraction of Bayes AUC": 1.0,
+                "wall s": "",
+                "budget s": "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    samples, sites = text.lower().split("x")
+    return int(samples), int(sites)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--budget", type=float, default=60.0)
+    parser.add_argument(
+        "--sizes", nargs="+", type=parse_size, default=[(2000, 10_000), (1000, 100_000)]
+    )
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    table = run(args.sizes, args.budget)
+    text = table.to_markdown(index=False)
+    print(text)
+    if args.record:
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        with open(HERE / "RESULTS.md", "a") as results:
+            results.write(
+                f"\n## automl_quality.py, {datetime.date.today().isoformat()} ({machine}), "
+                f"budget {args.budget:g} s, test cohort {TEST_SAMPLES} samples\n\n{text}\n"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
