@@ -149,6 +149,8 @@ def run(sizes: list[tuple[int, int]], budget: float) -> pd.DataFrame:
             print(f"  running {name}")
             probability, seconds = timed(method, train, test, budget)
             auc = roc_auc_score(test.target, probability)
+            share = auc / ceiling
+            print(f"  {name}: test AUC {auc:.4f} ({share:.3f} of the ceiling), {seconds:.1f}s")
             rows.append(
                 {
                     "train cohort": label,

@@ -161,5 +161,9 @@ def test_data_problems_are_refused(liability_dataset):
     one_class = Dataset(**{**tiny.__dict__, "target": np.zeros(12, dtype=np.int8)})
     with pytest.raises(VcfmlError, match="must have both classes"):
         run_automl(one_class, quick())
+    rare = liability_dataset.genotypes.copy()
+    rare[:] = 0
+    rare[0] = 1  # every site: one heterozygous carrier, MAF far below 0.2
+    rare_only = Dataset(**{**liability_dataset.__dict__, "genotypes": rare})
     with pytest.raises(VcfmlError, match="no variants left after filtering"):
-        run_automl(liability_dataset, quick(min_maf=0.49999))
+        run_automl(rare_only, quick(min_maf=0.2))

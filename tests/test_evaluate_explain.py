@@ -98,6 +98,7 @@ def test_importance_finds_the_classic_truth(classic, estimator, method):
     assert report["association_scan"]["precision_at_2"] == 1.0
     explanation = explain_sample(model, dataset, dataset.samples[0], top=5)
     assert list(explanation.columns) == ["feature", "value", "shap"] and len(explanation) == 5
+    assert explanation["shap"].abs().max() > 0  # explained against the cohort, not itself
 
 
 def test_recovery_counts():

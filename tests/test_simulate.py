@@ -200,4 +200,7 @@ def test_sample_seed_draws_new_people_from_the_same_model():
     assert train.truth["bayes_optimal"]["population"] == test.truth["bayes_optimal"]["population"]
     assert test.genotypes.shape == (500, 200)
     assert not np.array_equal(train.genotypes[:300], test.genotypes[:300])
-    assert test.truth["parameters"]["sample_seed"] == 99 and "sample_seed" not in train.truth["parameters"]
+    assert (
+        test.truth["parameters"]["sample_seed"] == 99
+        and "sample_seed" not in train.truth["parameters"]
+    )

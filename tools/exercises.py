@@ -106,7 +106,11 @@ def replace_solution_regions(source: str, where: str = "cell") -> tuple[str, boo
 
 
 def solution_lines(source: str) -> list[str]:
-    """The code lines inside solution regions (what an exercise must not show)."""
+    """The code lines inside solution regions (what an exercise must not show).
+
+    Comments and lines of pure punctuation (a closing ``])``) are left out: they
+    give nothing away and appear in any code.
+    """
     lines, inside = [], False
     for line in source.splitlines():
         stripped = line.strip()
@@ -114,7 +118,7 @@ def solution_lines(source: str) -> list[str]:
             inside = True
         elif stripped.startswith(END):
             inside = False
-        elif inside and stripped and not stripped.startswith("#"):
+        elif inside and any(c.isalnum() for c in stripped) and not stripped.startswith("#"):
             lines.append(stripped)
     return lines
 

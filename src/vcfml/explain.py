@@ -79,13 +79,20 @@ def importance_table(
     return table
 
 
-def shap_values(model: FittedModel, features: np.ndarray) -> np.ndarray:
-    """SHAP values (samples x features, log-odds of 'case') of the fitted model."""
+def shap_values(
+    model: FittedModel, features: np.ndarray, background: np.ndarray | None = None
+) -> np.ndarray:
+    """SHAP values (samples x features, log-odds of 'case') of the fitted model.
+
+    ``background`` is the reference population for linear models (by default
+    ``features`` itself): a SHAP value says how far a feature moves one sample's
+    prediction away from the average over the background.
+    """
     estimator = model.estimator
     if isinstance(estimator, Pipeline):  # scaler + logistic regression
-        scaled = estimator[:-1].transform(features)
-        explainer = shap.LinearExplainer(estimator[-1], scaled)
-        return np.asarray(explainer.shap_values(scaled))
+        reference = estimator[:-1].transform(features if background is None else background)
+        explainer = shap.LinearExplainer(estimator[-1], reference)
+        return np.asarray(explainer.shap_values(estimator[:-1].transform(features)))
     with warnings.catch_warnings():
         # LightGBM output-format notice, printed on every call.
         warnings.filterwarnings("ignore", message="LightGBM binary classifier")
@@ -101,7 +108,7 @@ def explain_sample(
     """The features that moved one sample's prediction most, with their values."""
     index = dataset.samples.index(sample_id)
     features = model.features(dataset)
-    values = shap_values(model, features[index : index + 1])[0]
+    values = shap_values(model, features[index : index + 1], background=features)[0]
     table = pd.DataFrame({"feature": model.feature_names, "value": features[index], "shap": values})
     order = np.argsort(-np.abs(values), kind="stable")[:top]
     return table.iloc[order].reset_index(drop=True)

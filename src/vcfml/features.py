@@ -9,7 +9,7 @@ population, ...) from the samples table; this module lines them up by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
 
@@ -62,6 +62,17 @@ class Dataset:
     @property
     def feature_names(self) -> list[str]:
         return self.variant_names + list(self.covariates.columns)
+
+    def subset(self, rows: Sequence[int] | np.ndarray) -> Dataset:
+        """The same dataset restricted to some samples (e.g. a train/test split)."""
+        rows = np.asarray(rows)
+        return replace(
+            self,
+            genotypes=self.genotypes[rows],
+            covariates=self.covariates.iloc[rows],
+            target=self.target[rows] if self.target.size else self.target,
+            samples=[self.samples[i] for i in rows],
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """All features as one table (genotype columns first), one row per sample."""

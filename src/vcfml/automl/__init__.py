@@ -7,6 +7,6 @@
 
 from vcfml.automl.model import FittedModel
 from vcfml.automl.search import AutoMLResult, run_automl
-from vcfml.automl.settings import AutoMLSettings
+from vcfml.automl.settings import AutoMLSettings, course_settings
 
-__all__ = ["AutoMLResult", "AutoMLSettings", "FittedModel", "run_automl"]
+__all__ = ["AutoMLResult", "AutoMLSettings", "FittedModel", "course_settings", "run_automl"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 from flaml import tune
 from sklearn.model_selection import StratifiedKFold, train_test_split
-from tqdm.auto import tqdm
+from tqdm import TqdmWarning
 
 from vcfml.automl.estimators import FAMILIES, build_estimator
 from vcfml.automl.metrics import METRICS, all_scores
@@ -82,7 +83,7 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
     metric = METRICS[settings.metric]
     records: list[dict[str, Any]] = []
 
-    progress = tqdm(
+    progress = _progress_bar(
         total=settings.max_trials if settings.budget is None else round(settings.budget),
         desc=f"AutoML ({settings.metric})",
         unit="trial" if settings.budget is None else "s",
@@ -140,6 +141,16 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         wall_seconds=time.perf_counter() - start,
         screening_seconds=screening_seconds,
     )
+
+
+def _progress_bar(**options):
+    """A tqdm bar: a widget in notebooks with ipywidgets, text elsewhere."""
+    with warnings.catch_warnings():
+        # Without ipywidgets, tqdm.auto falls back to text and says so; text is fine.
+        warnings.simplefilter("ignore", TqdmWarning)
+        from tqdm.auto import tqdm
+
+        return tqdm(**options)
 
 
 def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:

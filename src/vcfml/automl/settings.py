@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field
 from vcfml.automl.estimators import DEFAULT_ESTIMATORS, FAMILIES
 from vcfml.automl.metrics import METRICS
 from vcfml.errors import VcfmlError
-from vcfml.settings import automl_budget
+from vcfml.settings import automl_budget, budget_is_set
+
+COURSE_TRIALS = 12  # trials of a course notebook run when no budget is set
 
 
 @dataclass
@@ -94,3 +96,18 @@ class AutoMLSettings:
         values["estimators"] = list(values["estimators"] or [])
         values["blocked"] = list(values["blocked"])
         return values
+
+
+def course_settings(fraction: float = 1.0, **overrides) -> AutoMLSettings:
+    """Settings for an AutoML run in a course notebook.
+
+    With ``VCFML_AUTOML_BUDGET`` set (a workshop), the run is timed: ``fraction``
+    of that budget. Without it (CI, the committed outputs), the run is
+    deterministic: a fixed number of trials, the same on every machine.
+    """
+    if budget_is_set():
+        values = {"budget": automl_budget(fraction), "verbose": 0}
+    else:
+        values = {"deterministic": True, "max_trials": COURSE_TRIALS, "verbose": 0}
+    values.update(overrides)
+    return AutoMLSettings(**values)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
 from vcfml.io.vcf_reader import read_vcf
@@ -67,3 +69,44 @@ def _hint(call: str) -> str:
     if len(call) == 1:
         return HINTS["haploid"]
     return HINTS["count"]
+
+
+def exercise_1_2(
+    path: str,
+    region: str | None,
+    alt_frequency: Sequence[float],
+    sample_missingness: Sequence[float],
+) -> CheckResult:
+    """Check per-site ALT allele frequencies and per-sample missing-call fractions."""
+    genotypes = read_vcf(path, region=region)
+    expected_af = genotypes.variants["af"].to_numpy()
+    expected_missing = (genotypes.genotypes == -1).mean(axis=1)
+    got_af = np.asarray(alt_frequency, dtype=float)
+    got_missing = np.asarray(sample_missingness, dtype=float)
+    if got_af.shape != expected_af.shape:
+        return failed(
+            "1.2",
+            f"alt_frequency has {got_af.size} values for {expected_af.size} sites.",
+            "compute one frequency per column of the genotype matrix (axis=0).",
+        )
+    if not np.allclose(got_af, expected_af, atol=1e-6):
+        looks_like_mean = np.allclose(got_af, genotypes.genotypes.mean(axis=0) / 2, atol=1e-6)
+        hint = (
+            "missing calls are -1: leave them out before averaging, or they pull the mean down."
+            if looks_like_mean
+            else "a diploid sample carries two alleles: divide the ALT count by twice the called samples."
+        )
+        return failed("1.2", "Some allele frequencies differ.", hint)
+    if got_missing.shape != expected_missing.shape or not np.allclose(
+        got_missing, expected_missing
+    ):
+        return failed(
+            "1.2",
+            "The per-sample missingness differs.",
+            "one value per sample (a row of the matrix): the fraction of its calls that are -1.",
+        )
+    return passed(
+        "1.2",
+        f"frequencies of {expected_af.size} sites and missingness of "
+        f"{expected_missing.size} samples agree with htslib's decoding.",
+    )

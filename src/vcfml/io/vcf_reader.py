@@ -136,6 +136,7 @@ def read_vcf(
         vcf.close()
 
     table = pd.DataFrame(variants, columns=VARIANT_COLUMNS)
+    del variants
     table = table.astype({"pos": "int64", "allele_index": "int8", "af": "float64", "phased": bool})
     keep = np.ones(len(table), dtype=bool)
     if pass_only:
@@ -294,7 +295,10 @@ class _DosageBuilder:
         self.n_samples = n_samples
         self.buffer = np.empty((max(capacity, 1), n_samples), dtype=np.int8)
         self.n_columns = 0
-        self.rows: list[tuple] = []
+        # One list per variants-table column; repeated strings (contigs,
+        # alleles, filters) are stored once, which keeps 10^5+ variants light.
+        self.columns: dict[str, list] = {name: [] for name in VARIANT_COLUMNS}
+        self._strings: dict[str, str] = {}
         # First and second allele of each queued call (-2 where a call is haploid).
         self.queue_first = np.empty((self.BLOCK, n_samples), dtype=np.int8)
         self.queue_second = np.empty((self.BLOCK, n_samples), dtype=np.int8)
@@ -330,7 +334,7 @@ class _DosageBuilder:
         self._flush()
         if self.n_columns != self.buffer.shape[0]:
             self.buffer.resize((self.n_columns, self.n_samples), refcheck=False)
-        return self.buffer, self.rows
+        return self.buffer, self.columns
 
     def _flush(self) -> None:
         count = len(self.queue_rows)
@@ -350,10 +354,10 @@ class _DosageBuilder:
         phased = diploid_called.any(axis=1) & (self.queue_phase[:count] | ~diploid_called).all(
             axis=1
         )
-        for (chrom, pos, name, ref, filters, alt), freq, ph in zip(
+        for site_and_alt, freq, ph in zip(
             self.queue_rows, af.tolist(), phased.tolist(), strict=True
         ):
-            self.rows.append((chrom, pos, name, ref, alt, 1, filters, freq, ph))
+            self._add_row(site_and_alt[:-1], site_and_alt[-1], 1, freq, ph)
         self.queue_rows.clear()
 
     def _next_columns(self, count: int) -> np.ndarray:
@@ -367,7 +371,20 @@ class _DosageBuilder:
 
     def _add_row(self, site: tuple, alt: str, allele_index: int, af: float, phased: bool) -> None:
         chrom, pos, name, ref, filters = site
-        self.rows.append((chrom, pos, name, ref, alt, allele_index, filters, af, phased))
+        shared = self._strings.setdefault
+        values = (
+            shared(chrom, chrom),
+            pos,
+            name,
+            shared(ref, ref),
+            shared(alt, alt),
+            allele_index,
+            shared(filters, filters),
+            af,
+            phased,
+        )
+        for column, value in zip(self.columns.values(), values, strict=True):
+            column.append(value)
 
 
 def _genotype_array(record, path: Path, record_number: int) -> np.ndarray:
