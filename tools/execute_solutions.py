@@ -31,6 +31,9 @@ def execute(path: Path) -> None:
     client.execute()
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+    # The kernel records its exact Python version; keep only the language, so that
+    # running the notebooks on another Python does not rewrite every file.
+    notebook.metadata["language_info"] = {"name": "python"}
     nbformat.write(notebook, path)
 
 

@@ -58,6 +58,7 @@ def solution_notebooks() -> list[Path]:
 def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
     """The exercise version of a solution notebook (the input is not changed)."""
     exercise = copy.deepcopy(solution)
+    exercise.metadata["language_info"] = {"name": "python"}
     cells = []
     for cell in exercise.cells:
         tags = cell.get("metadata", {}).get("tags", [])

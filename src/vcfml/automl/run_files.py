@@ -4,7 +4,7 @@
     ``leaderboard.tsv``  every trial: iteration, estimator, n_sites, params,
     seconds, the metric (mean and std over folds), best so far;
     ``model/``           the refitted pipeline (``model.joblib`` + ``model.json``);
-    ``metrics.json``     cross-validated mean and std of every metric, best trial;
+    ``metrics.json``     cross-validated mean and std of every metric for the chosen trial;
     ``importance.tsv``   ``feature chrom pos importance rank`` (covariates have
     empty chrom/pos);
     ``run.json``         settings, inputs, package versions, wall time.
@@ -46,16 +46,14 @@ def save_run(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     result.leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
-    best = result.leaderboard.loc[
-        result.leaderboard[result.settings.metric] == result.best_score
-    ].iloc[0]
     result.model.metadata = {"cv_metrics": result.cv_metrics, "metric": result.settings.metric}
     result.model.save(run_dir / "model")
     metrics = {
         "metric": result.settings.metric,
-        "best_score": result.best_score,
+        "score": result.best_score,  # of the chosen pipeline
         "cross_validated": result.cv_metrics,
-        "best_trial": int(best["iteration"]),
+        "chosen_trial": result.chosen_trial,
+        "selection": result.settings.selection,
         "n_trials": len(result.leaderboard),
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

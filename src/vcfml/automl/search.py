@@ -60,9 +60,11 @@ class AutoMLResult:
     settings: AutoMLSettings
     wall_seconds: float
     screening_seconds: float
+    chosen_trial: int = 0
 
     @property
     def best_score(self) -> float:
+        """Cross-validated score of the chosen pipeline (see ``selection``)."""
         return self.cv_metrics[self.settings.metric]["mean"]
 
 
@@ -130,7 +132,7 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
     progress.close()
 
     leaderboard = pd.DataFrame(records)
-    best = _best_row(leaderboard, metric)
+    best = _chosen_row(leaderboard, metric, settings)
     model = _refit(dataset, settings, best)
     cv_metrics = json.loads(best["cv_metrics"])
     return AutoMLResult(
@@ -140,6 +142,7 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         settings=settings,
         wall_seconds=time.perf_counter() - start,
         screening_seconds=screening_seconds,
+        chosen_trial=int(best["iteration"]),
     )
 
 
@@ -262,6 +265,25 @@ def _best_row(leaderboard: pd.DataFrame, metric) -> pd.Series:
     column = leaderboard[metric.name].fillna(_worst(metric))
     index = column.idxmax() if metric.greater_is_better else column.idxmin()
     return leaderboard.loc[index]
+
+
+def _chosen_row(leaderboard: pd.DataFrame, metric, settings: AutoMLSettings) -> pd.Series:
+    """The pipeline to refit: the best trial, or with the one-standard-error rule
+    the trial using the fewest sites among those within one standard error of
+    the best (Breiman et al., 1984). Scores that close are within the noise of
+    cross-validation; the sparser pipeline is as good, generalizes better with
+    p >> n, and is easier to explain."""
+    best = _best_row(leaderboard, metric)
+    if settings.selection == "best":
+        return best
+    n_folds = settings.folds if settings.validation_fraction is None else 1
+    margin = best[f"{metric.name}_std"] / math.sqrt(n_folds) if n_folds > 1 else 0.0
+    sign = 1.0 if metric.greater_is_better else -1.0
+    close = leaderboard[sign * (leaderboard[metric.name] - best[metric.name]) >= -margin]
+    order = close.sort_values(
+        ["n_sites", metric.name, "iteration"], ascending=[True, not metric.greater_is_better, True]
+    )
+    return order.iloc[0]
 
 
 def _worst(metric) -> float:

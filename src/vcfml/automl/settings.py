@@ -35,6 +35,9 @@ class AutoMLSettings:
         max_sites: the most sites a model may use.
         min_maf: sites rarer than this (in the training data) are never used.
         seed: seeds the folds, the search and the models.
+        selection: ``one_standard_error`` (default) refits the trial using the
+            fewest sites among those within one standard error of the best
+            cross-validated score; ``best`` refits the top-scoring trial.
         verbose: 0 silent, 1 progress bar and new bests, 2 every trial.
     """
 
@@ -50,6 +53,7 @@ class AutoMLSettings:
     max_sites: int = 1000
     min_maf: float = 0.01
     seed: int = 0
+    selection: str = "one_standard_error"
     verbose: int = 1
 
     def resolved(self) -> AutoMLSettings:
@@ -83,6 +87,10 @@ class AutoMLSettings:
             problems.append("every estimator is blocked: nothing to try")
         if self.n_sites is not None and self.n_sites < 1:
             problems.append(f"n_sites must be at least 1, got {self.n_sites}")
+        if self.selection not in {"one_standard_error", "best"}:
+            problems.append(
+                f"selection must be 'one_standard_error' or 'best', got {self.selection!r}"
+            )
         if not 0 <= self.min_maf < 0.5:
             problems.append(f"min_maf must be in [0, 0.5), got {self.min_maf}")
         if problems:
