@@ -22,10 +22,7 @@ Usage: python benchmarks/automl_quality.py [--budget 60] [--sizes 2000x10000 100
 from __future__ import annotations
 
 import argparse
-import datetime
 import multiprocessing
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -33,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import parse_size, record
 from flaml import AutoML
 from lightgbm import LGBMClassifier
 from sklearn.linear_model import LogisticRegression
@@ -45,7 +43,6 @@ from vcfml.features import Dataset, join_samples
 from vcfml.io.vcf_reader import GenotypeMatrix
 from vcfml.simulate import simulate_liability
 
-HERE = Path(__file__).resolve().parent
 MODEL = {"n_causal": 10, "h2": 0.5, "sex_effect": 0.5, "prevalence": 0.3, "seed": 21}
 TEST_SAMPLES = 4000
 LIMIT_FACTOR = 5  # a method still running after 5 x the budget is stopped and reported
@@ -212,11 +209,6 @@ def run(sizes: list[tuple[int, int]], budget: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    samples, sites = text.lower().split("x")
-    return int(samples), int(sites)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -231,14 +223,8 @@ def main() -> int:
     text = table.to_markdown(index=False)
     print(text)
     if args.record:
-        machine = (
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        )
-        with open(HERE / "RESULTS.md", "a") as results:
-            results.write(
-                f"\n## automl_quality.py, {datetime.date.today().isoformat()} ({machine}), "
-                f"budget {args.budget:g} s, test cohort {TEST_SAMPLES} samples\n\n{text}\n"
-            )
+        details = f", budget {args.budget:g} s, test cohort {TEST_SAMPLES} samples"
+        record("automl_quality.py", text, details)
     return 0
 
 

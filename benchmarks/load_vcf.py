@@ -18,10 +18,7 @@ Usage: python benchmarks/load_vcf.py [--sizes 2000x10000 1000x100000] [--record]
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,10 +26,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from common import parse_size, record
 
 from vcfml.simulate import simulate
 
-HERE = Path(__file__).resolve().parent
 READERS = ["vcfml", "cyvcf2 loop", "scikit-allel"]
 
 CHILD = r"""
@@ -128,11 +125,6 @@ def run(sizes: list[tuple[int, int]], workdir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    samples, sites = text.lower().split("x")
-    return int(samples), int(sites)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -147,12 +139,7 @@ def main() -> int:
     text = table.to_markdown(index=False)
     print(text)
     if args.record:
-        machine = (
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        )
-        stamp = datetime.date.today().isoformat()
-        with open(HERE / "RESULTS.md", "a") as results:
-            results.write(f"\n## load_vcf.py, {stamp} ({machine})\n\n{text}\n")
+        record("load_vcf.py", text)
     return 0
 
 

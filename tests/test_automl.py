@@ -167,3 +167,16 @@ def test_data_problems_are_refused(liability_dataset):
     rare_only = Dataset(**{**liability_dataset.__dict__, "genotypes": rare})
     with pytest.raises(VcfmlError, match="no variants left after filtering"):
         run_automl(rare_only, quick(min_maf=0.2))
+
+
+def test_one_standard_error_rule_prefers_fewer_sites(liability_dataset):
+    best = run_automl(liability_dataset, quick(max_trials=10))
+    sparse = run_automl(liability_dataset, quick(max_trials=10, selection="one_standard_error"))
+    board = sparse.leaderboard
+    top = board.loc[board["roc_auc"].idxmax()]
+    margin = top["roc_auc_std"] / 5**0.5
+    close = board[board["roc_auc"] >= top["roc_auc"] - margin]
+    chosen = board.set_index("iteration").loc[sparse.chosen_trial]
+    assert chosen["n_sites"] == close["n_sites"].min()
+    assert len(sparse.model.variants) <= len(best.model.variants)
+    assert best.best_score == board["roc_auc"].max()

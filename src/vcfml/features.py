@@ -18,7 +18,7 @@ import pandas as pd
 
 from vcfml.errors import VcfmlInputError, preview_names
 from vcfml.io.samples_table import read_samples_table
-from vcfml.io.vcf_reader import GenotypeMatrix
+from vcfml.io.vcf_reader import GenotypeMatrix, variant_labels
 
 # Two-label targets whose positive ("case") label is unambiguous.
 KNOWN_POSITIVE = {
@@ -57,7 +57,7 @@ class Dataset:
 
     @property
     def variant_names(self) -> list[str]:
-        return GenotypeMatrix(self.genotypes, self.variants, self.samples).variant_labels()
+        return variant_labels(self.variants)
 
     @property
     def feature_names(self) -> list[str]:

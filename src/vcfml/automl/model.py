@@ -21,7 +21,7 @@ import pandas as pd
 from vcfml.automl.screening import GenotypeScreen, impute
 from vcfml.errors import VcfmlError, VcfmlInputError, preview_names
 from vcfml.features import Dataset
-from vcfml.io.vcf_reader import GenotypeMatrix
+from vcfml.io.vcf_reader import variant_labels
 
 MODEL_FILE = "model.joblib"
 SUMMARY_FILE = "model.json"
@@ -56,9 +56,7 @@ class FittedModel:
 
     @property
     def variant_names(self) -> list[str]:
-        return GenotypeMatrix(
-            np.empty((0, len(self.variants)), dtype=np.int8), self.variants, []
-        ).variant_labels()
+        return variant_labels(self.variants)
 
     @property
     def feature_names(self) -> list[str]:

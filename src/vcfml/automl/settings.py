@@ -35,9 +35,13 @@ class AutoMLSettings:
         max_sites: the most sites a model may use.
         min_maf: sites rarer than this (in the training data) are never used.
         seed: seeds the folds, the search and the models.
-        selection: ``one_standard_error`` (default) refits the trial using the
-            fewest sites among those within one standard error of the best
-            cross-validated score; ``best`` refits the top-scoring trial.
+        selection: ``best`` (default) refits the top-scoring trial;
+            ``one_standard_error`` refits the trial using the fewest sites among
+            those within one standard error of the best cross-validated score: a
+            sparser, easier to explain model, but with few samples (large
+            standard errors) it can drop real signal. Measured on the
+            1,000 x 100,000 benchmark cohort: 5 sites and test AUC 0.787 against
+            33 sites and 0.811 for ``best``.
         verbose: 0 silent, 1 progress bar and new bests, 2 every trial.
     """
 
@@ -53,7 +57,7 @@ class AutoMLSettings:
     max_sites: int = 1000
     min_maf: float = 0.01
     seed: int = 0
-    selection: str = "one_standard_error"
+    selection: str = "best"
     verbose: int = 1
 
     def resolved(self) -> AutoMLSettings:

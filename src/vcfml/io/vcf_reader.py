@@ -73,24 +73,29 @@ class GenotypeMatrix:
         return self.genotypes.shape[1]
 
     def variant_labels(self) -> list[str]:
-        """A unique, human-readable name for each column: the ID when it is
-        unique, otherwise ``chrom:pos:ref:alt``."""
-        ids = self.variants["id"].astype(str)
-        duplicated = ids.duplicated(keep=False) | ids.isin([".", ""])
-        fallback = (
-            self.variants["chrom"].astype(str)
-            + ":"
-            + self.variants["pos"].astype(str)
-            + ":"
-            + self.variants["ref"].astype(str)
-            + ":"
-            + self.variants["alt"].astype(str)
-        )
-        return ids.where(~duplicated, fallback).tolist()
+        """A unique, human-readable name for each column (see :func:`variant_labels`)."""
+        return variant_labels(self.variants)
 
     def __repr__(self) -> str:
         name = self.source.name if self.source is not None else "in memory"
         return f"GenotypeMatrix({self.n_samples} samples x {self.n_variants} variants, from {name})"
+
+
+def variant_labels(variants: pd.DataFrame) -> list[str]:
+    """A unique, human-readable name for each variant: its ID when that is unique,
+    otherwise ``chrom:pos:ref:alt``."""
+    ids = variants["id"].astype(str)
+    ambiguous = ids.duplicated(keep=False) | ids.isin([".", ""])
+    fallback = (
+        variants["chrom"].astype(str)
+        + ":"
+        + variants["pos"].astype(str)
+        + ":"
+        + variants["ref"].astype(str)
+        + ":"
+        + variants["alt"].astype(str)
+    )
+    return ids.where(~ambiguous, fallback).tolist()
 
 
 def read_vcf(
@@ -264,18 +269,18 @@ def _read_records(records, path: Path, vcf, n_samples: int, capacity: int, regio
             raise _record_error(path, vcf, record_number + 1, last, region) from error
         record_number += 1
         last = record
-        n_alt = len(record.ALT)
-        if n_alt == 0:  # a monomorphic site has no ALT allele to count
+        alts = record.ALT
+        if not alts:  # a monomorphic site has no ALT allele to count
             continue
         calls = _genotype_array(record, path, record_number)
         if order is not None:
             calls = calls[order]
-        filters = ";".join(record.FILTERS) if record.FILTERS else "."
-        site = (record.CHROM, record.POS, record.ID or ".", record.REF, filters)
-        if n_alt == 1 and calls.shape[1] <= 3:
-            builder.add_biallelic(calls, site, record.ALT[0])
+        filters = record.FILTERS
+        site = (record.CHROM, record.POS, record.ID or ".", record.REF, ";".join(filters) or ".")
+        if len(alts) == 1 and calls.shape[1] <= 3:
+            builder.add_biallelic(calls, site, alts[0])
         else:
-            builder.add_general(calls, site, record.ALT)
+            builder.add_general(calls, site, alts)
     return builder.finish()
 
 
@@ -299,19 +304,19 @@ class _DosageBuilder:
         # alleles, filters) are stored once, which keeps 10^5+ variants light.
         self.columns: dict[str, list] = {name: [] for name in VARIANT_COLUMNS}
         self._strings: dict[str, str] = {}
-        # First and second allele of each queued call (-2 where a call is haploid).
-        self.queue_first = np.empty((self.BLOCK, n_samples), dtype=np.int8)
-        self.queue_second = np.empty((self.BLOCK, n_samples), dtype=np.int8)
-        self.queue_phase = np.empty((self.BLOCK, n_samples), dtype=bool)
+        # Queued records: htslib's (n_samples, 3) arrays (two alleles, then the
+        # phase flag), stacked and converted together when the block is full.
+        self.queue_calls: list[np.ndarray] = []
         self.queue_rows: list[tuple] = []
 
     def add_biallelic(self, calls: np.ndarray, site: tuple, alt: str) -> None:
-        slot = len(self.queue_rows)
-        self.queue_first[slot] = calls[:, 0]
-        self.queue_second[slot] = calls[:, 1] if calls.shape[1] == 3 else -2
-        self.queue_phase[slot] = calls[:, -1]
+        if calls.shape[1] == 2:  # a record of haploid calls only: no second allele
+            calls = np.column_stack(
+                [calls[:, 0], np.full(len(calls), -2, calls.dtype), calls[:, 1]]
+            )
+        self.queue_calls.append(calls)
         self.queue_rows.append((*site, alt))
-        if slot + 1 == self.BLOCK:
+        if len(self.queue_rows) == self.BLOCK:
             self._flush()
 
     def add_general(self, calls: np.ndarray, site: tuple, alts: list[str]) -> None:
@@ -330,7 +335,7 @@ class _DosageBuilder:
             af = float((alleles[~missing] == allele_index).sum() / called) if called else np.nan
             self._add_row(site, alt, allele_index, af, phased)
 
-    def finish(self) -> tuple[np.ndarray, list[tuple]]:
+    def finish(self) -> tuple[np.ndarray, dict[str, list]]:
         self._flush()
         if self.n_columns != self.buffer.shape[0]:
             self.buffer.resize((self.n_columns, self.n_samples), refcheck=False)
@@ -340,7 +345,8 @@ class _DosageBuilder:
         count = len(self.queue_rows)
         if count == 0:
             return
-        first, second = self.queue_first[:count], self.queue_second[:count]
+        block = np.stack(self.queue_calls)  # (count, n_samples, 3)
+        first, second, phase = block[:, :, 0], block[:, :, 1], block[:, :, 2]
         missing = (first == -1) | (second == -1)
         dosage = self._next_columns(count)
         np.add(first == 1, second == 1, out=dosage, dtype=np.int8)
@@ -351,14 +357,27 @@ class _DosageBuilder:
         with np.errstate(invalid="ignore", divide="ignore"):
             af = alt_alleles / called_alleles
         diploid_called = called & (second != -2)
-        phased = diploid_called.any(axis=1) & (self.queue_phase[:count] | ~diploid_called).all(
-            axis=1
-        )
-        for site_and_alt, freq, ph in zip(
-            self.queue_rows, af.tolist(), phased.tolist(), strict=True
-        ):
-            self._add_row(site_and_alt[:-1], site_and_alt[-1], 1, freq, ph)
+        phased = diploid_called.any(axis=1) & ((phase == 1) | ~diploid_called).all(axis=1)
+        chroms, positions, names, refs, filters, alts = zip(*self.queue_rows, strict=True)
+        shared = self._shared
+        for column, values in [
+            ("chrom", map(shared, chroms)),
+            ("pos", positions),
+            ("id", names),
+            ("ref", map(shared, refs)),
+            ("alt", map(shared, alts)),
+            ("allele_index", [1] * count),
+            ("filter", map(shared, filters)),
+            ("af", af.tolist()),
+            ("phased", phased.tolist()),
+        ]:
+            self.columns[column].extend(values)
+        self.queue_calls.clear()
         self.queue_rows.clear()
+
+    def _shared(self, text: str) -> str:
+        """One copy of each repeated string (contig, allele, filter)."""
+        return self._strings.setdefault(text, text)
 
     def _next_columns(self, count: int) -> np.ndarray:
         needed = self.n_columns + count
@@ -371,15 +390,15 @@ class _DosageBuilder:
 
     def _add_row(self, site: tuple, alt: str, allele_index: int, af: float, phased: bool) -> None:
         chrom, pos, name, ref, filters = site
-        shared = self._strings.setdefault
+        shared = self._shared
         values = (
-            shared(chrom, chrom),
+            shared(chrom),
             pos,
             name,
-            shared(ref, ref),
-            shared(alt, alt),
+            shared(ref),
+            shared(alt),
             allele_index,
-            shared(filters, filters),
+            shared(filters),
             af,
             phased,
         )
