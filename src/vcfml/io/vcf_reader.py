@@ -294,7 +294,7 @@ class _DosageBuilder:
     and so never holds two copies of the matrix at once.
     """
 
-    BLOCK = 1024
+    BLOCK = 256  # records per conversion: bounds the queue to 256 x samples x 12 bytes
 
     def __init__(self, n_samples: int, capacity: int) -> None:
         self.n_samples = n_samples
