@@ -113,16 +113,17 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         # FLAML minimizes or maximizes "score" as told below; NaN would stall it.
         return {"score": primary if math.isfinite(primary) else _worst(metric)}
 
-    remaining = None
+    search_seconds = None  # deterministic mode: no clock, only max_trials
     if settings.budget is not None:
-        remaining = max(0.0, SEARCH_SHARE * settings.budget - (time.perf_counter() - start))
+        spent = time.perf_counter() - start
+        search_seconds = max(1e-3, SEARCH_SHARE * settings.budget - spent)
     tune.run(
         evaluate,
         config=space,
         points_to_evaluate=starts,
         metric="score",
         mode="max" if metric.greater_is_better else "min",
-        time_budget_s=remaining if remaining else (None if settings.budget is None else 1e-3),
+        time_budget_s=search_seconds,
         num_samples=settings.max_trials or -1,
         verbose=0,
         use_ray=False,
