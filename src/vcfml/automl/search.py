@@ -222,10 +222,8 @@ def _search_space(settings: AutoMLSettings, max_sites: int) -> tuple[dict, list[
 
 def _record(records, name, k, params, scores, seconds, settings, metric) -> None:
     primary = float(scores[settings.metric].mean())
-    previous = [r[settings.metric] for r in records]
-    best = (
-        primary if not previous else (max if metric.greater_is_better else min)(*previous, primary)
-    )
+    better = max if metric.greater_is_better else min
+    best = better(records[-1]["best_so_far"], primary) if records else primary
     summary = {
         m: {"mean": float(scores[m].mean()), "std": float(scores[m].std(ddof=0))} for m in scores
     }
@@ -249,9 +247,7 @@ def _record(records, name, k, params, scores, seconds, settings, metric) -> None
 def _show_progress(progress, records, settings, start) -> None:
     last = records[-1]
     metric = settings.metric
-    is_new_best = last[metric] == last["best_so_far"] and (
-        len(records) == 1 or records[-2]["best_so_far"] != last["best_so_far"]
-    )
+    is_new_best = len(records) == 1 or records[-2]["best_so_far"] != last["best_so_far"]
     if settings.verbose >= 2 or (settings.verbose >= 1 and is_new_best):
         progress.write(
             f"trial {last['iteration']:>3}  {last['estimator']:<13} sites={last['n_sites']:<5} "
