@@ -1,6 +1,7 @@
 # AutoML on Variants: on a fresh machine, two commands do all the set-up.
 #   make book   install (first time) and build the course website
 #   make test   install (first time) and run every test
+# A workshop's own site:  make book WORKSHOP=workshops/NAME.yml
 # Everything installs into .venv from the pinned versions in requirements/.
 
 SHELL := /bin/bash
@@ -13,17 +14,27 @@ PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]
 CONSTRAINTS := requirements/constraints-py$(PYTHON_VERSION).txt
 INSTALLED := $(VENV)/.installed-py$(PYTHON_VERSION)
 PYTEST_ARGS ?=
+# A workshop configuration (workshops/NAME.yml); empty builds the full course.
+WORKSHOP ?=
+SITE ?= _build/html
 
-.PHONY: help install book test lint exercises solutions data constraints clean
+.PHONY: help install book test lint exercises solutions data constraints clean \
+	workshop-check workshop-pack site-check check-env jupyter-kernel
 
 help:
 	@echo "make book        build the course website into _build/html (installs first)"
+	@echo "make book WORKSHOP=workshops/NAME.yml   build that workshop's site"
+	@echo "make workshop-pack WORKSHOP=workshops/NAME.yml   the participants' download"
+	@echo "make workshop-check   check every workshops/*.yml (or WORKSHOP=...)"
+	@echo "make site-check  open every page of a built site in Chromium (SITE=_build/html)"
+	@echo "make check-env   is this machine ready for the course? (one line per check)"
+	@echo "make jupyter-kernel   install, then register the kernel 'Python (vcfml)' for your Jupyter"
 	@echo "make test        run all tests: unit, notebooks (nbval), exercises, book build"
 	@echo "make exercises   regenerate exercises/ from solutions/"
 	@echo "make solutions   re-execute solutions/ so their outputs are fresh"
 	@echo "make data        regenerate the datasets in data/ byte for byte"
 	@echo "make lint        ruff"
-	@echo "make constraints re-pin requirements/ for this Python (maintainers)"
+	@echo "make constraints pin new dependencies for Python 3.10-3.12 (maintainers; UPGRADE=1)"
 
 $(INSTALLED): pyproject.toml $(wildcard $(CONSTRAINTS))
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "vcfml needs Python 3.10 or newer: run make PYTHON=python3.11 ...")'
@@ -37,15 +48,37 @@ $(INSTALLED): pyproject.toml $(wildcard $(CONSTRAINTS))
 install: $(INSTALLED)
 
 book: $(INSTALLED)
+ifeq ($(strip $(WORKSHOP)),)
 	$(BIN)/python tools/build_book.py
+else
+	$(BIN)/python tools/workshop.py build $(WORKSHOP)
+endif
+
+workshop-check: $(INSTALLED)
+	$(BIN)/python tools/workshop.py check $(or $(WORKSHOP),$(wildcard workshops/*.yml))
+
+workshop-pack: $(INSTALLED)
+	@test -n "$(WORKSHOP)" || { echo "usage: make workshop-pack WORKSHOP=workshops/NAME.yml"; exit 1; }
+	$(BIN)/python tools/workshop_pack.py $(WORKSHOP)
+
+site-check: $(INSTALLED)
+	$(BIN)/python tools/check_site.py $(SITE) --screenshots _build/screenshots
+
+check-env: $(INSTALLED)
+	$(BIN)/vcfml check-env --data data --constraints $(CONSTRAINTS)
+
+# For a Jupyter that runs outside .venv (an Azure ML compute instance, a JupyterHub):
+# the kernel appears in its launcher as "Python (vcfml)".
+jupyter-kernel: $(INSTALLED)
+	$(BIN)/python -m ipykernel install --user --name vcfml --display-name "Python (vcfml)"
 
 test: $(INSTALLED) lint
 	$(BIN)/python tools/make_exercises.py --check
 	$(BIN)/python -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tools tests benchmarks
-	$(BIN)/ruff format --check src tools tests benchmarks
+	$(BIN)/ruff check src tools tests benchmarks book/_ext
+	$(BIN)/ruff format --check src tools tests benchmarks book/_ext
 
 exercises: $(INSTALLED)
 	$(BIN)/python tools/make_exercises.py
@@ -56,14 +89,10 @@ solutions: $(INSTALLED)
 data: $(INSTALLED)
 	$(BIN)/python tools/make_data.py
 
-# Maintainers: re-resolve the newest versions allowed by pyproject.toml in a
-# scratch environment and pin them for this Python.
-constraints:
-	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
-	.venv-pin/bin/python -m pip install --quiet --upgrade pip setuptools wheel
-	.venv-pin/bin/python -m pip install --quiet -e ".[dev]"
-	.venv-pin/bin/python -m pip freeze --all --exclude-editable | grep -v '^vcfml' > $(CONSTRAINTS)
-	rm -rf .venv-pin
+# Maintainers: pin new dependencies for Python 3.10, 3.11 and 3.12 at once, keeping
+# the existing pins (UPGRADE=1 re-resolves everything at the newest versions).
+constraints: $(INSTALLED)
+	$(BIN)/python tools/pin_requirements.py $(if $(UPGRADE),--upgrade)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache .hypothesis

@@ -97,3 +97,33 @@ def structured_dir(tmp_path_factory) -> Path:
         population_prevalences=[0.1, 0.5],
     )
     return cohort.write(tmp_path_factory.mktemp("structured"))
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The default course site, built once for the book and browser tests."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_book import build
+
+    result = build(output=tmp_path_factory.mktemp("book"), echo=False)
+    assert result.ok, "\n".join(result.problems)
+    return result
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, driven by Playwright. Installed by .ci/run."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from check_site import find_chromium
+
+    path = find_chromium()
+    if path is None:
+        pytest.fail("Chromium is not installed: run `apt-get install -y chromium`")
+    return path
+
+
+ARTIFACTS = ROOT / "_build" / "test-artifacts"

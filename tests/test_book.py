@@ -30,9 +30,8 @@ def toc_files() -> list[str]:
     return files
 
 
-def test_book_builds_every_page(tmp_path):
-    result = build(output=tmp_path, echo=False)
-    assert result.ok, "\n".join(result.problems)
+def test_book_builds_every_page(built_book):
+    result = built_book
     for page in toc_files():
         assert (result.html / f"{page}.html").exists(), f"{page} was not built"
     solution = (result.html / "solutions" / "01_genotypes_to_dosages.html").read_text()

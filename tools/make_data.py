@@ -4,6 +4,7 @@ Each dataset is simulated with its seed and written with vcfml, so the files are
 identical byte for byte on every machine with the pinned package versions.
 ``--seed-offset`` (used by workshop builds) shifts every seed so a workshop
 gets its own data and its own answers; ``--out`` writes somewhere else.
+``SHA256SUMS`` lists every file's checksum, for ``make check-env``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from vcfml.check.environment import write_checksums
 from vcfml.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +34,7 @@ def make_datasets(out: Path, seed_offset: int = 0, spec: dict | None = None) -> 
         }
         cohort = simulate(settings["model"], seed=settings["seed"] + seed_offset, **parameters)
         written.append(cohort.write(out / name))
+    write_checksums(out)
     return written
 
 

@@ -1,8 +1,9 @@
 """The ``vcfml`` command line.
 
 Sub-commands mirror the library: ``simulate`` writes a cohort, ``inspect``
-summarizes a VCF. Argument parsing uses the standard library's argparse (no
-extra dependency, and ``--help`` comes for free). Errors in the user's input
+summarizes a VCF, ``check-env`` checks the machine for the course. Argument
+parsing uses the standard library's argparse (no extra dependency, and
+``--help`` comes for free). Errors in the user's input
 are printed as one line, ``vcfml: error: ...``, with exit status 1; no
 traceback.
 """
@@ -103,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--region", help="only this region, e.g. chr1:1-1000000 (needs an index)")
     inspect.set_defaults(handler=run_inspect)
 
+    check_env = commands.add_parser(
+        "check-env", help="check Python, packages, data, memory, cores (and Azure if configured)"
+    )
+    check_env.add_argument("--data", default="data", help="data folder with SHA256SUMS")
+    check_env.add_argument("--constraints", help="pinned versions to compare with")
+    check_env.add_argument("--azure-config", help="workspace config.json (default: search)")
+    check_env.set_defaults(handler=run_check_env)
+
     from vcfml.cli_automl import add_commands
 
     add_commands(commands)
@@ -146,6 +155,14 @@ def run_inspect(args: argparse.Namespace) -> None:
     from vcfml.summary import summarize
 
     print(summarize(read_vcf(args.file, region=args.region)).to_text())
+
+
+def run_check_env(args: argparse.Namespace) -> None:
+    from vcfml.check.environment import check_environment
+
+    report = check_environment(args.data, args.constraints, args.azure_config)
+    if not report.ok:
+        raise SystemExit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,81 @@
+"""Small fixes to the generated site, so that every page loads without a console error.
+
+A Sphinx extension local to the book (``sphinx.local_extensions`` in ``_config.yml``).
+Kept to what the themes get wrong with the pinned versions; each fix is tested by
+the browser test (``tests/test_site_browser.py``), which fails on console errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import docname_join
+
+
+def drop_repeated_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Keep the first of identical ``<script>`` entries.
+
+    sphinx-thebe 0.3.1 registers its configuration script once per read phase, and
+    Jupyter Book reads twice, so every page declared ``const THEBE_JS_URL`` twice
+    and the browser reported "Identifier 'THEBE_JS_URL' has already been declared".
+    """
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for script in context.get("script_files", []):
+        attributes = getattr(script, "attributes", {})
+        # An inline script's filename is None or "" depending on who added it.
+        key = (str(getattr(script, "filename", script) or ""), str(attributes.get("body", "")))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
+def set_default_colour_mode(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give the theme a colour mode: without one pydata-sphinx-theme logs
+    "Got invalid theme mode" as a console error on a reader's first visit."""
+    context.setdefault("default_mode", "auto")
+    if not context["default_mode"]:
+        context["default_mode"] = "auto"
+
+
+class UnlinkRemovedPages(SphinxPostTransform):
+    """Turn links to pages a workshop leaves out into plain text.
+
+    A workshop build (``tools/workshop.py``) lists the chapters it drops in the
+    config value ``course_removed_docs``. Their pages are not built, so a link to
+    one would be a broken link or a build warning; the reader gets the link text and
+    "(not part of this workshop)" instead. Runs before MyST resolves references.
+    """
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        removed = set(self.config.course_removed_docs)
+        if not removed:
+            return
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            target = node.get("reftarget", "")
+            if node.get("reftype") == "doc":  # {doc} role: relative to the page
+                target = docname_join(node.get("refdoc", self.env.docname), target)
+            elif node.get("refdomain") != "doc":  # a Markdown link has the docname
+                continue
+            if target.lstrip("/") in removed:
+                text = nodes.inline("", node.astext() + " (not part of this workshop)")
+                node.replace_self(text)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("course_removed_docs", [], "env")
+    app.add_post_transform(UnlinkRemovedPages)
+    app.connect("html-page-context", drop_repeated_scripts, priority=900)
+    app.connect("html-page-context", set_default_colour_mode)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
