@@ -180,3 +180,26 @@ def test_one_standard_error_rule_prefers_fewer_sites(liability_dataset):
     assert chosen["n_sites"] == close["n_sites"].min()
     assert len(sparse.model.variants) <= len(best.model.variants)
     assert best.best_score == board["roc_auc"].max()
+
+
+def test_concurrent_trials_need_ray(liability_dataset, monkeypatch):
+    import vcfml.automl.search as search
+
+    real_find_spec = search.importlib.util.find_spec
+    monkeypatch.setattr(
+        search.importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "ray" else real_find_spec(name, *args),
+    )
+    with pytest.raises(VcfmlError, match=r"runs trials in parallel on Ray.*\.\[parallel\]"):
+        run_automl(liability_dataset, quick(concurrent_trials=2))
+
+
+def test_concurrent_trials_on_ray(liability_dataset):
+    """Runs where the `parallel` extra is installed (`pip install -e ".[parallel]"`)."""
+    pytest.importorskip("ray")
+    result = run_automl(liability_dataset, quick(concurrent_trials=2, max_trials=6))
+    assert len(result.leaderboard) == 6
+    assert result.leaderboard["iteration"].tolist() == list(range(1, 7))
+    assert result.leaderboard["best_so_far"].is_monotonic_increasing
+    assert result.best_score > 0.6

@@ -8,7 +8,13 @@ import yaml
 
 from vcfml import read_vcf
 from vcfml.automl import AutoMLSettings
-from vcfml.automl.azure import find_workspace_config, job_specification, submit, write_job
+from vcfml.automl.azure import (
+    compute_specification,
+    find_workspace_config,
+    job_specification,
+    submit,
+    write_job,
+)
 from vcfml.errors import VcfmlError
 from vcfml.features import join_samples
 
@@ -57,3 +63,22 @@ def test_submit_needs_a_workspace(tmp_path, monkeypatch):
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / "deeper").mkdir()
     assert find_workspace_config(tmp_path / "deeper") == tmp_path / "config.json"
+
+
+def test_concurrent_trials_reach_the_job_and_its_cluster(classic_dir, tmp_path):
+    settings = AutoMLSettings(budget=1800, concurrent_trials=4, min_maf=0.0)
+    spec = job_specification(settings, "phenotype", compute="big-cluster")
+    assert spec["limits"]["max_concurrent_trials"] == 4
+    dataset = join_samples(read_vcf(classic_dir / "cohort.vcf.gz"), classic_dir / "samples.tsv")
+    write_job(
+        dataset, settings, tmp_path / "azure", compute="big-cluster", cluster_size="Standard_D4s_v3"
+    )
+    compute = yaml.safe_load((tmp_path / "azure" / "compute.yml").read_text())
+    assert compute["name"] == "big-cluster" and compute["type"] == "amlcompute"
+    assert compute["size"] == "Standard_D4s_v3"
+    assert compute["min_instances"] == 0 and compute["max_instances"] == 4
+    assert compute_specification(max_instances=2)["max_instances"] == 2
+    with pytest.raises(VcfmlError, match="at least 1 node"):
+        compute_specification(max_instances=0)
+    with pytest.raises(VcfmlError, match="concurrent_trials must be at least 1"):
+        AutoMLSettings(budget=60, concurrent_trials=0).resolved()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -125,3 +127,12 @@ def test_cli_exit_status_and_fix_lines(data_copy, capsys):
     output = capsys.readouterr().out
     assert "❌ Data: classic/samples.tsv has changed" in output
     assert "Fix: run `make data`" in output
+
+
+def test_make_jupyter_kernel_registers_python_vcfml(tmp_path):
+    """The one command of the compute-instance set-up (book/setup.md)."""
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path)}
+    subprocess.run(["make", "jupyter-kernel"], cwd=ROOT, env=env, check=True, capture_output=True)
+    spec = json.loads((tmp_path / "kernels" / "vcfml" / "kernel.json").read_text())
+    assert spec["display_name"] == "Python (vcfml)"
+    assert spec["argv"][0].startswith(str(ROOT / ".venv"))

@@ -3,6 +3,9 @@ course-wide AutoML budget comes from one environment variable."""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pytest
 
 from vcfml import check
@@ -181,3 +184,33 @@ def test_chapter5_checks(capsys):
     assert check.exercise_5_2(right, genotypes, population)
     assert not check.exercise_5_2(right + 0.1, genotypes, population)
     assert "skip -1" in capsys.readouterr().out
+
+
+def test_chapter6_check_both_directions(capsys):
+    def right(block):
+        called = block >= 0
+        counts = called.sum(axis=1)
+        return np.where(
+            counts > 0, np.where(called, block, 0).sum(axis=1) / np.maximum(counts, 1), 0.0
+        )
+
+    assert check.exercise_6_1(right)
+    assert "✅ Exercise 6.1" in capsys.readouterr().out
+
+    def counts_missing_as_zero(block):
+        return np.where(block < 0, 0, block).mean(axis=1)
+
+    assert not check.exercise_6_1(counts_missing_as_zero)
+    assert "leave missing calls (-1) out" in capsys.readouterr().out
+
+    def nan_for_empty_sites(block):
+        values = np.where(block < 0, np.nan, block.astype(float))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # "Mean of empty slice"
+            return np.nanmean(values, axis=1)
+
+    assert not check.exercise_6_1(nan_for_empty_sites)
+    assert "return 0.0 for it" in capsys.readouterr().out
+
+    assert not check.exercise_6_1(lambda block: block.mean(axis=0))
+    assert "reduce over axis 1" in capsys.readouterr().out

@@ -46,6 +46,12 @@ def test_default_site_works_in_a_browser(built_book, chromium):
         assert_png(shot)
     # The full course shows its solutions, so the leak check must see them there.
     assert solution_leaks(built_book.html, SOLUTIONS)
+    # Notebook pages offer Binder and the .ipynb download; every page links the repository.
+    page = (built_book.html / "exercises" / "01_genotypes_to_dosages.html").read_text()
+    assert "mybinder.org/v2/gh/" in page and "urlpath=lab/tree/exercises/" in page
+    assert 'href="../_sources/exercises/01_genotypes_to_dosages.ipynb"' in page
+    assert (built_book.html / "_sources" / "exercises" / "01_genotypes_to_dosages.ipynb").exists()
+    assert 'href="https://github.com/automl-on-variants/automl-on-variants"' in page
 
 
 @pytest.fixture(scope="module")

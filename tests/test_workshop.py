@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 from workshop import (
     AZURE_PAGE,
     WorkshopConfigError,
+    course_chapters,
     load_workshop,
     main,
     toc_pages,
@@ -71,6 +72,7 @@ def test_example_documents_every_key():
         ({"chapters": [1, 1]}, "chapters lists a chapter twice"),
         ({"automl_budget": -5}, "key 'automl_budget'"),
         ({"solutions_released": "maybe"}, "key 'solutions_released'"),
+        ({"jupyterhub_url": "hub.example.org"}, "key 'jupyterhub_url'"),
     ],
 )
 def test_bad_configs_name_the_file_and_the_key(tmp_path, changes, message):
@@ -115,6 +117,13 @@ def test_toc_filters_chapters_solutions_and_azure(tmp_path):
     assert set(pages).isdisjoint(removed)
     assert set(pages) | set(removed) == set(toc_pages(TOC))
 
+    everything = load_workshop(write_config(tmp_path, chapters=None))
+    assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6]
+    from workshop import workshop_config
+
+    hub = load_workshop(write_config(tmp_path, jupyterhub_url="https://hub.example.org"))
+    config = workshop_config(hub, {"launch_buttons": {"binderhub_url": "x"}}, [])
+    assert config["launch_buttons"]["jupyterhub_url"] == "https://hub.example.org"
     released = load_workshop(write_config(tmp_path, solutions_released=True, show_azure=True))
     toc, removed = workshop_toc(released, TOC)
     assert removed == [] and toc == TOC

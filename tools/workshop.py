@@ -62,16 +62,17 @@ class Workshop(BaseModel):
     venue: str = Field(min_length=1)
     instructors: list[str] = Field(min_length=1)
     dataset: DatasetSettings
-    chapters: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)
+    chapters: list[int] | None = Field(None, min_length=1)
     solutions_released: bool = False
     show_azure: bool = False
     automl_budget: float = Field(60, gt=0, le=3600)
+    jupyterhub_url: str | None = Field(None, pattern=r"^https?://\S+$")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Workshop:
         if self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
-        if len(set(self.chapters)) != len(self.chapters):
+        if self.chapters is not None and len(set(self.chapters)) != len(self.chapters):
             raise ValueError("chapters lists a chapter twice")
         return self
 
@@ -116,6 +117,8 @@ def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Wo
         problems = "; ".join(_describe(e) for e in error.errors())
         raise WorkshopConfigError(f"{path}: {problems}") from None
     available = chapters_available or sorted(course_chapters())
+    if workshop.chapters is None:  # every chapter of the course
+        workshop = workshop.model_copy(update={"chapters": available})
     unknown = [number for number in workshop.chapters if number not in available]
     if unknown:
         raise WorkshopConfigError(
@@ -179,6 +182,8 @@ def workshop_config(workshop: Workshop, config: dict, removed: list[str]) -> dic
             "Solutions for this workshop are released by your instructors after the "
             "session; until then the self-check cell tells you whether you are right."
         )
+    if workshop.jupyterhub_url:
+        config.setdefault("launch_buttons", {})["jupyterhub_url"] = workshop.jupyterhub_url
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["course_removed_docs"] = removed
     return config

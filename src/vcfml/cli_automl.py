@@ -46,6 +46,12 @@ def add_commands(commands) -> None:
     automl.add_argument("--out", required=True, help="run directory to write")
     automl.add_argument("--backend", choices=["local", "azure"], default="local")
     automl.add_argument("--compute", default="cpu-cluster", help="Azure ML compute cluster (azure)")
+    automl.add_argument(
+        "--concurrent-trials",
+        type=int,
+        default=1,
+        help="trials at once: Azure ML cluster nodes, or Ray workers locally (parallel extra)",
+    )
     automl.add_argument("--tracking-uri", help="MLflow store (default: sqlite:///mlflow.db here)")
     automl.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     automl.add_argument("--quiet", action="store_true", help="no progress output")
@@ -103,6 +109,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
         min_maf=args.min_maf,
         seed=args.seed,
         verbose=0 if args.quiet else 1,
+        concurrent_trials=args.concurrent_trials,
     ).resolved()  # check the settings before reading any data
     dataset = _load_dataset(args.vcf, args.samples, args.target, _split(args.covariates))
     out = Path(args.out)

@@ -34,6 +34,7 @@ from vcfml.features import Dataset
 
 JOB_SCHEMA = "https://azuremlschemas.azureedge.net/latest/autoMLJob.schema.json"
 MLTABLE_SCHEMA = "https://azuremlschemas.azureedge.net/latest/MLTable.schema.json"
+COMPUTE_SCHEMA = "https://azuremlschemas.azureedge.net/latest/amlCompute.schema.json"
 # Azure AutoML's names for the metrics it can optimize.
 PRIMARY_METRICS = {
     "roc_auc": "AUC_weighted",
@@ -78,7 +79,10 @@ def job_specification(
             f"Azure AutoML cannot optimize {settings.metric!r}; "
             f"use one of {', '.join(PRIMARY_METRICS)} with --backend azure"
         )
-    limits: dict = {"max_concurrent_trials": 1, "enable_early_termination": True}
+    limits: dict = {
+        "max_concurrent_trials": settings.concurrent_trials,
+        "enable_early_termination": True,
+    }
     if settings.budget is not None:
         limits["timeout_minutes"] = max(15, math.ceil(settings.budget / 60))
     if settings.max_trials:
@@ -108,10 +112,44 @@ def job_specification(
     return spec
 
 
+def compute_specification(
+    name: str = "cpu-cluster",
+    size: str = "Standard_DS3_v2",
+    max_instances: int = 1,
+    idle_minutes: int = 2,
+) -> dict:
+    """An Azure ML compute cluster, as ``az ml compute create --file`` reads it.
+
+    It scales from 0 nodes (nothing to pay while idle) to ``max_instances``; an
+    AutoML job runs at most one trial per node, so give it at least as many nodes
+    as ``concurrent_trials``.
+    """
+    if max_instances < 1:
+        raise VcfmlError(f"a compute cluster needs at least 1 node, got {max_instances}")
+    return {
+        "$schema": COMPUTE_SCHEMA,
+        "name": name,
+        "type": "amlcompute",
+        "size": size,
+        "min_instances": 0,
+        "max_instances": max_instances,
+        "idle_time_before_scale_down": idle_minutes * 60,
+        "tier": "dedicated",
+    }
+
+
 def write_job(
-    dataset: Dataset, settings: AutoMLSettings, directory: str | PathLike[str], **job_options
+    dataset: Dataset,
+    settings: AutoMLSettings,
+    directory: str | PathLike[str],
+    cluster_size: str = "Standard_DS3_v2",
+    **job_options,
 ) -> Path:
-    """Write ``job.yml`` and ``training-data/`` (Parquet + MLTable) into ``directory``."""
+    """Write ``job.yml``, ``compute.yml`` and ``training-data/`` (Parquet + MLTable).
+
+    ``compute.yml`` describes the cluster the job names, with one node per
+    concurrent trial; create it once with ``az ml compute create --file compute.yml``.
+    """
     directory = Path(directory)
     data = directory / "training-data"
     data.mkdir(parents=True, exist_ok=True)
@@ -126,6 +164,12 @@ def write_job(
     spec = job_specification(settings, dataset.target_name, **job_options)
     job = directory / "job.yml"
     job.write_text(yaml.safe_dump(spec, sort_keys=False))
+    compute = compute_specification(
+        spec["compute"].removeprefix("azureml:"),
+        size=cluster_size,
+        max_instances=settings.resolved().concurrent_trials,
+    )
+    (directory / "compute.yml").write_text(yaml.safe_dump(compute, sort_keys=False))
     return job
 
 

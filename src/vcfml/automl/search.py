@@ -15,6 +15,7 @@ screening; the rest is kept for refitting the best pipeline on all samples.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import time
@@ -78,6 +79,11 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
     start = time.perf_counter()
     settings = (settings or AutoMLSettings()).resolved()
     _check_target(dataset, settings)
+    if settings.concurrent_trials > 1 and importlib.util.find_spec("ray") is None:
+        raise VcfmlError(
+            f"concurrent_trials={settings.concurrent_trials} runs trials in parallel on Ray, "
+            'which is not installed: pip install -e ".[parallel]" (or use --backend azure)'
+        )
     folds = _prepare_folds(dataset, settings)
     screening_seconds = time.perf_counter() - start
     max_sites = min(fold.n_ranked for fold in folds)
@@ -94,7 +100,8 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         mininterval=1.0,
     )
 
-    def evaluate(config: dict[str, Any]) -> dict[str, float]:
+    def score_trial(config: dict[str, Any]) -> dict[str, Any]:
+        """Cross-validate one configuration; plain values only, so a Ray worker can run it."""
         began = time.perf_counter()
         learner = dict(config["learner"])
         name = learner.pop("estimator")
@@ -106,19 +113,43 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
             estimator.fit(fold.train_x[:, columns], fold.train_y)
             probability = estimator.predict_proba(fold.valid_x[:, columns])[:, 1]
             fold_scores.append(all_scores(fold.valid_y, probability))
-        scores = pd.DataFrame(fold_scores)
-        primary = float(scores[settings.metric].mean())
-        _record(records, name, k, learner, scores, time.perf_counter() - began, settings, metric)
+        primary = float(pd.DataFrame(fold_scores)[settings.metric].mean())
+        return {
+            # FLAML minimizes or maximizes "score" as told below; NaN would stall it.
+            "score": primary if math.isfinite(primary) else _worst(metric),
+            "trial": json.dumps(
+                {
+                    "name": name,
+                    "k": k,
+                    "learner": {key: _plain(value) for key, value in learner.items()},
+                    "fold_scores": fold_scores,
+                    "seconds": time.perf_counter() - began,
+                    "finished": time.time(),
+                }
+            ),
+        }
+
+    def add_record(trial_json: str) -> None:
+        trial = json.loads(trial_json)
+        scores = pd.DataFrame(trial["fold_scores"])
+        _record(
+            records, trial["name"], trial["k"], trial["learner"], scores,
+            trial["seconds"], settings, metric,
+        )  # fmt: skip
         _show_progress(progress, records, settings, start)
-        # FLAML minimizes or maximizes "score" as told below; NaN would stall it.
-        return {"score": primary if math.isfinite(primary) else _worst(metric)}
+
+    def evaluate(config: dict[str, Any]) -> dict[str, float]:
+        result = score_trial(config)
+        add_record(result["trial"])
+        return {"score": result["score"]}
 
     search_seconds = None  # deterministic mode: no clock, only max_trials
     if settings.budget is not None:
         spent = time.perf_counter() - start
         search_seconds = max(1e-3, SEARCH_SHARE * settings.budget - spent)
-    tune.run(
-        evaluate,
+    concurrent = settings.concurrent_trials > 1
+    analysis = tune.run(
+        score_trial if concurrent else evaluate,
         config=space,
         points_to_evaluate=starts,
         metric="score",
@@ -126,8 +157,13 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         time_budget_s=search_seconds,
         num_samples=settings.max_trials or -1,
         verbose=0,
-        use_ray=False,
+        use_ray=concurrent,
+        **({"n_concurrent_trials": settings.concurrent_trials} if concurrent else {}),
     )
+    if concurrent:  # the trials ran in Ray workers: collect them in the order they finished
+        finished = [trial.last_result["trial"] for trial in analysis.trials if trial.last_result]
+        for trial_json in sorted(finished, key=lambda text: json.loads(text)["finished"]):
+            add_record(trial_json)
     if not records:  # the budget was spent before any trial: run the cheapest one
         evaluate({"learner": dict(starts[0]["learner"]), "n_sites": starts[0]["n_sites"]})
     progress.close()
@@ -171,20 +207,27 @@ def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
         raise VcfmlError("no variants: the VCF (after filtering) has no sites to learn from")
 
 
-def _prepare_folds(dataset: Dataset, settings: AutoMLSettings) -> list[_Fold]:
-    y = dataset.target
+def cv_splits(y: np.ndarray, settings: AutoMLSettings) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, validation) row indices of each fold, as the search uses them.
+
+    Public so that a screen run elsewhere (on a Dask cluster, chapter 6) can rank
+    sites on exactly the training rows of each fold.
+    """
     indices = np.arange(len(y))
     if settings.validation_fraction is not None:
         train, valid = train_test_split(
             indices, test_size=settings.validation_fraction, stratify=y, random_state=settings.seed
         )
-        splits = [(train, valid)]
-    else:
-        splitter = StratifiedKFold(settings.folds, shuffle=True, random_state=settings.seed)
-        splits = list(splitter.split(indices, y))
+        return [(train, valid)]
+    splitter = StratifiedKFold(settings.folds, shuffle=True, random_state=settings.seed)
+    return list(splitter.split(indices, y))
+
+
+def _prepare_folds(dataset: Dataset, settings: AutoMLSettings) -> list[_Fold]:
+    y = dataset.target
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
     folds = []
-    for train, valid in splits:
+    for train, valid in cv_splits(y, settings):
         screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
         screen.fit(dataset.genotypes[train], y[train])
         top = screen.ranking_[: settings.max_sites]

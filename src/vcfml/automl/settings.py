@@ -43,6 +43,10 @@ class AutoMLSettings:
             1,000 x 100,000 benchmark cohort: 5 sites and test AUC 0.787 against
             33 sites and 0.811 for ``best``.
         verbose: 0 silent, 1 progress bar and new bests, 2 every trial.
+        concurrent_trials: trials evaluated at the same time. On Azure ML this
+            is the job's ``max_concurrent_trials`` (the compute cluster gets as
+            many nodes). Locally, above 1, FLAML runs trials on Ray (the
+            ``parallel`` extra, ``pip install -e ".[parallel]"``).
     """
 
     metric: str = "roc_auc"
@@ -59,6 +63,7 @@ class AutoMLSettings:
     seed: int = 0
     selection: str = "best"
     verbose: int = 1
+    concurrent_trials: int = 1
 
     def resolved(self) -> AutoMLSettings:
         """A checked copy with the default budget and estimator list filled in."""
@@ -95,6 +100,8 @@ class AutoMLSettings:
             problems.append(
                 f"selection must be 'one_standard_error' or 'best', got {self.selection!r}"
             )
+        if self.concurrent_trials < 1:
+            problems.append(f"concurrent_trials must be at least 1, got {self.concurrent_trials}")
         if not 0 <= self.min_maf < 0.5:
             problems.append(f"min_maf must be in [0, 0.5), got {self.min_maf}")
         if problems:

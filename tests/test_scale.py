@@ -1,0 +1,155 @@
+"""The chunked path (VCF Zarr + Dask) against the in-memory path on the same data.
+
+The same cohort is read with read_vcf and converted with bio2zarr; dosages,
+variants, screening statistics and a whole deterministic AutoML run must agree,
+on Dask's local scheduler and on a LocalCluster started here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pysam
+import pytest
+from conftest import vcf_text
+
+from vcfml import read_vcf
+from vcfml.automl import AutoMLSettings, run_automl
+from vcfml.automl.screening import GenotypeScreen
+from vcfml.errors import VcfmlError, VcfmlInputError
+from vcfml.features import join_samples
+from vcfml.io.vcf_zarr import open_vcf_zarr, site_major_dosages, variants_table, vcf_to_zarr
+from vcfml.scale import prescreen
+
+SETTINGS = AutoMLSettings(deterministic=True, max_trials=5, max_sites=40, folds=3, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def store(liability_dir, tmp_path_factory):
+    # Blocks of 150 sites: the 800 sites of the cohort span six chunks.
+    out = tmp_path_factory.mktemp("zarr") / "cohort.vcz"
+    return vcf_to_zarr(liability_dir / "cohort.vcf.gz", out, workers=0, variants_chunk_size=150)
+
+
+@pytest.fixture(scope="module")
+def in_memory(liability_dir):
+    return join_samples(read_vcf(liability_dir / "cohort.vcf.gz"), liability_dir / "samples.tsv")
+
+
+def test_store_holds_the_same_genotypes_and_variants(store, in_memory):
+    dataset = open_vcf_zarr(store)
+    dosages = site_major_dosages(dataset)
+    assert dosages.numblocks[0] == 6  # lazy and chunked, not one array
+    assert np.array_equal(dosages.compute().T, in_memory.genotypes)
+    assert (in_memory.genotypes == -1).any()  # missing calls are part of the comparison
+    males_x = in_memory.genotypes[:, (in_memory.variants["chrom"] == "chrX").to_numpy()]
+    assert males_x.size and set(np.unique(males_x)) <= {-1, 0, 1, 2}
+    table = variants_table(dataset, np.arange(dosages.shape[0]))
+    pd.testing.assert_frame_equal(
+        table.reset_index(drop=True),
+        in_memory.variants.reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_screen_statistics_match_the_in_memory_screen(store, in_memory, liability_dir):
+    result = prescreen(store, liability_dir / "samples.tsv", settings=SETTINGS)
+    screen = GenotypeScreen(n_sites=SETTINGS.max_sites, min_maf=SETTINGS.min_maf)
+    screen.fit(in_memory.genotypes, in_memory.target)
+    np.testing.assert_allclose(result.statistics["maf"], screen.maf_)
+    np.testing.assert_allclose(result.statistics["score"], screen.scores_, equal_nan=True)
+    np.testing.assert_allclose(result.statistics["pvalue"], screen.pvalues_, equal_nan=True)
+    assert set(screen.ranking_[: SETTINGS.max_sites]) <= set(result.kept)
+    assert result.n_blocks == 6
+    assert SETTINGS.max_sites <= result.kept.size < in_memory.genotypes.shape[1]
+    assert result.dataset.samples == in_memory.samples
+    assert np.array_equal(result.dataset.genotypes, in_memory.genotypes[:, result.kept])
+
+
+def test_automl_on_the_prescreen_equals_automl_on_everything(store, in_memory, liability_dir):
+    chunked = prescreen(store, liability_dir / "samples.tsv", settings=SETTINGS)
+    expected = run_automl(in_memory, SETTINGS)
+    observed = run_automl(chunked.dataset, SETTINGS)
+    timing = [column for column in expected.leaderboard if "second" in column]
+    pd.testing.assert_frame_equal(
+        observed.leaderboard.drop(columns=timing), expected.leaderboard.drop(columns=timing)
+    )
+    assert observed.cv_metrics == expected.cv_metrics
+    expected_p = expected.model.predict_proba(in_memory)
+    observed_p = observed.model.predict_proba(chunked.dataset)
+    np.testing.assert_allclose(observed_p, expected_p)
+
+
+def test_local_cluster_gives_the_same_screen(store, liability_dir):
+    distributed = pytest.importorskip("distributed")
+    local = prescreen(store, liability_dir / "samples.tsv", settings=SETTINGS)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        by_client = prescreen(
+            store, liability_dir / "samples.tsv", settings=SETTINGS, scheduler=client
+        )
+        by_address = prescreen(
+            store,
+            liability_dir / "samples.tsv",
+            settings=SETTINGS,
+            scheduler=cluster.scheduler_address,
+        )
+        ran_on = set(client.run(lambda: True))
+    assert len(ran_on) == 2  # two worker processes took part
+    for result in (by_client, by_address):
+        np.testing.assert_array_equal(result.kept, local.kept)
+        pd.testing.assert_frame_equal(result.statistics, local.statistics)
+        np.testing.assert_array_equal(result.dataset.genotypes, local.dataset.genotypes)
+
+
+def test_bad_inputs_name_the_file(tmp_path, liability_dir, store):
+    with pytest.raises(VcfmlInputError, match="no such file"):
+        vcf_to_zarr(tmp_path / "absent.vcf.gz", tmp_path / "out.vcz")
+    unindexed = tmp_path / "unindexed.vcf.gz"
+    unindexed.write_bytes((liability_dir / "cohort.vcf.gz").read_bytes())
+    with pytest.raises(VcfmlInputError, match="needs a tabix or CSI index"):
+        vcf_to_zarr(unindexed, tmp_path / "out.vcz")
+    with pytest.raises(VcfmlInputError, match="already exists"):
+        vcf_to_zarr(liability_dir / "cohort.vcf.gz", store)
+    with pytest.raises(VcfmlInputError, match="no such VCF Zarr store"):
+        open_vcf_zarr(tmp_path / "nothing.vcz")
+    (tmp_path / "empty.vcz").mkdir()
+    with pytest.raises(VcfmlInputError, match=r"empty\.vcz"):
+        open_vcf_zarr(tmp_path / "empty.vcz")
+    other = tmp_path / "other.tsv"
+    other.write_text("sample_id\tphenotype\nnobody\t1\nsomebody\t0\n")
+    with pytest.raises(VcfmlInputError, match=r"other\.tsv"):
+        prescreen(store, other, settings=SETTINGS)
+
+
+def test_a_store_without_polymorphic_sites_is_refused(tmp_path):
+    samples = ["a", "b", "c", "d"]
+    plain = tmp_path / "flat.vcf"
+    plain.write_text(vcf_text(samples, ["chr1 100 . A C . PASS . GT 0/0 0/0 0/0 0/0"]))
+    store = vcf_to_zarr(
+        pysam.tabix_index(str(plain), preset="vcf"), tmp_path / "flat.vcz", workers=0
+    )
+    table = pd.DataFrame({"phenotype": [0, 1, 0, 1]}, index=pd.Index(samples, name="sample_id"))
+    settings = AutoMLSettings(deterministic=True, max_trials=1, folds=2, verbose=0)
+    with pytest.raises(VcfmlError, match="no variants left"):
+        prescreen(store, table, settings=settings)
+
+
+def test_multiallelic_sites_are_refused_with_the_fix(tmp_path):
+    text = vcf_text(
+        ["a", "b"],
+        [
+            "chr1 100 . A C,G . PASS . GT 0/1 1/2",
+            "chr1 200 . C T . PASS . GT 0/0 0/1",
+        ],
+    )
+    plain = tmp_path / "multi.vcf"
+    plain.write_text(text)
+    vcf = pysam.tabix_index(str(plain), preset="vcf", force=True)  # bgzip + .tbi
+    store = vcf_to_zarr(vcf, tmp_path / "multi.vcz", workers=0)
+    with pytest.raises(VcfmlInputError, match="bcftools norm -m-"):
+        site_major_dosages(open_vcf_zarr(store))
