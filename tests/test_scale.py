@@ -153,3 +153,17 @@ def test_multiallelic_sites_are_refused_with_the_fix(tmp_path):
     store = vcf_to_zarr(vcf, tmp_path / "multi.vcz", workers=0)
     with pytest.raises(VcfmlInputError, match="bcftools norm -m-"):
         site_major_dosages(open_vcf_zarr(store))
+
+
+def test_cli_converts_and_reports_bad_input(liability_dir, tmp_path, capsys):
+    from vcfml.cli import main
+
+    assert main(["to-zarr", str(liability_dir / "cohort.vcf.gz"), "--out", str(tmp_path / "c.vcz"),
+                 "--workers", "0", "--chunk", "300"]) == 0  # fmt: skip
+    assert "300 samples x 800 sites in chunks of 300 sites" in capsys.readouterr().out
+    assert open_vcf_zarr(tmp_path / "c.vcz")["call_genotype"].data.numblocks[0] == 3
+    assert main(["to-zarr", str(tmp_path / "absent.vcf.gz"), "--out", str(tmp_path / "x")]) == 1
+    error = capsys.readouterr().err
+    assert (
+        error.startswith("vcfml: error: ") and "absent.vcf.gz" in error and "no such file" in error
+    )
