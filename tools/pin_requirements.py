@@ -18,7 +18,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -31,6 +30,10 @@ TOOLS = {"pip": "25.3", "setuptools": "84.2.1", "wheel": "0.48.0"}
 
 def project_requirements(python: str) -> list[str]:
     """vcfml's own requirements and those of its extras, markers evaluated for ``python``."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: maintainers pin with 3.11 or newer
+        sys.exit("tools/pin_requirements.py needs Python 3.11 or newer (tomllib)")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     texts = list(project["dependencies"])
     for extra in EXTRAS:
