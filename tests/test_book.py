@@ -16,18 +16,13 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 from build_book import build
+from workshop import toc_pages
 
 pytestmark = pytest.mark.book
 
 
 def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc["parts"]:
-        for chapter in part["chapters"]:
-            files.append(chapter["file"])
-            files += [section["file"] for section in chapter.get("sections", [])]
-    return files
+    return toc_pages(yaml.safe_load((ROOT / "_toc.yml").read_text()))
 
 
 def test_book_builds_every_page(built_book):

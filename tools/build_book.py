@@ -93,12 +93,17 @@ def main() -> int:
     parser.add_argument("--toc", type=Path, help="alternative _toc.yml")
     args = parser.parse_args()
     result = build(output=args.output.resolve(), config=args.config, toc=args.toc)
+    return report(result, "The book")
+
+
+def report(result: BookBuild, what: str) -> int:
+    """Print where the site is, or every problem found; the exit status for make."""
     if not result.ok:
-        print("\nThe book build FAILED:", file=sys.stderr)
+        print(f"\n{what} FAILED to build:", file=sys.stderr)
         for problem in result.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    print(f"\nThe book is built: open {result.html / 'index.html'}")
+    print(f"\n{what} is built: open {result.html / 'index.html'}")
     return 0
 
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
-from build_book import BookBuild, build  # noqa: E402
+from build_book import BookBuild, build, report  # noqa: E402
 from make_data import load_spec, make_datasets  # noqa: E402
 
 AZURE_PAGE = "book/04_experiments/azure"
@@ -275,13 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     except WorkshopConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if not result.ok:
-        print(f"\nThe workshop site {staged.name} FAILED to build:", file=sys.stderr)
-        for problem in result.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
-    print(f"\nThe site of workshop {staged.name} is built: open {result.html / 'index.html'}")
-    return 0
+    return report(result, f"The site of workshop {staged.name}")
 
 
 if __name__ == "__main__":
