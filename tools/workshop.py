@@ -69,7 +69,8 @@ class Workshop(BaseModel):
     jupyterhub_url: str | None = Field(None, pattern=r"^https?://\S+$")
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> Workshop:
+    def _consistent(self) -> Workshop:
+        """Checks that involve more than one key (one key is checked by its Field)."""
         if self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
         if self.chapters is not None and len(set(self.chapters)) != len(self.chapters):

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from vcfml.check.feedback import FAILED, PASSED
 
@@ -78,12 +79,8 @@ def read_constraints(path: Path) -> dict[str, str]:
         line = line.split("#", 1)[0].strip()
         if "==" in line and ";" not in line:
             name, version = line.split("==", 1)
-            pins[_normalize(name)] = version.strip()
+            pins[canonicalize_name(name)] = version.strip()
     return pins
-
-
-def _normalize(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def check_packages(constraints: Path | None = None) -> Check:
@@ -105,7 +102,7 @@ def check_packages(constraints: Path | None = None) -> Check:
         except metadata.PackageNotFoundError:
             problems.append(f"{requirement.name} is missing")
             continue
-        pinned = pins.get(_normalize(requirement.name))
+        pinned = pins.get(canonicalize_name(requirement.name))
         if not requirement.specifier.contains(installed, prereleases=True):
             problems.append(f"{requirement.name} {installed} (needs {requirement.specifier})")
         elif pinned and installed != pinned:
