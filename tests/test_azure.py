@@ -31,6 +31,11 @@ def test_job_specification_mirrors_the_local_settings():
     assert spec["limits"]["timeout_minutes"] == 30 and spec["limits"]["max_trials"] == 40
     assert spec["training"]["allowed_training_algorithms"] == ["LightGBM", "LogisticRegression"]
     assert spec["training"]["enable_model_explainability"] is True
+    assert (
+        spec["training"]["enable_vote_ensemble"] is True
+    )  # as locally: the vote is the last trial
+    single = job_specification(AutoMLSettings(budget=60, ensemble=False), "phenotype")
+    assert single["training"]["enable_vote_ensemble"] is False
     assert spec["compute"] == "azureml:my-cluster"
     assert spec["training_data"] == {"type": "mltable", "path": "./training-data"}
     holdout = job_specification(AutoMLSettings(validation_fraction=0.2, budget=60), "phenotype")

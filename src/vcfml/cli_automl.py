@@ -42,6 +42,11 @@ def add_commands(commands) -> None:
     automl.add_argument(
         "--min-maf", type=float, default=0.01, help="minimum minor-allele frequency"
     )
+    automl.add_argument(
+        "--no-ensemble",
+        action="store_true",
+        help="refit the best single trial, never a vote of the best trials",
+    )
     automl.add_argument("--seed", type=int, default=0)
     automl.add_argument("--out", required=True, help="run directory to write")
     automl.add_argument("--backend", choices=["local", "azure"], default="local")
@@ -108,6 +113,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
         max_sites=args.max_sites,
         min_maf=args.min_maf,
         seed=args.seed,
+        ensemble=not args.no_ensemble,
         verbose=0 if args.quiet else 1,
         concurrent_trials=args.concurrent_trials,
     ).resolved()  # check the settings before reading any data

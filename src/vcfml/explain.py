@@ -8,7 +8,9 @@
 * Recovery against ``truth.json``: the rank of each causal site and of sex,
   precision and recall at k, and the same for the per-site association scan.
 * A per-sample explanation: which features pushed one person's prediction up
-  or down (SHAP values).
+  or down (SHAP values). A vote of several models (``ensemble``) has no exact
+  fast explainer; its SHAP values are estimated by SHAP's model-agnostic
+  permutation explainer, which is affordable for a few samples, not for all.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from matplotlib.figure import Figure
 from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
+from vcfml.automl.ensemble import VotingEnsemble
 from vcfml.automl.model import FittedModel
 from vcfml.automl.screening import GenotypeScreen
+from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
 
 with warnings.catch_warnings():
@@ -32,6 +36,7 @@ with warnings.catch_warnings():
     import shap
 
 IMPORTANCE_COLUMNS = ["feature", "chrom", "pos", "importance", "rank"]
+BACKGROUND_SAMPLES = 100  # reference samples the permutation explainer averages over
 
 
 def importance_table(
@@ -49,6 +54,11 @@ def importance_table(
     """
     if method == "auto":
         method = "shap" if model.is_tree else "permutation"
+    if method == "shap" and isinstance(model.estimator, VotingEnsemble):
+        raise VcfmlError(
+            "global SHAP importance of a vote of several models would take hours "
+            "(no exact explainer); use method='permutation', or explain_sample for one person"
+        )
     features = model.features(dataset)
     if method == "shap":
         values = np.abs(shap_values(model, features)).mean(axis=0)
@@ -89,6 +99,8 @@ def shap_values(
     prediction away from the average over the background.
     """
     estimator = model.estimator
+    if isinstance(estimator, VotingEnsemble):
+        return _permutation_shap(estimator, features, background)
     if isinstance(estimator, Pipeline):  # scaler + logistic regression
         reference = estimator[:-1].transform(features if background is None else background)
         explainer = shap.LinearExplainer(estimator[-1], reference)
@@ -100,6 +112,24 @@ def shap_values(
     if values.ndim == 3:  # (samples, features, classes) for scikit-learn forests
         values = values[..., 1]
     return values
+
+
+def _permutation_shap(
+    estimator: VotingEnsemble, features: np.ndarray, background: np.ndarray | None
+) -> np.ndarray:
+    """Model-agnostic SHAP values of the vote's log-odds: SHAP's permutation
+    explainer runs one forward and one reverse pass through the features per
+    sample, which is exact for effects of up to pairs of features."""
+
+    def log_odds(rows: np.ndarray) -> np.ndarray:
+        probability = np.clip(estimator.predict_proba(rows)[:, 1], 1e-9, 1 - 1e-9)
+        return np.log(probability / (1 - probability))
+
+    reference = features if background is None else background
+    masker = shap.maskers.Independent(reference, max_samples=BACKGROUND_SAMPLES)
+    explainer = shap.PermutationExplainer(log_odds, masker, seed=0)
+    explanation = explainer(features, max_evals=2 * features.shape[1] + 1, silent=True)
+    return np.asarray(explanation.values)
 
 
 def explain_sample(

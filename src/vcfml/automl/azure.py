@@ -101,7 +101,7 @@ def job_specification(
             "enable_model_explainability": True,
             "allowed_training_algorithms": [ALGORITHMS[name] for name in settings.estimators],
             "enable_stack_ensemble": False,
-            "enable_vote_ensemble": False,
+            "enable_vote_ensemble": settings.ensemble,
         },
         "featurization": {"mode": "auto"},
     }

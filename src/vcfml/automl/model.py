@@ -33,10 +33,13 @@ class FittedModel:
     """The best pipeline of an AutoML run, refitted on all training samples.
 
     Attributes:
-        estimator_name: model family (``lightgbm``, ``logistic``, ...).
-        params: its hyperparameters.
+        estimator_name: model family (``lightgbm``, ``logistic``, ...), or
+            ``ensemble`` for a vote of several trials.
+        params: its hyperparameters (for a vote: each member's trial, family,
+            number of sites, weight and hyperparameters).
         screen: the fitted :class:`GenotypeScreen` (kept sites, imputation means).
-        estimator: the fitted scikit-learn estimator.
+        estimator: the fitted scikit-learn estimator (a
+            :class:`~vcfml.automl.ensemble.VotingEnsemble` for a vote).
         variants: the kept variants (chrom, pos, id, ref, alt), in model column order.
         covariate_names: encoded covariate columns, after the variant columns.
         covariate_levels: how to encode covariates of new samples.
@@ -66,7 +69,8 @@ class FittedModel:
     def is_tree(self) -> bool:
         from vcfml.automl.estimators import FAMILIES
 
-        return FAMILIES[self.estimator_name].is_tree
+        family = FAMILIES.get(self.estimator_name)  # None for a vote of several models
+        return family is not None and family.is_tree
 
     def features(self, dataset: Dataset, missing: str = "error") -> np.ndarray:
         """The model's input matrix for a dataset read from any VCF."""

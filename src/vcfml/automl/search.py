@@ -8,9 +8,13 @@ does not depend on the configuration, it is computed once per fold before the
 search starts; a trial then only fits a small model on the top ``k`` sites, so
 even 100,000-site cohorts get many trials within the budget.
 
+Every trial keeps its out-of-fold predictions; after the search a weighted vote
+of the best trials (:mod:`vcfml.automl.ensemble`, Azure ML's VotingEnsemble)
+becomes the last trial, and is chosen when it scores better than every single one.
+
 The budget is a promise: screening, all trials and the final refit together
 stay within about 10% of it. The search gets 85% of what is left after
-screening; the rest is kept for refitting the best pipeline on all samples.
+screening; the rest is kept for refitting the chosen pipeline on all samples.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from flaml import tune
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from tqdm import TqdmWarning
 
+from vcfml.automl.ensemble import POOL_SIZE, VotingEnsemble, select_ensemble
 from vcfml.automl.estimators import FAMILIES, build_estimator
 from vcfml.automl.metrics import METRICS, all_scores
 from vcfml.automl.model import FittedModel
@@ -38,6 +43,9 @@ from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
 
 SEARCH_SHARE = 0.85
+ENSEMBLE = "ensemble"  # the estimator name of the vote in the leaderboard
+ENSEMBLE_SHARE = 0.9  # no new round of the ensemble selection after this share of the budget
+REFIT_MARGIN = 1.5  # a refit on all samples costs about this much more than one fold's fit
 
 
 @dataclass
@@ -90,6 +98,7 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
     space, starts = _search_space(settings, max_sites)
     metric = METRICS[settings.metric]
     records: list[dict[str, Any]] = []
+    out_of_fold: dict[int, list[np.ndarray]] = {}  # trial -> each fold's validation predictions
 
     progress = _progress_bar(
         total=settings.max_trials if settings.budget is None else round(settings.budget),
@@ -106,13 +115,14 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         learner = dict(config["learner"])
         name = learner.pop("estimator")
         k = int(config["n_sites"])
-        fold_scores = []
+        fold_scores, probabilities = [], []
         for fold in folds:
             columns = np.r_[0:k, fold.n_ranked : fold.train_x.shape[1]]
             estimator = build_estimator(name, learner, settings.seed)
             estimator.fit(fold.train_x[:, columns], fold.train_y)
             probability = estimator.predict_proba(fold.valid_x[:, columns])[:, 1]
             fold_scores.append(all_scores(fold.valid_y, probability))
+            probabilities.append(probability.tolist())
         primary = float(pd.DataFrame(fold_scores)[settings.metric].mean())
         return {
             # FLAML minimizes or maximizes "score" as told below; NaN would stall it.
@@ -123,6 +133,7 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
                     "k": k,
                     "learner": {key: _plain(value) for key, value in learner.items()},
                     "fold_scores": fold_scores,
+                    "probabilities": probabilities,
                     "seconds": time.perf_counter() - began,
                     "finished": time.time(),
                 }
@@ -136,6 +147,7 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
             records, trial["name"], trial["k"], trial["learner"], scores,
             trial["seconds"], settings, metric,
         )  # fmt: skip
+        out_of_fold[records[-1]["iteration"]] = [np.asarray(p) for p in trial["probabilities"]]
         _show_progress(progress, records, settings, start)
 
     def evaluate(config: dict[str, Any]) -> dict[str, float]:
@@ -166,11 +178,16 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
             add_record(trial_json)
     if not records:  # the budget was spent before any trial: run the cheapest one
         evaluate({"learner": dict(starts[0]["learner"]), "n_sites": starts[0]["n_sites"]})
+    if settings.ensemble and settings.selection == "best":
+        before = len(records)
+        _add_ensemble(records, out_of_fold, folds, settings, metric, start)
+        if len(records) > before:
+            _show_progress(progress, records, settings, start)
     progress.close()
 
     leaderboard = pd.DataFrame(records)
     best = _chosen_row(leaderboard, metric, settings)
-    model = _refit(dataset, settings, best)
+    model = _refit(dataset, settings, best, leaderboard)
     cv_metrics = json.loads(best["cv_metrics"])
     return AutoMLResult(
         model=model,
@@ -330,18 +347,89 @@ def _worst(metric) -> float:
     return -1e9 if metric.greater_is_better else 1e9
 
 
-def _refit(dataset: Dataset, settings: AutoMLSettings, best: pd.Series) -> FittedModel:
-    params = json.loads(best["params"])
-    screen = GenotypeScreen(n_sites=int(best["n_sites"]), min_maf=settings.min_maf)
-    screen.fit(dataset.genotypes, dataset.target)
-    features = np.hstack(
-        [screen.transform(dataset.genotypes), dataset.covariates.to_numpy(dtype=np.float32)]
+def _add_ensemble(records, out_of_fold, folds, settings, metric, start) -> None:
+    """Append the vote of the best trials as one more trial, when it scores
+    better than each of them and its members can be refitted in the budget left."""
+    began = time.perf_counter()
+    sign = 1.0 if metric.greater_is_better else -1.0
+    finite = [record for record in records if math.isfinite(record[metric.name])]
+    ranked = sorted(finite, key=lambda record: (-sign * record[metric.name], record["iteration"]))
+    pool = [record["iteration"] for record in ranked[:POOL_SIZE]]
+    if len(pool) < 2:
+        return
+    deadline = None if settings.budget is None else start + settings.budget * ENSEMBLE_SHARE
+    targets = [fold.valid_y for fold in folds]
+    vote = select_ensemble(out_of_fold, targets, metric, pool, deadline=deadline)
+    if len(vote.weights) < 2 or sign * (vote.score - ranked[0][metric.name]) <= 0:
+        return
+    members = [record for record in ranked if record["iteration"] in vote.weights]
+    if settings.budget is not None:
+        refit_seconds = sum(REFIT_MARGIN * member["seconds"] / len(folds) for member in members)
+        if refit_seconds > settings.budget - (time.perf_counter() - start):
+            return
+    scores = pd.DataFrame(
+        [
+            all_scores(fold.valid_y, probability)
+            for fold, probability in zip(folds, vote.fold_probabilities, strict=True)
+        ]
     )
-    estimator = build_estimator(best["estimator"], params, settings.seed)
-    estimator.fit(features, dataset.target)
+    weights = {str(member["iteration"]): round(vote.weights[member["iteration"]], 4)
+               for member in members}  # fmt: skip
+    n_sites = max(member["n_sites"] for member in members)
+    seconds = time.perf_counter() - began
+    _record(records, ENSEMBLE, n_sites, {"weights": weights}, scores, seconds, settings, metric)
+
+
+def _refit(
+    dataset: Dataset, settings: AutoMLSettings, chosen: pd.Series, leaderboard: pd.DataFrame
+) -> FittedModel:
+    """Fit the chosen pipeline (or each member of the chosen vote) on all samples.
+
+    One screen serves every member: its ranking does not depend on how many
+    sites are kept, so a member of ``k`` sites reads the ``k`` best-ranked
+    columns of a screen that keeps the most any member needs.
+    """
+    if chosen["estimator"] == ENSEMBLE:
+        weights = json.loads(chosen["params"])["weights"]
+        trials = leaderboard.set_index("iteration")
+        rows = [trials.loc[int(iteration)].rename(int(iteration)) for iteration in weights]
+    else:
+        weights = {}
+        rows = [chosen]
+    screen = GenotypeScreen(n_sites=int(chosen["n_sites"]), min_maf=settings.min_maf)
+    screen.fit(dataset.genotypes, dataset.target)
+    covariates = dataset.covariates.to_numpy(dtype=np.float32)
+    features = np.hstack([screen.transform(dataset.genotypes), covariates])
+    rank = np.empty(dataset.genotypes.shape[1], dtype=np.int64)
+    rank[screen.ranking_] = np.arange(len(screen.ranking_))
+    kept_rank = rank[screen.selected_]
+    members, columns = [], []
+    for row in rows:
+        sites = np.flatnonzero(kept_rank < int(row["n_sites"]))
+        columns.append(np.r_[sites, len(kept_rank) + np.arange(covariates.shape[1])])
+        members.append(build_estimator(row["estimator"], json.loads(row["params"]), settings.seed))
     variants = dataset.variants.iloc[screen.selected_][["chrom", "pos", "id", "ref", "alt"]]
+    if weights:
+        total = sum(weights.values())
+        shares = [weight / total for weight in weights.values()]
+        estimator = VotingEnsemble(members, columns, shares)
+        params = {
+            "members": [
+                {
+                    "trial": int(row.name),
+                    "estimator": row["estimator"],
+                    "n_sites": int(row["n_sites"]),
+                    "weight": share,
+                    "params": json.loads(row["params"]),
+                }
+                for row, share in zip(rows, shares, strict=True)
+            ]
+        }
+    else:
+        estimator, params = members[0], json.loads(chosen["params"])
+    estimator.fit(features, dataset.target)  # a single model's columns are all of them
     return FittedModel(
-        estimator_name=best["estimator"],
+        estimator_name=chosen["estimator"],
         params=params,
         screen=screen,
         estimator=estimator,
