@@ -373,8 +373,7 @@ def _add_ensemble(records, out_of_fold, folds, settings, metric, start) -> None:
             for fold, probability in zip(folds, vote.fold_probabilities, strict=True)
         ]
     )
-    weights = {str(member["iteration"]): round(vote.weights[member["iteration"]], 4)
-               for member in members}  # fmt: skip
+    weights = {str(trial): round(weight, 4) for trial, weight in vote.weights.items()}
     n_sites = max(member["n_sites"] for member in members)
     seconds = time.perf_counter() - began
     _record(records, ENSEMBLE, n_sites, {"weights": weights}, scores, seconds, settings, metric)
