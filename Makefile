@@ -41,7 +41,7 @@ $(INSTALLED): pyproject.toml $(wildcard $(CONSTRAINTS))
 	@test -f $(CONSTRAINTS) || { echo "No pinned versions for Python $(PYTHON_VERSION) in requirements/: use Python 3.10, 3.11 or 3.12 (make PYTHON=python3.11 ...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade -c $(CONSTRAINTS) pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,scale]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python (vcfml)" > /dev/null
 	touch $@
 

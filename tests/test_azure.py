@@ -87,3 +87,23 @@ def test_concurrent_trials_reach_the_job_and_its_cluster(classic_dir, tmp_path):
         compute_specification(max_instances=0)
     with pytest.raises(VcfmlError, match="concurrent_trials must be at least 1"):
         AutoMLSettings(budget=60, concurrent_trials=0).resolved()
+
+
+def test_the_azure_sdk_reads_what_vcfml_writes(classic_dir, tmp_path):
+    """Runs in the Azure environment (`pip install -e ".[azure]"` in its own venv):
+    the real SDK loads the job and the cluster, and mltable reads the table back."""
+    pytest.importorskip("azure.ai.ml")
+    mltable = pytest.importorskip("mltable")
+    from azure.ai.ml import load_compute, load_job
+
+    dataset = join_samples(read_vcf(classic_dir / "cohort.vcf.gz"), classic_dir / "samples.tsv")
+    settings = AutoMLSettings(budget=1800, folds=5, concurrent_trials=2, min_maf=0.0)
+    job_file = write_job(dataset, settings, tmp_path / "azure")
+    job = load_job(source=str(job_file))
+    assert job.n_cross_validations == 5 and job.limits.max_concurrent_trials == 2
+    assert job.training.enable_vote_ensemble is True
+    cluster = load_compute(source=str(tmp_path / "azure" / "compute.yml"))
+    assert (cluster.min_instances, cluster.max_instances) == (0, 2)
+    table = mltable.load(str(tmp_path / "azure" / "training-data")).to_pandas_dataframe()
+    assert table.shape == (500, 100 + 3 + 1)
+    assert table["phenotype"].tolist() == dataset.target.tolist()

@@ -167,3 +167,22 @@ def test_cli_converts_and_reports_bad_input(liability_dir, tmp_path, capsys):
     assert (
         error.startswith("vcfml: error: ") and "absent.vcf.gz" in error and "no such file" in error
     )
+
+
+def test_without_the_scale_extra_the_error_says_what_to_install(
+    monkeypatch, liability_dir, tmp_path, capsys
+):
+    """The Azure environment has no Dask: chapter 6's tools say how to get them."""
+    import sys
+
+    from vcfml.cli import main
+
+    monkeypatch.setitem(sys.modules, "xarray", None)  # importing it now raises ImportError
+    for name in ["vcfml.io.vcf_zarr", "vcfml.scale"]:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    with pytest.raises(ImportError, match=r"needs the 'scale' extra.*xarray is missing"):
+        import vcfml.scale  # noqa: F401
+    status = main(["to-zarr", str(liability_dir / "cohort.vcf.gz"), "--out", str(tmp_path / "s")])
+    assert status != 0
+    assert 'pip install -e ".[scale]"' in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

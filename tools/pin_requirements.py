@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[1]
 # The newest patch release of each: some packages need e.g. 3.11.5 or newer.
 PYTHONS = {"3.10": "3.10.19", "3.11": "3.11.14", "3.12": "3.12.12"}
-EXTRAS = ("dev", "notebook")
+EXTRAS = ("dev", "notebook", "scale")
 TOOLS = {"pip": "25.3", "setuptools": "84.2.1", "wheel": "0.48.0"}
 
 

@@ -44,7 +44,7 @@ if [ ! -f "$constraints" ]; then
 fi
 test -x .venv/bin/python || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade -c "$constraints" pip setuptools wheel
-.venv/bin/python -m pip install --quiet -c "$constraints" "$(ls wheels/vcfml-*.whl)[notebook]"
+.venv/bin/python -m pip install --quiet -c "$constraints" "$(ls wheels/vcfml-*.whl)[notebook,scale]"
 .venv/bin/python -m ipykernel install --user --name {kernel} \\
   --display-name "Python (vcfml)" --env VCFML_AUTOML_BUDGET {budget:g}
 .venv/bin/vcfml check-env --data data --constraints "$constraints"
@@ -88,7 +88,7 @@ dependencies:
   - pip
   - pip:
       - -c requirements/constraints-py3.11.txt
-      - ./wheels/{wheel}[notebook]
+      - ./wheels/{wheel}[notebook,scale]
 """
 
 

@@ -7,11 +7,30 @@ interface prints that one line and exits non-zero instead of showing a traceback
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from os import PathLike
 
 
 class VcfmlError(Exception):
     """Base class for errors that vcfml reports to the user in one line."""
+
+
+class MissingExtraError(VcfmlError, ImportError):
+    """An optional part of vcfml is used without the packages it needs."""
+
+
+@contextmanager
+def require_extra(extra: str, purpose: str) -> Iterator[None]:
+    """Turn an ImportError inside the block into the ``pip install`` that fixes it."""
+    try:
+        yield
+    except ImportError as error:
+        raise MissingExtraError(
+            f"{purpose} needs the {extra!r} extra, which is not installed here "
+            f'({error.name} is missing): pip install -e ".[{extra}]" in the course '
+            "folder, or `make install`"
+        ) from error
 
 
 class VcfmlInputError(VcfmlError, ValueError):

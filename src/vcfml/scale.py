@@ -19,9 +19,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import dask
 import numpy as np
 import pandas as pd
+
+from vcfml.errors import require_extra
+
+with require_extra("scale", "VCF Zarr and chunked screening (chapter 6)"):
+    import dask
 
 from vcfml.automl.screening import association_scores, column_means
 from vcfml.automl.search import cv_splits

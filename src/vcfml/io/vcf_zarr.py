@@ -18,13 +18,15 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import dask.array as da
-import numcodecs
 import numpy as np
 import pandas as pd
-import xarray as xr
 
-from vcfml.errors import VcfmlInputError
+from vcfml.errors import VcfmlInputError, require_extra
+
+with require_extra("scale", "VCF Zarr and chunked screening (chapter 6)"):
+    import dask.array as da
+    import numcodecs
+    import xarray as xr
 from vcfml.io.vcf_reader import MISSING, VARIANT_COLUMNS
 
 DEFAULT_VARIANTS_CHUNK = 10_000
