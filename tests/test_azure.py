@@ -70,6 +70,15 @@ def test_submit_needs_a_workspace(tmp_path, monkeypatch):
     assert find_workspace_config(tmp_path / "deeper") == tmp_path / "config.json"
 
 
+def test_submit_without_the_azure_extra_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "config.json").write_text("{}")
+    monkeypatch.setitem(sys.modules, "azure.ai.ml", None)  # as if the extra were missing
+    with pytest.raises(VcfmlError, match=r"Azure ML backend needs the 'azure' extra.*own"):
+        submit(tmp_path / "job.yml", tmp_path / "out", config=tmp_path / "config.json")
+
+
 def test_concurrent_trials_reach_the_job_and_its_cluster(classic_dir, tmp_path):
     settings = AutoMLSettings(budget=1800, concurrent_trials=4, min_maf=0.0)
     spec = job_specification(settings, "phenotype", compute="big-cluster")

@@ -20,16 +20,29 @@ class MissingExtraError(VcfmlError, ImportError):
     """An optional part of vcfml is used without the packages it needs."""
 
 
+# Each optional extra: what it is for, and how to install it.
+EXTRAS = {
+    "scale": (
+        "VCF Zarr and chunked screening (chapter 6)",
+        'pip install -e ".[scale]" in the course folder, or `make install`',
+    ),
+    "azure": (
+        "the Azure ML backend",
+        'pip install -e ".[azure]" in an environment of its own (README, Azure ML)',
+    ),
+}
+
+
 @contextmanager
-def require_extra(extra: str, purpose: str) -> Iterator[None]:
+def require_extra(extra: str) -> Iterator[None]:
     """Turn an ImportError inside the block into the ``pip install`` that fixes it."""
     try:
         yield
     except ImportError as error:
+        purpose, install = EXTRAS[extra]
         raise MissingExtraError(
             f"{purpose} needs the {extra!r} extra, which is not installed here "
-            f'({error.name} is missing): pip install -e ".[{extra}]" in the course '
-            "folder, or `make install`"
+            f"({error.name} is missing): {install}"
         ) from error
 
 

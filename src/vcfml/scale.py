@@ -24,7 +24,7 @@ import pandas as pd
 
 from vcfml.errors import require_extra
 
-with require_extra("scale", "VCF Zarr and chunked screening (chapter 6)"):
+with require_extra("scale"):
     import dask
 
 from vcfml.automl.screening import association_scores, column_means

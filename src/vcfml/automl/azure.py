@@ -29,7 +29,7 @@ import yaml
 
 from vcfml.automl.screening import column_means
 from vcfml.automl.settings import AutoMLSettings
-from vcfml.errors import VcfmlError
+from vcfml.errors import VcfmlError, require_extra
 from vcfml.features import Dataset
 
 JOB_SCHEMA = "https://azuremlschemas.azureedge.net/latest/autoMLJob.schema.json"
@@ -196,13 +196,9 @@ def submit(job_file: Path, download_to: Path, config: Path | None = None) -> dic
             "no Azure ML workspace configured: download config.json from the workspace's "
             f"overview page into this folder. The job specification is in {job_file}"
         )
-    try:
+    with require_extra("azure"):
         from azure.ai.ml import MLClient, load_job
         from azure.identity import DefaultAzureCredential
-    except ImportError as error:
-        raise VcfmlError(
-            'the Azure backend needs the azure extra: pip install -e ".[azure]"'
-        ) from error
     client = MLClient.from_config(credential=DefaultAzureCredential(), path=str(config))
     submitted = client.jobs.create_or_update(load_job(source=str(job_file)))
     client.jobs.stream(submitted.name)

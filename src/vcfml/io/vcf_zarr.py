@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 from vcfml.errors import VcfmlInputError, require_extra
+from vcfml.io.vcf_reader import MISSING, VARIANT_COLUMNS
 
-with require_extra("scale", "VCF Zarr and chunked screening (chapter 6)"):
+with require_extra("scale"):
     import dask.array as da
     import numcodecs
     import xarray as xr
-from vcfml.io.vcf_reader import MISSING, VARIANT_COLUMNS
 
 DEFAULT_VARIANTS_CHUNK = 10_000
 FILL = -2  # bio2zarr's padding allele: the absent second allele of a haploid call
@@ -47,7 +47,8 @@ def vcf_to_zarr(
     ``workers`` processes explode and encode partitions of the file in parallel;
     memory stays bounded by ``variants_chunk_size`` x samples per worker.
     """
-    from bio2zarr import vcf as bio2zarr_vcf
+    with require_extra("scale"):
+        from bio2zarr import vcf as bio2zarr_vcf
 
     vcf, out = Path(vcf), Path(out).resolve()
     if not vcf.is_file():
