@@ -6,9 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from vcfml.errors import VcfmlError, VcfmlInputError
+
+IMPORTANCE_SHARE = 0.96  # importance ends by this share of the budget; MLflow gets the rest
+MIN_IMPORTANCE_SECONDS = 0.5  # less time than this left: importance is skipped
+MLFLOW_SECONDS = 3.0  # about what opening the MLflow store and logging a run take
 
 
 def add_commands(commands) -> None:
@@ -20,7 +25,16 @@ def add_commands(commands) -> None:
         "--covariates", help="comma-separated covariate columns (default: all others)"
     )
     automl.add_argument(
-        "--budget", type=float, help="seconds for the whole run (default: VCFML_AUTOML_BUDGET)"
+        "--budget",
+        type=float,
+        help="seconds for the whole command, reading the VCF included "
+        "(default: VCFML_AUTOML_BUDGET)",
+    )
+    automl.add_argument(
+        "--test-size",
+        type=float,
+        default=0.2,
+        help="share of samples held out for the test estimate (0: none)",
     )
     automl.add_argument("--max-trials", type=int, help="stop after this many trials")
     automl.add_argument(
@@ -94,14 +108,16 @@ def _load_dataset(vcf: str, samples: str, target: str, covariates=None, **option
 
 
 def run_automl_command(args: argparse.Namespace) -> None:
+    started = time.perf_counter()  # the budget counts from here: reading the VCF counts
     from vcfml.automl import AutoMLSettings, run_automl
     from vcfml.automl.run_files import save_run
-    from vcfml.explain import importance_table
+    from vcfml.explain import run_importance
 
     if args.budget is not None and args.budget <= 0:
         raise VcfmlError(f"--budget must be a positive number of seconds, got {args.budget}")
     settings = AutoMLSettings(
         metric=args.metric,
+        test_size=args.test_size,
         budget=args.budget,
         max_trials=args.max_trials,
         deterministic=args.deterministic,
@@ -127,24 +143,62 @@ def run_automl_command(args: argparse.Namespace) -> None:
         summary = submit(job, out / "azure" / "outputs")
         print(f"Azure ML job {summary['job']} finished: {summary['studio_url']}")
         return
-    result = run_automl(dataset, settings)
-    importance = importance_table(result.model, dataset, seed=args.seed)
+    result = run_automl(dataset, settings, started=started)
+    notes = []
+    importance = None
+    if result.seconds_left() - (1 - IMPORTANCE_SHARE) * (settings.budget or 0) < (
+        MIN_IMPORTANCE_SECONDS
+    ):
+        notes.append("skipped the importance: no budget left (importance.tsv is empty)")
+    else:
+        deadline = None if settings.budget is None else started + IMPORTANCE_SHARE * settings.budget
+        importance = run_importance(result, dataset, deadline=deadline)
     inputs = {
         "vcf": str(Path(args.vcf).resolve()),
         "samples": str(Path(args.samples).resolve()),
         "target": args.target,
     }
-    save_run(result, out, importance, inputs)
+    track = not args.no_track
+    if track and result.seconds_left() < MLFLOW_SECONDS:
+        track = False
+        notes.append(
+            f"skipped MLflow logging: {max(0.0, result.seconds_left()):.1f}s of the budget left "
+            f"(it takes about {MLFLOW_SECONDS:.0f}s); give a larger --budget"
+        )
+    save_run(result, out, importance, inputs, notes)
+    _print_scores(result)
     print(
-        f"best: {result.model.estimator_name} on {len(result.model.variants)} sites, "
-        f"cross-validated {settings.metric} {result.best_score:.4f} "
-        f"({len(result.leaderboard)} trials, {result.wall_seconds:.1f}s); wrote {out}/"
+        f"chosen: {result.model.estimator_name} on {len(result.model.variants)} sites "
+        f"({len(result.leaderboard)} trials, {time.perf_counter() - started:.1f}s); wrote {out}/"
     )
-    if not args.no_track:
+    for note in [*result.notes, *notes]:
+        print(f"note: {note}")
+    if track:
         from vcfml.automl.tracking import track_run
 
-        track_run(result, out, tracking_uri=args.tracking_uri)
+        deadline = None if settings.budget is None else started + settings.budget
+        _, logged = track_run(result, out, tracking_uri=args.tracking_uri, deadline=deadline)
+        if logged < len(result.leaderboard):
+            print(f"note: the budget ended after logging {logged} of the trials to MLflow")
         print("logged to MLflow: run `mlflow ui` here to browse the experiment")
+
+
+def _print_scores(result) -> None:
+    """The search score, labelled optimistic, then the test estimate to quote."""
+    metric = result.settings.metric
+    print(
+        f"search score (optimistic: best of {len(result.leaderboard)} trials): "
+        f"{metric} {result.best_score:.4f}"
+    )
+    if result.test_metrics is None:
+        print("no test estimate (--test-size 0): the search score above is optimistic")
+        return
+    test = result.test_metrics[metric]
+    low, high = test["ci95"]
+    print(
+        f"test estimate on {test['n_samples']} held-out samples (the number to quote): "
+        f"{metric} {test['mean']:.4f} (95% CI {low:.4f} to {high:.4f})"
+    )
 
 
 def run_predict_command(args: argparse.Namespace) -> None:
@@ -161,7 +215,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
         covariate_levels=model.covariate_levels,
         require_target=False,
     )
-    probability = model.predict_proba(dataset, missing=args.missing)
+    probability = model.predict_proba(dataset, missing=args.missing)[:, 1]
     predictions = pd.DataFrame(
         {
             "sample_id": dataset.samples,

@@ -1,8 +1,14 @@
 """Which variants and covariates drove the predictions, and was that the truth?
 
 * Global importance: mean absolute SHAP value for tree models (exact and fast
-  with SHAP's TreeExplainer), and permutation importance (the drop in ROC AUC
-  when a feature is shuffled) for any model.
+  with SHAP's TreeExplainer), and permutation importance (the drop in the run's
+  metric when a feature is shuffled) for any model. Importance measured on the
+  samples a model was fitted on measures memorisation too; an AutoML run's
+  importance (:func:`run_importance`) is measured on its held-out test samples,
+  with the model that never saw them.
+* SHAP units depend on the model: scikit-learn's forests explain the
+  probability of case, LightGBM, the logistic regression and the vote its
+  log-odds (:func:`shap_units`).
 * Each importance is mapped back to the variant's ID and genome position, and
   drawn as a Manhattan-style plot with the true causal sites marked.
 * Recovery against ``truth.json``: the rank of each causal site and of sex,
@@ -15,6 +21,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
@@ -25,8 +32,10 @@ from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
 from vcfml.automl.ensemble import VotingEnsemble
+from vcfml.automl.metrics import METRICS
 from vcfml.automl.model import FittedModel
 from vcfml.automl.screening import GenotypeScreen
+from vcfml.automl.search import AutoMLResult
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
 
@@ -45,12 +54,19 @@ def importance_table(
     method: str = "auto",
     n_repeats: int = 5,
     seed: int = 0,
+    metric: str = "roc_auc",
+    deadline: float | None = None,
 ) -> pd.DataFrame:
-    """Global importance of every model feature, ranked (1 = most important).
+    """Global importance of every model feature on ``dataset``'s samples, ranked
+    (1 = most important).
 
-    ``method`` is ``shap`` (tree models), ``permutation`` (any model) or
-    ``auto`` (SHAP for trees, permutation otherwise). Covariates have empty
-    ``chrom`` and ``pos``.
+    ``method`` is ``shap`` (tree models), ``permutation`` (any model: the drop
+    in ``metric`` when a feature is shuffled) or ``auto`` (SHAP for trees,
+    permutation otherwise). Covariates have empty ``chrom`` and ``pos``. With a
+    ``deadline`` (a ``time.perf_counter()`` value) the work is sized to end by
+    then: fewer permutation repeats (at least one), or SHAP values of fewer
+    samples; ``attrs`` say what was done (``method``, ``units``, ``n_samples``,
+    ``n_repeats``).
     """
     if method == "auto":
         method = "shap" if model.is_tree else "permutation"
@@ -60,18 +76,35 @@ def importance_table(
             "(no exact explainer); use method='permutation', or explain_sample for one person"
         )
     features = model.features(dataset)
+    rows = len(features)
     if method == "shap":
-        values = np.abs(shap_values(model, features)).mean(axis=0)
+        if deadline is not None:  # time a few samples, then explain as many as fit
+            began = time.perf_counter()
+            first = np.abs(shap_values(model, features[:10]))
+            per_sample = (time.perf_counter() - began) / min(10, rows)
+            rows = max(10, min(rows, int((deadline - time.perf_counter()) / per_sample)))
+            rest = np.abs(shap_values(model, features[10:rows])) if rows > 10 else first[:0]
+            values = np.vstack([first, rest]).mean(axis=0)
+        else:
+            values = np.abs(shap_values(model, features)).mean(axis=0)
+        units = f"mean |SHAP value| ({shap_units(model)})"
     elif method == "permutation":
+        if deadline is not None:  # one prediction per feature and repeat
+            began = time.perf_counter()
+            model.estimator.predict_proba(features)
+            per_repeat = (time.perf_counter() - began) * features.shape[1]
+            affordable = int((deadline - time.perf_counter()) / per_repeat)
+            n_repeats = max(1, min(n_repeats, affordable))
         result = permutation_importance(
             model.estimator,
             features,
             dataset.target,
-            scoring="roc_auc",
+            scoring=METRICS[metric].scoring,
             n_repeats=n_repeats,
             random_state=seed,
         )
         values = result.importances_mean
+        units = f"drop in {metric}"
     else:
         raise ValueError("method must be 'auto', 'shap' or 'permutation'")
     n_variants = len(model.variants)
@@ -85,14 +118,51 @@ def importance_table(
     )
     table = table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
-    table.attrs["method"] = method
+    table.attrs.update(method=method, units=units, n_samples=rows)
+    if method == "permutation":
+        table.attrs["n_repeats"] = n_repeats
     return table
+
+
+def run_importance(
+    result: AutoMLResult, dataset: Dataset, deadline: float | None = None
+) -> pd.DataFrame:
+    """Importance of an AutoML run, out of sample.
+
+    With a held-out test share, the pipeline fitted on the search samples is
+    explained on the test samples, which it never saw (its sites can differ a
+    little from those of the saved model, refitted on all samples). Without one
+    (``test_size=0``) the saved model is explained on its own training samples,
+    and ``attrs["samples"]`` says so.
+    """
+    settings = result.settings
+    if result.holdout_model is not None and result.test_samples:
+        rows = [dataset.samples.index(sample) for sample in result.test_samples]
+        model, samples, where = result.holdout_model, dataset.subset(rows), "held-out test"
+    else:
+        model, samples, where = result.model, dataset, "training (in sample: optimistic)"
+    table = importance_table(
+        model, samples, seed=settings.seed, metric=settings.metric, deadline=deadline
+    )
+    table.attrs["samples"] = where
+    return table
+
+
+def shap_units(model: FittedModel) -> str:
+    """What a SHAP value of ``model`` adds up to: ``probability`` of case for
+    scikit-learn's forests (TreeExplainer explains their predicted probability),
+    ``log-odds`` of case for LightGBM (its raw margin), the logistic regression
+    (its linear margin) and the vote (explained through its log-odds)."""
+    if model.estimator_name in {"random_forest", "extra_trees"}:
+        return "probability"
+    return "log-odds"
 
 
 def shap_values(
     model: FittedModel, features: np.ndarray, background: np.ndarray | None = None
 ) -> np.ndarray:
-    """SHAP values (samples x features, log-odds of 'case') of the fitted model.
+    """SHAP values (samples x features) of the fitted model, in the units of
+    :func:`shap_units` (probability of case for forests, log-odds otherwise).
 
     ``background`` is the reference population for linear models (by default
     ``features`` itself): a SHAP value says how far a feature moves one sample's
@@ -135,13 +205,16 @@ def _permutation_shap(
 def explain_sample(
     model: FittedModel, dataset: Dataset, sample_id: str, top: int = 10
 ) -> pd.DataFrame:
-    """The features that moved one sample's prediction most, with their values."""
+    """The features that moved one sample's prediction most, with their values;
+    ``attrs["units"]`` says what the SHAP values add up to (:func:`shap_units`)."""
     index = dataset.samples.index(sample_id)
     features = model.features(dataset)
     values = shap_values(model, features[index : index + 1], background=features)[0]
     table = pd.DataFrame({"feature": model.feature_names, "value": features[index], "shap": values})
     order = np.argsort(-np.abs(values), kind="stable")[:top]
-    return table.iloc[order].reset_index(drop=True)
+    explanation = table.iloc[order].reset_index(drop=True)
+    explanation.attrs["units"] = shap_units(model)
+    return explanation
 
 
 def association_table(dataset: Dataset, min_maf: float = 0.0) -> pd.DataFrame:
@@ -246,8 +319,7 @@ def plot_importance(importance: pd.DataFrame, top: int = 20, ax: Axes | None = N
         _, ax = plt.subplots(figsize=(7, 0.3 * top + 1))
     shown = importance.head(top).iloc[::-1]
     ax.barh(shown["feature"].astype(str), shown["importance"], color="#1f4e79")
-    method = importance.attrs.get("method", "")
-    ax.set_xlabel("mean |SHAP value|" if method == "shap" else "importance (drop in ROC AUC)")
+    ax.set_xlabel(importance.attrs.get("units") or "importance")
     ax.set_title(f"Top {min(top, len(importance))} features")
     return ax
 

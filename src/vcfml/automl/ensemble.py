@@ -10,14 +10,14 @@ locally, with the same recipe: greedy ensemble selection with replacement
 Every trial keeps its out-of-fold probabilities, the predictions each fold's
 model made for the samples it did not see. Starting from nothing, each round
 adds the trial (again, if it is already in) whose addition gives the best
-cross-validated score of the averaged probabilities; after ``rounds`` rounds the
-best prefix is kept, so the ensemble is never worse on those predictions than the
-best single trial. A trial picked three times weighs three times as much.
+score of the averaged probabilities; after ``rounds`` rounds the best prefix is
+kept. A trial picked three times weighs three times as much.
 
-The weights are chosen on the same out-of-fold predictions that score them, so
-the ensemble's cross-validated score is slightly optimistic, as is the best
-trial's after a search over many trials. The test cohort (chapter 4) is the
-honest check.
+Weights chosen on some predictions always look good on those predictions. So
+the search (:func:`vcfml.automl.search.run_automl`) splits the folds in two:
+the weights, and the best single trial to compare with, are chosen on the
+out-of-fold predictions of the first folds; the vote is kept only when it beats
+that trial on the other folds, whose samples neither choice looked at.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
+from vcfml.automl.estimators import fit_before
 from vcfml.automl.metrics import Metric
 
 POOL_SIZE = 20  # best trials the vote may choose from
@@ -98,19 +99,29 @@ class VotingEnsemble(ClassifierMixin, BaseEstimator):
     Every member was chosen with its own number of screened sites, so each one
     reads its own columns of the model's input: ``columns[i]`` lists them (its
     sites, then the covariates). ``fit`` fits a copy of every member on its
-    columns.
+    columns. This is scikit-learn's soft ``VotingClassifier`` with a column
+    selection per member, which ``VotingClassifier`` has no place for.
     """
+
+    fits_before_deadline = True  # fit() takes a deadline (see fit_before)
 
     def __init__(self, members: list, columns: list[np.ndarray], weights: list[float]) -> None:
         self.members = members
         self.columns = columns
         self.weights = weights
 
-    def fit(self, features: np.ndarray, y: np.ndarray) -> VotingEnsemble:
-        self.members_ = [
-            clone(member).fit(features[:, columns], y)
-            for member, columns in zip(self.members, self.columns, strict=True)
-        ]
+    def fit(
+        self, features: np.ndarray, y: np.ndarray, deadline: float | None = None
+    ) -> VotingEnsemble:
+        """Fit every member; with a ``deadline`` each one stops early once it has
+        passed (see :func:`~vcfml.automl.estimators.fit_before`)."""
+        self.members_ = [clone(member) for member in self.members]
+        self.complete_ = all(
+            [
+                fit_before(member, features[:, columns], y, deadline)
+                for member, columns in zip(self.members_, self.columns, strict=True)
+            ]
+        )
         self.classes_ = np.unique(y)
         return self
 

@@ -1,5 +1,10 @@
-"""A fitted pipeline (screen + model) that can be saved, reloaded and applied to
-another VCF file.
+"""A fitted pipeline (variant alignment, screen, model) that can be saved,
+reloaded and applied to another VCF file.
+
+The pipeline is a real scikit-learn :class:`~sklearn.pipeline.Pipeline`, so
+scikit-learn's tools work on it (``cross_val_score``, ``CalibrationDisplay``,
+``RocCurveDisplay.from_estimator``); its input is a :class:`~vcfml.features.Dataset`
+or the table of :meth:`Dataset.to_frame`.
 
 Columns of a new file are matched to the training variants by chromosome,
 position, REF and ALT, never by column order: two VCFs of the same cohort rarely
@@ -17,8 +22,11 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
 
-from vcfml.automl.screening import GenotypeScreen, impute
 from vcfml.errors import VcfmlError, VcfmlInputError, preview_names
 from vcfml.features import Dataset
 from vcfml.io.vcf_reader import variant_labels
@@ -28,18 +36,97 @@ SUMMARY_FILE = "model.json"
 KEY_COLUMNS = ["chrom", "pos", "ref", "alt"]
 
 
+class VariantAlignment(TransformerMixin, BaseEstimator):
+    """The pipeline's first step: the model's variants (dosages, -1 missing) and
+    covariates, in model column order, from a :class:`Dataset` or a
+    :meth:`Dataset.to_frame` table of any VCF of the same variants.
+
+    A ``Dataset`` is matched on chrom/pos/ref/alt (:func:`align_variants`); a
+    table on its column names (the variant labels of ``to_frame``). Nothing is
+    learned: the variants are those the search's screen kept on the training
+    samples. So refitting the pipeline (``cross_val_score``) refits the model on
+    those sites, not the choice of sites: on the training cohort that score is
+    optimistic; the run's held-out test estimate is the honest one.
+    """
+
+    def __init__(
+        self,
+        variants: pd.DataFrame | None = None,
+        covariate_names: list[str] | tuple[str, ...] = (),
+        missing: str = "error",
+    ) -> None:
+        self.variants = variants
+        self.covariate_names = covariate_names
+        self.missing = missing
+
+    def fit(self, X, y=None) -> VariantAlignment:
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        if isinstance(X, Dataset):
+            calls = align_variants(self.variants, X, self.missing)
+            covariates = X.covariates
+        elif isinstance(X, pd.DataFrame):
+            labels = variant_labels(self.variants)
+            absent = [label for label in labels if label not in X.columns]
+            if absent and self.missing == "error":
+                raise VcfmlError(
+                    f"{len(absent)} of the model's {len(labels)} variants are not columns of "
+                    f"the table ({preview_names(absent)}); use missing='impute' to fill them "
+                    "with the training mean dosage"
+                )
+            calls = X.reindex(columns=labels).fillna(-1).to_numpy(dtype=np.float32)
+            covariates = X
+        else:
+            raise TypeError(
+                "the model's input is a vcfml Dataset or its table (Dataset.to_frame()), "
+                f"not {type(X).__name__}"
+            )
+        absent = [name for name in self.covariate_names if name not in covariates.columns]
+        if absent:
+            raise VcfmlError(f"the samples table lacks covariates the model uses: {absent}")
+        values = covariates[list(self.covariate_names)].to_numpy(dtype=np.float32)
+        return np.hstack([np.asarray(calls, dtype=np.float32), values])
+
+
+def build_pipeline(
+    variants: pd.DataFrame, covariate_names: list[str], estimator, missing: str = "error"
+) -> Pipeline:
+    """Alignment, then the screen's imputation of the kept sites with their
+    training mean dosage (covariates pass through), then the model."""
+    n_sites = len(variants)
+    screen = ColumnTransformer(
+        [
+            (
+                "sites",
+                SimpleImputer(missing_values=-1, strategy="mean", keep_empty_features=True),
+                list(range(n_sites)),
+            ),
+            ("covariates", "passthrough", list(range(n_sites, n_sites + len(covariate_names)))),
+        ]
+    )
+    return Pipeline(
+        [
+            ("align", VariantAlignment(variants, list(covariate_names), missing)),
+            ("screen", screen),
+            ("model", estimator),
+        ]
+    )
+
+
 @dataclass
 class FittedModel:
-    """The best pipeline of an AutoML run, refitted on all training samples.
+    """The best pipeline of an AutoML run, refitted on the training samples.
 
     Attributes:
         estimator_name: model family (``lightgbm``, ``logistic``, ...), or
             ``ensemble`` for a vote of several trials.
         params: its hyperparameters (for a vote: each member's trial, family,
             number of sites, weight and hyperparameters).
-        screen: the fitted :class:`GenotypeScreen` (kept sites, imputation means).
-        estimator: the fitted scikit-learn estimator (a
-            :class:`~vcfml.automl.ensemble.VotingEnsemble` for a vote).
+        pipeline: the fitted scikit-learn ``Pipeline``: ``align``
+            (:class:`VariantAlignment`), ``screen`` (imputation of the kept
+            sites) and ``model`` (a :class:`~vcfml.automl.ensemble.VotingEnsemble`
+            for a vote).
         variants: the kept variants (chrom, pos, id, ref, alt), in model column order.
         covariate_names: encoded covariate columns, after the variant columns.
         covariate_levels: how to encode covariates of new samples.
@@ -48,14 +135,22 @@ class FittedModel:
 
     estimator_name: str
     params: dict
-    screen: GenotypeScreen
-    estimator: object
+    pipeline: Pipeline
     variants: pd.DataFrame
     covariate_names: list[str]
     covariate_levels: dict[str, list[str] | None]
     target_name: str
     target_labels: tuple[str, str]
     metadata: dict = field(default_factory=dict)
+
+    @property
+    def estimator(self):
+        """The fitted model, the pipeline's last step."""
+        return self.pipeline[-1]
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.pipeline.classes_
 
     @property
     def variant_names(self) -> list[str]:
@@ -72,19 +167,19 @@ class FittedModel:
         family = FAMILIES.get(self.estimator_name)  # None for a vote of several models
         return family is not None and family.is_tree
 
-    def features(self, dataset: Dataset, missing: str = "error") -> np.ndarray:
-        """The model's input matrix for a dataset read from any VCF."""
-        calls = align_variants(self.variants, dataset, missing)
-        genotypes = impute(calls, self.screen.means_[self.screen.selected_])
-        covariates = dataset.covariates.reindex(columns=self.covariate_names)
-        if covariates.isna().to_numpy().any():
-            absent = [c for c in self.covariate_names if c not in dataset.covariates.columns]
-            raise VcfmlError(f"the samples table lacks covariates the model uses: {absent}")
-        return np.hstack([genotypes, covariates.to_numpy(dtype=np.float32)])
+    def features(self, dataset, missing: str = "error") -> np.ndarray:
+        """The model's input matrix (kept sites imputed, then covariates)."""
+        aligned = VariantAlignment(self.variants, self.covariate_names, missing).transform(dataset)
+        return self.pipeline["screen"].transform(aligned)
 
-    def predict_proba(self, dataset: Dataset, missing: str = "error") -> np.ndarray:
-        """Probability of the positive class (case) for each sample."""
-        return self.estimator.predict_proba(self.features(dataset, missing))[:, 1]
+    def predict_proba(self, dataset, missing: str = "error") -> np.ndarray:
+        """(n_samples, 2): probabilities of ``classes_`` (0 control, 1 case), as in
+        scikit-learn; the case probability is ``[:, 1]``."""
+        return self.estimator.predict_proba(self.features(dataset, missing))
+
+    def predict(self, dataset, missing: str = "error") -> np.ndarray:
+        """0/1 per sample: case when its probability is at least 0.5."""
+        return (self.predict_proba(dataset, missing)[:, 1] >= 0.5).astype(int)
 
     def save(self, directory: str | PathLike[str]) -> Path:
         directory = Path(directory)

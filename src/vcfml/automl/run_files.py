@@ -4,9 +4,14 @@
     ``leaderboard.tsv``  every trial: iteration, estimator, n_sites, params,
     seconds, the metric (mean and std over folds), best so far;
     ``model/``           the refitted pipeline (``model.joblib`` + ``model.json``);
-    ``metrics.json``     cross-validated mean and std of every metric for the chosen trial;
+    ``metrics.json``     ``test``: every metric on the held-out test samples
+    (``mean``, bootstrap ``std``, ``ci95``, ``n_samples``), the estimate to quote;
+    ``search``: the chosen trial's mean and std over the search's folds, the best
+    of ``n_trials`` and so optimistic; ``score`` is the test estimate of the run's
+    metric (the search score when ``test_size=0``, ``score_source`` says which);
     ``importance.tsv``   ``feature chrom pos importance rank`` (covariates have
-    empty chrom/pos);
+    empty chrom/pos), measured on the held-out test samples; empty (a header)
+    when the budget left no time for it;
     ``run.json``         settings, inputs, package versions, wall time.
 """
 
@@ -40,23 +45,41 @@ def versions() -> dict[str, str]:
 def save_run(
     result: AutoMLResult,
     run_dir: str | PathLike[str],
-    importance: pd.DataFrame,
+    importance: pd.DataFrame | None,
     inputs: dict[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
+    """Write the run directory. ``importance`` ``None``: skipped (an empty table
+    is written, and ``notes`` say why)."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     result.leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
-    result.model.metadata = {"cv_metrics": result.cv_metrics, "metric": result.settings.metric}
+    result.model.metadata = {
+        "search_metrics": result.cv_metrics,
+        "test_metrics": result.test_metrics,
+        "metric": result.settings.metric,
+    }
     result.model.save(run_dir / "model")
+    n_trials = len(result.leaderboard)
+    tested = result.test_metrics is not None
     metrics = {
         "metric": result.settings.metric,
-        "score": result.best_score,  # of the chosen pipeline
-        "cross_validated": result.cv_metrics,
+        "score": result.test_score if tested else result.best_score,
+        "score_source": "test" if tested else "search (optimistic)",
+        "test": result.test_metrics,
+        "search": result.cv_metrics,
+        "search_note": (
+            f"the chosen trial's mean over the search's folds: the best of {n_trials} trials "
+            "scored on the same folds, so optimistic (winner's curse)"
+        ),
         "chosen_trial": result.chosen_trial,
         "selection": result.settings.selection,
-        "n_trials": len(result.leaderboard),
+        "n_trials": n_trials,
+        "refit_on_all_samples": result.refit_on_all,
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if importance is None:
+        importance = pd.DataFrame(columns=["feature", "chrom", "pos", "importance", "rank"])
     importance.to_csv(run_dir / "importance.tsv", sep="\t", index=False)
     run = {
         "settings": result.settings.to_dict(),
@@ -67,6 +90,10 @@ def save_run(
             "n_sites": len(result.model.variants),
         },
         "importance_method": importance.attrs.get("method"),
+        "importance_units": importance.attrs.get("units"),
+        "importance_samples": importance.attrs.get("samples"),
+        "test_samples": result.test_samples,
+        "notes": [*result.notes, *(notes or [])],
         "wall_seconds": round(result.wall_seconds, 3),
         "screening_seconds": round(result.screening_seconds, 3),
         "versions": versions(),

@@ -1,5 +1,13 @@
 """The AutoML search, made for genotypes.
 
+Before anything else, a stratified share of the samples (``test_size``, 20%
+by default) is held out. Screening, the search and the choice of the vote never
+see it; the chosen pipeline, refitted on the other samples, is scored on it once.
+That *test estimate* is the number to quote. The search's own best score is
+optimistic: it is the best of many trials scored on the same folds, and the
+more trials, the luckier the best one (the winner's curse of model selection).
+The saved model is then refitted on all samples.
+
 FLAML's tuner (``flaml.tune``, the cost-frugal CFO search) proposes
 configurations: a model family, its hyperparameters and how many screened sites
 to use. vcfml evaluates each one by cross-validation in which the association
@@ -10,11 +18,17 @@ even 100,000-site cohorts get many trials within the budget.
 
 Every trial keeps its out-of-fold predictions; after the search a weighted vote
 of the best trials (:mod:`vcfml.automl.ensemble`, Azure ML's VotingEnsemble)
-becomes the last trial, and is chosen when it scores better than every single one.
+becomes the last trial when it beats the best single trial honestly: weights and
+that trial are chosen on the first folds, the comparison is made on the others.
 
-The budget is a promise: screening, all trials and the final refit together
-stay within about 10% of it. The search gets 85% of what is left after
-screening; the rest is kept for refitting the chosen pipeline on all samples.
+The budget counts from ``started`` (the CLI passes its own start, so reading
+the VCF counts too) and is kept by mechanisms, not hopes: the screen of the
+folds stops when it has used its share; FLAML starts no trial after the search's
+share and every fit stops at the search's deadline (trees stop growing, boosting
+stops; see :func:`~vcfml.automl.estimators.fit_before`); each refit is checked
+against the time left, and skipped (the model of the search samples is kept)
+when it would not fit. What is left is for importance and MLflow logging, which
+the CLI skips with a message when there is no time.
 """
 
 from __future__ import annotations
@@ -24,7 +38,7 @@ import json
 import math
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,18 +48,36 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from tqdm import TqdmWarning
 
 from vcfml.automl.ensemble import POOL_SIZE, VotingEnsemble, select_ensemble
-from vcfml.automl.estimators import FAMILIES, build_estimator
-from vcfml.automl.metrics import METRICS, all_scores
-from vcfml.automl.model import FittedModel
+from vcfml.automl.estimators import FAMILIES, build_estimator, fit_before
+from vcfml.automl.metrics import METRICS, all_scores, bootstrap_scores
+from vcfml.automl.model import FittedModel, build_pipeline
 from vcfml.automl.screening import GenotypeScreen, impute
 from vcfml.automl.settings import AutoMLSettings
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
 
-SEARCH_SHARE = 0.85
+SEARCH_SHARE = 0.8  # trials end here, less the time the refits' screens will take
+SCREEN_SHARE = 0.4  # no new fold is screened after this share of the budget
+ENSEMBLE_SHARE = 0.82  # no new round of the ensemble selection after this share
+REFIT_SHARE = 0.9  # refits stop growing trees here; the rest is for importance and MLflow
 ENSEMBLE = "ensemble"  # the estimator name of the vote in the leaderboard
-ENSEMBLE_SHARE = 0.9  # no new round of the ensemble selection after this share of the budget
 REFIT_MARGIN = 1.5  # a refit on all samples costs about this much more than one fold's fit
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The budget as deadlines: ``time.perf_counter()`` values, ``None`` without a budget."""
+
+    start: float
+    budget: float | None
+
+    def at(self, share: float) -> float | None:
+        return None if self.budget is None else self.start + share * self.budget
+
+    def left(self, share: float = 1.0) -> float:
+        """Seconds until ``share`` of the budget (infinite without a budget)."""
+        deadline = self.at(share)
+        return math.inf if deadline is None else deadline - time.perf_counter()
 
 
 @dataclass
@@ -61,7 +93,23 @@ class _Fold:
 
 @dataclass
 class AutoMLResult:
-    """What a run produces: the refitted best pipeline, every trial and the scores."""
+    """What a run produces: the refitted best pipeline, every trial and the scores.
+
+    Attributes:
+        model: the chosen pipeline refitted on all samples (or, when the budget
+            left no time for that refit, on the search samples: ``refit_on_all``).
+        leaderboard: every trial; the vote's row is scored on the folds its
+            weights did not see (column ``folds``).
+        cv_metrics: the chosen trial's scores in the search (mean and std over
+            folds). Optimistic: the best of ``len(leaderboard)`` trials on the
+            same folds.
+        test_metrics: every metric on the held-out test samples, with a 95%
+            bootstrap interval (``None`` with ``test_size=0``).
+        test_samples: the held-out sample IDs.
+        holdout_model: the chosen pipeline fitted on the search samples only,
+            the one the test samples scored (and that explanations use).
+        notes: what the budget made the run skip or cut short.
+    """
 
     model: FittedModel
     leaderboard: pd.DataFrame
@@ -70,35 +118,68 @@ class AutoMLResult:
     wall_seconds: float
     screening_seconds: float
     chosen_trial: int = 0
+    test_metrics: dict[str, dict] | None = None
+    test_samples: list[str] = field(default_factory=list)
+    holdout_model: FittedModel | None = None
+    refit_on_all: bool = True
+    notes: list[str] = field(default_factory=list)
+    started: float = 0.0  # perf_counter() the budget counts from
 
     @property
     def best_score(self) -> float:
-        """Cross-validated score of the chosen pipeline (see ``selection``)."""
+        """The search score of the chosen pipeline: optimistic, the best of many trials."""
         return self.cv_metrics[self.settings.metric]["mean"]
 
+    @property
+    def test_score(self) -> float | None:
+        """The run's metric on the held-out test samples: the number to quote."""
+        if self.test_metrics is None:
+            return None
+        return self.test_metrics[self.settings.metric]["mean"]
 
-def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> AutoMLResult:
+    def seconds_left(self) -> float:
+        """Seconds of the budget left now (infinite without a budget)."""
+        return Clock(self.started, self.settings.budget).left()
+
+
+def run_automl(
+    dataset: Dataset, settings: AutoMLSettings | None = None, started: float | None = None
+) -> AutoMLResult:
     """Search models and hyperparameters for predicting ``dataset.target``.
 
+    ``started`` is the ``time.perf_counter()`` value the budget counts from
+    (default: now); the CLI passes its own start so that reading the VCF counts.
+
     Raises:
-        VcfmlError: bad settings, a target that is not binary, fewer samples of
-            a class than folds, or no variant left after filtering.
+        VcfmlError: bad settings, a target that is not binary, too few samples
+            of a class for the test share and the folds, or no variant left
+            after filtering.
     """
-    start = time.perf_counter()
+    start = time.perf_counter() if started is None else started
     settings = (settings or AutoMLSettings()).resolved()
+    clock = Clock(start, settings.budget)
     _check_target(dataset, settings)
     if settings.concurrent_trials > 1 and importlib.util.find_spec("ray") is None:
         raise VcfmlError(
             f"concurrent_trials={settings.concurrent_trials} runs trials in parallel on Ray, "
             'which is not installed: pip install -e ".[parallel]" (or use --backend azure)'
         )
-    folds = _prepare_folds(dataset, settings)
-    screening_seconds = time.perf_counter() - start
+    search_rows, test_rows = holdout_split(dataset.target, settings)
+    search_data = dataset.subset(search_rows) if len(test_rows) else dataset
+    screen_began = time.perf_counter()
+    folds = _prepare_folds(search_data, settings, clock)
+    screening_seconds = time.perf_counter() - screen_began
     max_sites = min(fold.n_ranked for fold in folds)
     space, starts = _search_space(settings, max_sites)
     metric = METRICS[settings.metric]
     records: list[dict[str, Any]] = []
     out_of_fold: dict[int, list[np.ndarray]] = {}  # trial -> each fold's validation predictions
+    # Each refit screens all its samples once, as each fold did for its training part.
+    refits = 2 if len(test_rows) else 1
+    refit_screen_seconds = refits * REFIT_MARGIN * screening_seconds / len(folds)
+    search_end = clock.at(SEARCH_SHARE)
+    if search_end is not None:
+        search_end -= refit_screen_seconds
 
     progress = _progress_bar(
         total=settings.max_trials if settings.budget is None else round(settings.budget),
@@ -110,23 +191,31 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
     )
 
     def score_trial(config: dict[str, Any]) -> dict[str, Any]:
-        """Cross-validate one configuration; plain values only, so a Ray worker can run it."""
+        """Cross-validate one configuration; plain values only, so a Ray worker can run it.
+
+        A trial the search's deadline cuts short (between folds, or inside a
+        fit) is not a fair score of its configuration: it is marked ``cut``.
+        """
         began = time.perf_counter()
         learner = dict(config["learner"])
         name = learner.pop("estimator")
         k = int(config["n_sites"])
-        fold_scores, probabilities = [], []
+        fold_scores, probabilities, cut = [], [], False
         for fold in folds:
+            if fold_scores and search_end is not None and time.perf_counter() > search_end:
+                cut = True
+                break
             columns = np.r_[0:k, fold.n_ranked : fold.train_x.shape[1]]
             estimator = build_estimator(name, learner, settings.seed)
-            estimator.fit(fold.train_x[:, columns], fold.train_y)
+            complete = fit_before(estimator, fold.train_x[:, columns], fold.train_y, search_end)
+            cut = cut or not complete
             probability = estimator.predict_proba(fold.valid_x[:, columns])[:, 1]
             fold_scores.append(all_scores(fold.valid_y, probability))
             probabilities.append(probability.tolist())
         primary = float(pd.DataFrame(fold_scores)[settings.metric].mean())
         return {
             # FLAML minimizes or maximizes "score" as told below; NaN would stall it.
-            "score": primary if math.isfinite(primary) else _worst(metric),
+            "score": primary if math.isfinite(primary) and not cut else _worst(metric),
             "trial": json.dumps(
                 {
                     "name": name,
@@ -136,16 +225,19 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
                     "probabilities": probabilities,
                     "seconds": time.perf_counter() - began,
                     "finished": time.time(),
+                    "cut": cut,
                 }
             ),
         }
 
     def add_record(trial_json: str) -> None:
         trial = json.loads(trial_json)
+        if trial["cut"] and records:  # an unfinished trial is no evidence; keep the first
+            return
         scores = pd.DataFrame(trial["fold_scores"])
         _record(
             records, trial["name"], trial["k"], trial["learner"], scores,
-            trial["seconds"], settings, metric,
+            trial["seconds"], settings, metric, folds=_fold_names(range(len(scores))),
         )  # fmt: skip
         out_of_fold[records[-1]["iteration"]] = [np.asarray(p) for p in trial["probabilities"]]
         _show_progress(progress, records, settings, start)
@@ -156,9 +248,8 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         return {"score": result["score"]}
 
     search_seconds = None  # deterministic mode: no clock, only max_trials
-    if settings.budget is not None:
-        spent = time.perf_counter() - start
-        search_seconds = max(1e-3, SEARCH_SHARE * settings.budget - spent)
+    if search_end is not None:
+        search_seconds = max(1e-3, search_end - time.perf_counter())
     concurrent = settings.concurrent_trials > 1
     analysis = tune.run(
         score_trial if concurrent else evaluate,
@@ -180,24 +271,86 @@ def run_automl(dataset: Dataset, settings: AutoMLSettings | None = None) -> Auto
         evaluate({"learner": dict(starts[0]["learner"]), "n_sites": starts[0]["n_sites"]})
     if settings.ensemble and settings.selection == "best":
         before = len(records)
-        _add_ensemble(records, out_of_fold, folds, settings, metric, start)
+        _add_ensemble(records, out_of_fold, folds, settings, metric, clock)
         if len(records) > before:
             _show_progress(progress, records, settings, start)
     progress.close()
 
     leaderboard = pd.DataFrame(records)
     best = _chosen_row(leaderboard, metric, settings)
-    model = _refit(dataset, settings, best, leaderboard)
-    cv_metrics = json.loads(best["cv_metrics"])
+    notes: list[str] = []
+    holdout_model, test_metrics, test_samples = None, None, []
+    refit_seconds = _refit_seconds(best, leaderboard, len(folds), screening_seconds)
+    if len(test_rows):
+        holdout_model = _refit(search_data, settings, best, leaderboard, clock, notes)
+        test_data = dataset.subset(test_rows)
+        probability = holdout_model.predict_proba(test_data)[:, 1]
+        bootstrap_end = clock.at(REFIT_SHARE)
+        if bootstrap_end is not None:  # leave the final refit its time
+            bootstrap_end -= refit_seconds
+        test_metrics = bootstrap_scores(
+            test_data.target, probability, seed=settings.seed, deadline=bootstrap_end
+        )
+        test_samples = list(test_data.samples)
+        if refit_seconds > clock.left(REFIT_SHARE):
+            notes.append(
+                f"kept the model fitted on the {len(search_rows)} search samples: refitting it "
+                f"on all samples would take about {refit_seconds:.0f}s, more than the "
+                f"{max(0.0, clock.left(REFIT_SHARE)):.0f}s of budget left"
+            )
+            model = holdout_model
+        else:
+            model = _refit(dataset, settings, best, leaderboard, clock, notes)
+    else:
+        model = _refit(dataset, settings, best, leaderboard, clock, notes)
     return AutoMLResult(
         model=model,
         leaderboard=leaderboard.drop(columns=["cv_metrics"]),
-        cv_metrics=cv_metrics,
+        cv_metrics=json.loads(best["cv_metrics"]),
         settings=settings,
         wall_seconds=time.perf_counter() - start,
         screening_seconds=screening_seconds,
         chosen_trial=int(best["iteration"]),
+        test_metrics=test_metrics,
+        test_samples=test_samples,
+        holdout_model=holdout_model,
+        refit_on_all=model is not holdout_model,
+        notes=notes,
+        started=start,
     )
+
+
+def holdout_split(y: np.ndarray, settings: AutoMLSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of the search samples and of the held-out test samples
+    (stratified, seeded; no test rows with ``test_size=0``)."""
+    rows = np.arange(len(y))
+    if not settings.test_size:
+        return rows, rows[:0]
+    search, test = train_test_split(
+        rows, test_size=settings.test_size, stratify=y, random_state=settings.seed
+    )
+    return np.sort(search), np.sort(test)
+
+
+def _fold_names(indices) -> str:
+    """Folds as people count them: ``1-5``, or ``4,5``."""
+    numbers = [index + 1 for index in indices]
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ",".join(map(str, numbers))
+
+
+def _refit_seconds(
+    chosen: pd.Series, leaderboard: pd.DataFrame, n_folds: int, screening_seconds: float
+) -> float:
+    """About how long a refit on all samples takes: one screen and each member's fit."""
+    if chosen["estimator"] == ENSEMBLE:
+        trials = leaderboard.set_index("iteration")
+        weights = json.loads(chosen["params"])["weights"]
+        fits = sum(float(trials.loc[int(trial), "seconds"]) for trial in weights)
+    else:
+        fits = float(chosen["seconds"])
+    return REFIT_MARGIN * (fits + screening_seconds) / n_folds
 
 
 def _progress_bar(**options):
@@ -215,10 +368,19 @@ def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
     if y.size == 0 or set(np.unique(y)) != {0, 1}:
         raise VcfmlError("the target must have both classes (0 and 1) to train a classifier")
     smallest = int(min((y == 0).sum(), (y == 1).sum()))
-    if settings.validation_fraction is None and smallest < settings.folds:
+    held_out = math.ceil(smallest * settings.test_size) if settings.test_size else 0
+    if settings.test_size and held_out < 2:
         raise VcfmlError(
-            f"the smaller class has {smallest} samples, fewer than the {settings.folds} "
-            "cross-validation folds; use fewer folds or more samples"
+            f"the smaller class has {smallest} samples: a test share of {settings.test_size} "
+            "holds out fewer than 2 of them; use a larger test_size (--test-size), more "
+            "samples, or test_size=0 for no test estimate"
+        )
+    left = smallest - held_out
+    if settings.validation_fraction is None and left < settings.folds:
+        raise VcfmlError(
+            f"the smaller class has {smallest} samples, {left} after holding out the test "
+            f"share, fewer than the {settings.folds} cross-validation folds; use fewer "
+            "folds or more samples"
         )
     if dataset.genotypes.shape[1] == 0:
         raise VcfmlError("no variants: the VCF (after filtering) has no sites to learn from")
@@ -240,11 +402,16 @@ def cv_splits(y: np.ndarray, settings: AutoMLSettings) -> list[tuple[np.ndarray,
     return list(splitter.split(indices, y))
 
 
-def _prepare_folds(dataset: Dataset, settings: AutoMLSettings) -> list[_Fold]:
+def _prepare_folds(dataset: Dataset, settings: AutoMLSettings, clock: Clock) -> list[_Fold]:
+    """Screen each fold's training samples. The screen stops on time: after
+    ``SCREEN_SHARE`` of the budget no new fold is screened, and the search uses
+    the folds done (at least one)."""
     y = dataset.target
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
-    folds = []
+    folds: list[_Fold] = []
     for train, valid in cv_splits(y, settings):
+        if folds and clock.left(SCREEN_SHARE) < 0:
+            break
         screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
         screen.fit(dataset.genotypes[train], y[train])
         top = screen.ranking_[: settings.max_sites]
@@ -280,10 +447,17 @@ def _search_space(settings: AutoMLSettings, max_sites: int) -> tuple[dict, list[
     return {"learner": learner, "n_sites": n_sites}, starts
 
 
-def _record(records, name, k, params, scores, seconds, settings, metric) -> None:
+def _record(records, name, k, params, scores, seconds, settings, metric, folds) -> None:
+    """Append one leaderboard row. ``best_so_far`` follows the trials, which are
+    all scored on the same folds; the vote, scored on fewer folds, keeps it."""
     primary = float(scores[settings.metric].mean())
     better = max if metric.greater_is_better else min
-    best = better(records[-1]["best_so_far"], primary) if records else primary
+    if not records:
+        best = primary
+    elif name == ENSEMBLE:
+        best = records[-1]["best_so_far"]
+    else:
+        best = better(records[-1]["best_so_far"], primary)
     summary = {
         m: {"mean": float(scores[m].mean()), "std": float(scores[m].std(ddof=0))} for m in scores
     }
@@ -298,6 +472,7 @@ def _record(records, name, k, params, scores, seconds, settings, metric) -> None
             "seconds": round(seconds, 3),
             settings.metric: primary,
             f"{settings.metric}_std": float(scores[settings.metric].std(ddof=0)),
+            "folds": folds,
             "best_so_far": best,
             "cv_metrics": json.dumps(summary),
         }
@@ -329,7 +504,11 @@ def _chosen_row(leaderboard: pd.DataFrame, metric, settings: AutoMLSettings) -> 
     the trial using the fewest sites among those within one standard error of
     the best (Breiman et al., 1984). Scores that close are within the noise of
     cross-validation; the sparser pipeline is as good, generalizes better with
-    p >> n, and is easier to explain."""
+    p >> n, and is easier to explain. A vote in the leaderboard is there because
+    it beat the best single trial on folds its weights did not see: it is chosen."""
+    votes = leaderboard[leaderboard["estimator"] == ENSEMBLE]
+    if len(votes):
+        return votes.iloc[-1]
     best = _best_row(leaderboard, metric)
     if settings.selection == "best":
         return best
@@ -347,46 +526,91 @@ def _worst(metric) -> float:
     return -1e9 if metric.greater_is_better else 1e9
 
 
-def _add_ensemble(records, out_of_fold, folds, settings, metric, start) -> None:
-    """Append the vote of the best trials as one more trial, when it scores
-    better than each of them and its members can be refitted in the budget left."""
+def _add_ensemble(records, out_of_fold, folds, settings, metric, clock: Clock) -> None:
+    """Append the vote of the best trials as one more trial when it beats the
+    best single trial honestly.
+
+    The folds are split in two. On the first ones' out-of-fold predictions the
+    trials are ranked (the pool and the best single trial) and the vote's
+    weights are fitted; on the others, which neither choice looked at, the vote
+    must score better than that single trial. Its leaderboard row holds its
+    scores on those other folds only.
+    """
     began = time.perf_counter()
+    n_folds = len(folds)
+    if n_folds < 2:
+        return
+    fitting = list(range((n_folds + 1) // 2))
+    deciding = list(range(len(fitting), n_folds))
     sign = 1.0 if metric.greater_is_better else -1.0
-    finite = [record for record in records if math.isfinite(record[metric.name])]
-    ranked = sorted(finite, key=lambda record: (-sign * record[metric.name], record["iteration"]))
-    pool = [record["iteration"] for record in ranked[:POOL_SIZE]]
+
+    def mean_score(trial: int, fold_indices: list[int]) -> float:
+        return float(
+            np.mean([metric.score(folds[f].valid_y, out_of_fold[trial][f]) for f in fold_indices])
+        )
+
+    candidates = [
+        record["iteration"]
+        for record in records
+        if record["estimator"] != ENSEMBLE and len(out_of_fold[record["iteration"]]) == n_folds
+    ]
+    on_fitting = {trial: mean_score(trial, fitting) for trial in candidates}
+    ranked = sorted(
+        (trial for trial in candidates if math.isfinite(on_fitting[trial])),
+        key=lambda trial: (-sign * on_fitting[trial], trial),
+    )
+    pool = ranked[:POOL_SIZE]
     if len(pool) < 2:
         return
-    deadline = None if settings.budget is None else start + settings.budget * ENSEMBLE_SHARE
-    targets = [fold.valid_y for fold in folds]
-    vote = select_ensemble(out_of_fold, targets, metric, pool, deadline=deadline)
-    if len(vote.weights) < 2 or sign * (vote.score - ranked[0][metric.name]) <= 0:
-        return
-    members = [record for record in ranked if record["iteration"] in vote.weights]
-    if settings.budget is not None:
-        refit_seconds = sum(REFIT_MARGIN * member["seconds"] / len(folds) for member in members)
-        if refit_seconds > settings.budget - (time.perf_counter() - start):
-            return
-    scores = pd.DataFrame(
-        [
-            all_scores(fold.valid_y, probability)
-            for fold, probability in zip(folds, vote.fold_probabilities, strict=True)
-        ]
+    vote = select_ensemble(
+        {trial: [out_of_fold[trial][f] for f in fitting] for trial in pool},
+        [folds[f].valid_y for f in fitting],
+        metric,
+        pool,
+        deadline=clock.at(ENSEMBLE_SHARE),
     )
+    if len(vote.weights) < 2:
+        return
+    voted = [
+        sum(weight * out_of_fold[trial][f] for trial, weight in vote.weights.items())
+        for f in deciding
+    ]
+    scores = pd.DataFrame(
+        [all_scores(folds[f].valid_y, p) for f, p in zip(deciding, voted, strict=True)]
+    )
+    single = mean_score(pool[0], deciding)
+    if not sign * (float(scores[metric.name].mean()) - single) > 0:
+        return
+    members = [record for record in records if record["iteration"] in vote.weights]
     weights = {str(trial): round(weight, 4) for trial, weight in vote.weights.items()}
     n_sites = max(member["n_sites"] for member in members)
+    params = {
+        "weights": weights,
+        "weights_fitted_on_folds": _fold_names(fitting),
+        "best_single_trial": pool[0],
+        "best_single_score_on_these_folds": round(single, 6),
+    }
     seconds = time.perf_counter() - began
-    _record(records, ENSEMBLE, n_sites, {"weights": weights}, scores, seconds, settings, metric)
+    _record(
+        records, ENSEMBLE, n_sites, params, scores, seconds, settings, metric,
+        folds=_fold_names(deciding),
+    )  # fmt: skip
 
 
 def _refit(
-    dataset: Dataset, settings: AutoMLSettings, chosen: pd.Series, leaderboard: pd.DataFrame
+    dataset: Dataset,
+    settings: AutoMLSettings,
+    chosen: pd.Series,
+    leaderboard: pd.DataFrame,
+    clock: Clock,
+    notes: list[str],
 ) -> FittedModel:
-    """Fit the chosen pipeline (or each member of the chosen vote) on all samples.
+    """Fit the chosen pipeline (or each member of the chosen vote) on ``dataset``.
 
     One screen serves every member: its ranking does not depend on how many
     sites are kept, so a member of ``k`` sites reads the ``k`` best-ranked
-    columns of a screen that keeps the most any member needs.
+    columns of a screen that keeps the most any member needs. The fit stops
+    growing trees at ``REFIT_SHARE`` of the budget (and says so in ``notes``).
     """
     if chosen["estimator"] == ENSEMBLE:
         weights = json.loads(chosen["params"])["weights"]
@@ -397,17 +621,17 @@ def _refit(
         rows = [chosen]
     screen = GenotypeScreen(n_sites=int(chosen["n_sites"]), min_maf=settings.min_maf)
     screen.fit(dataset.genotypes, dataset.target)
-    covariates = dataset.covariates.to_numpy(dtype=np.float32)
-    features = np.hstack([screen.transform(dataset.genotypes), covariates])
+    covariate_names = list(dataset.covariates.columns)
     rank = np.empty(dataset.genotypes.shape[1], dtype=np.int64)
     rank[screen.ranking_] = np.arange(len(screen.ranking_))
     kept_rank = rank[screen.selected_]
     members, columns = [], []
     for row in rows:
         sites = np.flatnonzero(kept_rank < int(row["n_sites"]))
-        columns.append(np.r_[sites, len(kept_rank) + np.arange(covariates.shape[1])])
+        columns.append(np.r_[sites, len(kept_rank) + np.arange(len(covariate_names))])
         members.append(build_estimator(row["estimator"], json.loads(row["params"]), settings.seed))
     variants = dataset.variants.iloc[screen.selected_][["chrom", "pos", "id", "ref", "alt"]]
+    variants = variants.reset_index(drop=True)
     if weights:
         total = sum(weights.values())
         shares = [weight / total for weight in weights.values()]
@@ -426,14 +650,20 @@ def _refit(
         }
     else:
         estimator, params = members[0], json.loads(chosen["params"])
-    estimator.fit(features, dataset.target)  # a single model's columns are all of them
+    pipeline = build_pipeline(variants, covariate_names, estimator)
+    features = pipeline[:-1].fit_transform(dataset, dataset.target)
+    # A single model's columns are all of them; a vote's members pick theirs.
+    if not fit_before(estimator, features, dataset.target, clock.at(REFIT_SHARE)):
+        notes.append(
+            f"the refit on {len(dataset.samples)} samples stopped early (fewer trees or "
+            "boosting rounds than the trial) to keep the budget"
+        )
     return FittedModel(
         estimator_name=chosen["estimator"],
         params=params,
-        screen=screen,
-        estimator=estimator,
-        variants=variants.reset_index(drop=True),
-        covariate_names=list(dataset.covariates.columns),
+        pipeline=pipeline,
+        variants=variants,
+        covariate_names=covariate_names,
         covariate_levels=dict(dataset.covariate_levels or {}),
         target_name=dataset.target_name,
         target_labels=tuple(dataset.target_labels),

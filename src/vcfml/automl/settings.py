@@ -20,8 +20,13 @@ class AutoMLSettings:
     Attributes:
         metric: primary metric, one of ``accuracy``, ``roc_auc``,
             ``balanced_accuracy``, ``f1``, ``log_loss``.
-        budget: seconds for the whole run, screening and refit included; by
-            default the course-wide budget (``VCFML_AUTOML_BUDGET``).
+        test_size: stratified share of the samples held out before anything
+            else (screening, search, the vote) and scored once at the end: the
+            test estimate, with a 95% bootstrap interval. ``0`` switches it off
+            (then only the search's optimistic score is left).
+        budget: seconds for the whole run, screening, refits, importance and
+            MLflow logging included; by default the course-wide budget
+            (``VCFML_AUTOML_BUDGET``).
         max_trials: stop after this many configurations (with or without a budget).
         deterministic: ignore the clock: run exactly ``max_trials`` trials so
             the result depends only on the data and the seed (book and tests).
@@ -55,6 +60,7 @@ class AutoMLSettings:
     """
 
     metric: str = "roc_auc"
+    test_size: float = 0.2
     budget: float | None = None
     max_trials: int | None = None
     deterministic: bool = False
@@ -85,6 +91,8 @@ class AutoMLSettings:
             budget = automl_budget()
         if budget is not None and not budget > 0:
             problems.append(f"budget must be a positive number of seconds, got {budget}")
+        if not 0 <= self.test_size < 1:
+            problems.append(f"test_size must be in [0, 1), got {self.test_size}")
         if self.max_trials is not None and self.max_trials < 1:
             problems.append(f"max_trials must be at least 1, got {self.max_trials}")
         if self.validation_fraction is None and (self.folds is None or self.folds < 2):

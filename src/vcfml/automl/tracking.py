@@ -1,16 +1,20 @@
 """Log an AutoML run to MLflow, so ``mlflow ui`` shows it like an Azure ML experiment.
 
-One parent run holds the settings, the cross-validated scores and the run
-directory's files; one nested run per trial holds its pipeline and score. The
-default store is MLflow's own default, a SQLite file ``mlflow.db`` in the current
-folder (or ``MLFLOW_TRACKING_URI``); nothing leaves the machine. Logging happens
-after the search, so it never eats into the AutoML budget.
+One parent run holds the settings, the test estimate (``test_*``), the search's
+optimistic scores (``search_*``) and the run directory's files; one nested run
+per trial holds its pipeline and score. The default store is MLflow's own
+default, a SQLite file ``mlflow.db`` in the current folder (or
+``MLFLOW_TRACKING_URI``); nothing leaves the machine. Logging is part of the
+budget: with a ``deadline`` the trials not logged by then are left out (the
+returned count says how many were logged), and the CLI skips logging when too
+little budget is left.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from vcfml.automl.search import AutoMLResult
@@ -24,8 +28,11 @@ def track_run(
     run_dir: Path | None = None,
     tracking_uri: str | None = None,
     experiment: str = EXPERIMENT,
-) -> str:
-    """Log the run; returns the MLflow run ID of the parent run."""
+    deadline: float | None = None,
+) -> tuple[str, int]:
+    """Log the run; returns the MLflow run ID of the parent run and the number
+    of trials logged (all of them unless ``deadline``, a ``time.perf_counter()``
+    value, came first)."""
     import mlflow
     from mlflow.entities import Metric, Param
 
@@ -46,11 +53,21 @@ def track_run(
         Param("best_n_sites", str(len(result.model.variants))),
     ]
     metrics = [
-        Metric(f"cv_{name}", values["mean"], 0, 0) for name, values in result.cv_metrics.items()
+        Metric(f"search_{name}", values["mean"], 0, 0) for name, values in result.cv_metrics.items()
     ]
+    for name, values in (result.test_metrics or {}).items():
+        metrics += [
+            Metric(f"test_{name}", values["mean"], 0, 0),
+            Metric(f"test_{name}_ci95_low", values["ci95"][0], 0, 0),
+            Metric(f"test_{name}_ci95_high", values["ci95"][1], 0, 0),
+        ]
     client.log_batch(parent_id, metrics=metrics, params=params)
     metric = result.settings.metric
+    logged = 0
     for trial in result.leaderboard.itertuples(index=False):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        logged += 1
         row = trial._asdict()
         child = client.create_run(
             experiment_id,
@@ -73,4 +90,4 @@ def track_run(
             if (run_dir / name).exists():
                 client.log_artifact(parent_id, str(run_dir / name))
     client.set_terminated(parent_id)
-    return parent_id
+    return parent_id, logged
