@@ -71,8 +71,19 @@ def test_run_directory_contract(classic_run):
     assert run["settings"]["metric"] == "roc_auc" and run["versions"]["flaml"]
     metrics = json.loads((classic_run / "metrics.json").read_text())
     chosen = leaderboard.set_index("iteration").loc[metrics["chosen_trial"]]
-    assert metrics["cross_validated"]["roc_auc"]["mean"] == pytest.approx(chosen["roc_auc"])
-    assert chosen["roc_auc"] == leaderboard["roc_auc"].max()  # selection="best"
+    assert metrics["search"]["roc_auc"]["mean"] == pytest.approx(chosen["roc_auc"])
+    assert "optimistic" in metrics["search_note"] and "cross_validated" not in metrics
+    if chosen["estimator"] != "ensemble":
+        assert chosen["roc_auc"] == leaderboard["roc_auc"].max()  # selection="best"
+    # The test estimate: every metric, same shape as the search's plus ci95 and
+    # n_samples, on the 20% held out (classic: 500 samples).
+    test = metrics["test"]
+    assert set(test) == set(metrics["search"])
+    for values in test.values():
+        low, high = values["ci95"]
+        assert low <= values["mean"] <= high and values["n_samples"] == 100
+    assert metrics["score"] == test["roc_auc"]["mean"] and metrics["score_source"] == "test"
+    assert len(run["test_samples"]) == 100 and run["importance_samples"] == "held-out test"
 
 
 def test_classic_truth_is_in_the_top_three(classic_run):
@@ -143,7 +154,8 @@ def test_mlflow_has_the_runs(classic_run):
     runs = client.search_runs([experiment.experiment_id])
     assert len(runs) == 9  # the parent and one per trial
     parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    assert len(parent) == 1 and "cv_roc_auc" in parent[0].data.metrics
+    assert len(parent) == 1 and "search_roc_auc" in parent[0].data.metrics
+    assert "test_roc_auc" in parent[0].data.metrics
 
 
 @pytest.mark.parametrize(

@@ -89,13 +89,37 @@ def test_run_ends_with_the_vote_when_it_beats_every_trial(voted):
     last = board.iloc[-1]
     assert last["estimator"] == "ensemble" and voted.chosen_trial == last["iteration"]
     assert (board["estimator"] != "ensemble").sum() == 20
-    assert last["roc_auc"] > board["roc_auc"].iloc[:-1].max()
     assert voted.best_score == pytest.approx(last["roc_auc"])
-    weights = json.loads(last["params"])["weights"]
+    params = json.loads(last["params"])
+    weights = params["weights"]
     assert len(weights) >= 2 and sum(weights.values()) == pytest.approx(1, abs=1e-3)
     members = voted.model.params["members"]
     assert {str(m["trial"]) for m in members} == set(weights)
     assert last["n_sites"] == max(m["n_sites"] for m in members) == len(voted.model.variants)
+    # Honest: weights fitted on folds 1-3, the vote judged on folds 4-5 against
+    # the best single trial of folds 1-3, on those same folds 4-5.
+    assert params["weights_fitted_on_folds"] == "1-3" and last["folds"] == "4,5"
+    assert set(board["folds"].iloc[:-1]) == {"1-5"}
+    assert last["roc_auc"] > params["best_single_score_on_these_folds"]
+    assert board["best_so_far"].is_monotonic_increasing  # the vote is not a trial's score
+
+
+def test_vote_decision_never_uses_the_folds_that_score_it(liability_dataset, monkeypatch):
+    """Whatever the out-of-fold predictions of the deciding folds (4 and 5) say,
+    the weights stay the same: they come from folds 1-3 only."""
+    from vcfml.automl import search
+
+    chosen = []
+    original = search.select_ensemble
+
+    def spy(oof, targets, *args, **kwargs):
+        chosen.append({trial: len(folds) for trial, folds in oof.items()})
+        return original(oof, targets, *args, **kwargs)
+
+    monkeypatch.setattr(search, "select_ensemble", spy)
+    settings = AutoMLSettings(deterministic=True, max_trials=8, verbose=0, seed=0)
+    search.run_automl(liability_dataset, settings)
+    assert chosen and all(n == 3 for n in chosen[0].values())  # 3 of the 5 folds
 
 
 def test_vote_predicts_the_weighted_mean_of_its_refitted_members(voted, liability_dataset):
@@ -113,7 +137,7 @@ def test_vote_predicts_the_weighted_mean_of_its_refitted_members(voted, liabilit
         )
         model = build_estimator(member["estimator"], member["params"], 0).fit(features, data.target)
         expected += member["weight"] * model.predict_proba(features)[:, 1]
-    np.testing.assert_allclose(voted.model.predict_proba(data), expected, rtol=1e-5)
+    np.testing.assert_allclose(voted.model.predict_proba(data)[:, 1], expected, rtol=1e-5)
 
 
 def test_vote_saves_reloads_and_explains(voted, liability_dataset, tmp_path):
