@@ -186,6 +186,8 @@ def run_check_env(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None:  # the `vcfml` command: budgets count from the start of the process
+        args.started = process_start()
     try:
         args.handler(args)
     except VcfmlError as error:
@@ -195,6 +197,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("vcfml: interrupted", file=sys.stderr)
         return 130
     return 0
+
+
+def process_start() -> float:
+    """The ``time.perf_counter()`` value at which this process started, so that a
+    command's budget covers Python's start and imports as well."""
+    import time
+
+    import psutil
+
+    age = time.time() - psutil.Process().create_time()
+    return time.perf_counter() - max(0.0, age)
 
 
 if __name__ == "__main__":

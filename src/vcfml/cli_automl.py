@@ -108,7 +108,9 @@ def _load_dataset(vcf: str, samples: str, target: str, covariates=None, **option
 
 
 def run_automl_command(args: argparse.Namespace) -> None:
-    started = time.perf_counter()  # the budget counts from here: reading the VCF counts
+    # The budget counts from the start of the command (cli.main) or of this call:
+    # imports and reading the VCF count.
+    started = getattr(args, "started", None) or time.perf_counter()
     from vcfml.automl import AutoMLSettings, run_automl
     from vcfml.automl.run_files import save_run
     from vcfml.explain import run_importance
