@@ -157,7 +157,11 @@ def test_data_problems_are_refused(liability_dataset):
         samples=liability_dataset.samples[:12],
     )
     with pytest.raises(VcfmlError, match="smaller class has 3 samples, fewer than the 5"):
+        run_automl(tiny, quick(test_size=0))
+    with pytest.raises(VcfmlError, match="a test share of 0.2 holds out fewer than 2 of them"):
         run_automl(tiny, quick())
+    with pytest.raises(VcfmlError, match="3 samples, 1 after holding out the test share, fewer"):
+        run_automl(tiny, quick(test_size=0.5))
     one_class = Dataset(**{**tiny.__dict__, "target": np.zeros(12, dtype=np.int8)})
     with pytest.raises(VcfmlError, match="must have both classes"):
         run_automl(one_class, quick())

@@ -136,7 +136,8 @@ def test_vote_predicts_the_weighted_mean_of_its_refitted_members(voted, liabilit
         features = np.hstack(
             [screen.transform(data.genotypes), data.covariates.to_numpy(dtype=np.float32)]
         )
-        model = build_estimator(member["estimator"], member["params"], 0).fit(features, data.target)
+        model = build_estimator(member["estimator"], member["params"], voted.settings.seed)
+        model.fit(features, data.target)
         expected += member["weight"] * model.predict_proba(features)[:, 1]
     np.testing.assert_allclose(voted.model.predict_proba(data)[:, 1], expected, rtol=1e-5)
 

@@ -377,10 +377,10 @@ def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
         )
     left = smallest - held_out
     if settings.validation_fraction is None and left < settings.folds:
+        after = f", {left} after holding out the test share," if held_out else ","
         raise VcfmlError(
-            f"the smaller class has {smallest} samples, {left} after holding out the test "
-            f"share, fewer than the {settings.folds} cross-validation folds; use fewer "
-            "folds or more samples"
+            f"the smaller class has {smallest} samples{after} fewer than the "
+            f"{settings.folds} cross-validation folds; use fewer folds or more samples"
         )
     if dataset.genotypes.shape[1] == 0:
         raise VcfmlError("no variants: the VCF (after filtering) has no sites to learn from")
