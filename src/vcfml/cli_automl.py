@@ -71,7 +71,19 @@ def add_commands(commands) -> None:
         "--missing",
         choices=["error", "impute"],
         default="error",
-        help="model variants absent from the VCF: refuse (default) or fill with the training mean",
+        help="model variants absent from the VCF: refuse when more than --max-missing-share "
+        "of them are absent (fewer are filled with the training mean and counted), or fill "
+        "any number with the training mean (impute)",
+    )
+    predict.add_argument(
+        "--max-missing-share",
+        type=float,
+        help="share of the model's variants that may be absent with --missing error (default 0.1)",
+    )
+    predict.add_argument(
+        "--metrics",
+        help="JSON file for the alignment report and the scores (default: OUT's name + "
+        ".metrics.json)",
     )
     predict.set_defaults(handler=run_predict_command)
 
@@ -148,11 +160,20 @@ def run_automl_command(args: argparse.Namespace) -> None:
 
 
 def run_predict_command(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
     import pandas as pd
 
+    from vcfml.automl.alignment import DEFAULT_MAX_MISSING_SHARE, align_variants
     from vcfml.automl.run_files import load_run
     from vcfml.evaluate import evaluate_predictions
+    from vcfml.io.atomic import atomic_path, check_writable, write_text_atomically
 
+    out = check_writable(args.out)  # before any work, not after it
+    metrics_path = check_writable(args.metrics or out.with_name(out.stem + ".metrics.json"))
+    share = DEFAULT_MAX_MISSING_SHARE if args.max_missing_share is None else args.max_missing_share
+    if not 0 <= share <= 1:
+        raise VcfmlError(f"--max-missing-share must be between 0 and 1, got {share}")
     model, _ = load_run(args.run)
     dataset = _load_dataset(
         args.vcf,
@@ -161,7 +182,13 @@ def run_predict_command(args: argparse.Namespace) -> None:
         covariate_levels=model.covariate_levels,
         require_target=False,
     )
-    probability = model.predict_proba(dataset, missing=args.missing)
+    calls, report = align_variants(
+        model.variants, dataset, missing=args.missing, max_missing_share=share
+    )
+    print(f"alignment: {report.summary()}")
+    # The aligned calls are the model's own variants, in its order, swaps flipped.
+    aligned = replace(dataset, genotypes=calls, variants=model.variants.reset_index(drop=True))
+    probability = model.predict_proba(aligned, missing="impute")
     predictions = pd.DataFrame(
         {
             "sample_id": dataset.samples,
@@ -169,15 +196,17 @@ def run_predict_command(args: argparse.Namespace) -> None:
             "prediction": [model.target_labels[int(p >= 0.5)] for p in probability],
         }
     )
-    predictions.to_csv(args.out, sep="\t", index=False)
-    print(f"wrote {len(predictions)} predictions to {args.out}")
+    metrics: dict = {"alignment": report.to_dict()}
     if dataset.target.size:
         scores = evaluate_predictions(dataset.target, probability)
-        print(
-            json.dumps(
-                {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}, indent=2
-            )
-        )
+        metrics["scores"] = {
+            k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()
+        }
+        print(json.dumps(metrics["scores"], indent=2))
+    with atomic_path(out) as temporary:
+        predictions.to_csv(temporary, sep="\t", index=False)
+    write_text_atomically(metrics_path, json.dumps(metrics, indent=2, default=str) + "\n")
+    print(f"wrote {len(predictions)} predictions to {out} and the report to {metrics_path}")
 
 
 def run_explain_command(args: argparse.Namespace) -> None:
@@ -196,21 +225,14 @@ def run_explain_command(args: argparse.Namespace) -> None:
     )
 
     _, run = load_run(args.run)  # also checks that the run directory is complete
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    importance = pd.read_csv(
-        Path(args.run) / "importance.tsv",
-        sep="\t",
-        dtype={"chrom": str, "pos": str},
-        keep_default_na=False,
-    )
+    importance = _read_importance(Path(args.run) / "importance.tsv")
     importance.attrs["method"] = run.get("importance_method")
-    truth = None
-    if args.truth:
-        truth_path = Path(args.truth)
-        if not truth_path.exists():
-            raise VcfmlInputError(truth_path, "file not found")
-        truth = json.loads(truth_path.read_text())
+    truth = _read_truth(Path(args.truth)) if args.truth else None
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise VcfmlInputError(out, f"cannot create the folder: {error.strerror}") from error
     inputs = run.get("inputs", {})
     association = None
     if inputs.get("vcf") and Path(inputs["vcf"]).exists():
@@ -245,6 +267,44 @@ def run_explain_command(args: argparse.Namespace) -> None:
         ranks = report["model"]
         print(f"causal site ranks: {ranks['causal_site_ranks']}; sex rank: {ranks['sex_rank']}")
     print(f"wrote {', '.join(written)} to {out}/")
+
+
+def _read_importance(path: Path):
+    import pandas as pd
+
+    from vcfml.explain import IMPORTANCE_COLUMNS
+
+    if not path.exists():
+        raise VcfmlInputError(
+            path, "file not found: the run directory is incomplete; run `vcfml automl` again"
+        )
+    try:
+        table = pd.read_csv(path, sep="\t", dtype={"chrom": str, "pos": str}, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise VcfmlInputError(path, f"cannot parse the table: {error}") from error
+    absent = [column for column in IMPORTANCE_COLUMNS if column not in table.columns]
+    if absent:
+        raise VcfmlInputError(path, f"missing columns: {', '.join(absent)}", line=1)
+    return table
+
+
+def _read_truth(path: Path) -> dict:
+    """truth.json of a simulated cohort: an object with a list of causal sites."""
+    from vcfml.automl.run_files import read_json
+
+    truth = read_json(path)
+    sites = truth.get("causal_sites")
+    if not isinstance(sites, list):
+        raise VcfmlInputError(path, "no 'causal_sites' list: is this a vcfml truth.json?")
+    for number, site in enumerate(sites, start=1):
+        absent = [
+            key for key in ("chrom", "pos", "id") if not isinstance(site, dict) or key not in site
+        ]
+        if absent:
+            raise VcfmlInputError(
+                path, f"causal site {number} lacks {', '.join(absent)}", where="causal_sites"
+            )
+    return truth
 
 
 if __name__ == "__main__":  # pragma: no cover
