@@ -236,13 +236,16 @@ def run_explain_command(args: argparse.Namespace) -> None:
     inputs = run.get("inputs", {})
     association = None
     if inputs.get("vcf") and Path(inputs["vcf"]).exists():
+        import numpy as np
+
+        from vcfml.features import join_samples
         from vcfml.io.vcf_reader import read_vcf
 
-        genotypes = read_vcf(inputs["vcf"])
-        dataset = _load_dataset(inputs["vcf"], inputs["samples"], inputs["target"])
+        genotypes = read_vcf(inputs["vcf"])  # once: the scan and the plot's contigs
+        dataset = join_samples(genotypes, inputs["samples"], target=inputs["target"])
         association = association_table(dataset)
-        association["-log10 p"] = (
-            -pd.Series(association["pvalue"]).clip(lower=1e-300).map(__import__("math").log10)
+        association["-log10 p"] = -np.log10(
+            pd.Series(association["pvalue"], dtype=float).clip(lower=1e-300)
         )
         ax = plot_manhattan(
             association, genotypes.contigs, "-log10 p", truth, title="Per-site association scan"
