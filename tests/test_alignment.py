@@ -156,3 +156,8 @@ def test_missing_share_is_an_error_beyond_the_limit_and_counted_below_it():
     assert aligned[0].tolist() == [1] * 8 + [-1, -1]
     _, report = align_variants(model, dataset(["chr2:1:A:G"], [[1]]), missing="impute")
     assert report.n_missing == 10 and report.to_dict()["missing_share"] == 1.0
+
+
+def test_allele_case_does_not_matter():
+    aligned, report = align_variants(variants("chr1:10:A:G"), dataset(["chr1:10:g:a"], [[0]]))
+    assert aligned.tolist() == [[2]] and report.n_swapped == 1

@@ -172,35 +172,23 @@ def align_variants(
     report.n_model_sites = len(model_variants)
 
     file_variants = dataset.variants
-    file_chroms = [canonical_contig(c) for c in file_variants["chrom"]]
-    index: dict[tuple, list[int]] = defaultdict(list)
-    alts_at: dict[tuple, int] = defaultdict(int)  # ALT alleles per (chrom, pos, REF)
-    for column, (chrom, pos, ref, alt) in enumerate(
-        zip(
-            file_chroms,
-            file_variants["pos"].astype(str),
-            file_variants["ref"].astype(str),
-            file_variants["alt"].astype(str),
-            strict=True,
-        )
-    ):
-        index[(chrom, pos, ref, alt)].append(column)
-        alts_at[(chrom, pos, ref)] += 1
+    file_chroms = _canonical_contigs(file_variants["chrom"])
+    index, alts_at = _site_index(file_variants, file_chroms, model_variants)
 
     genotypes = dataset.genotypes
     calls = np.full((genotypes.shape[0], len(model_variants)), -1, dtype=np.int8)
     swapped_columns: list[tuple[int, int]] = []  # (model column, file column)
     for column, row in enumerate(model_variants[KEY_COLUMNS].astype(str).itertuples(index=False)):
-        chrom = canonical_contig(row.chrom)
+        chrom, ref, alt = canonical_contig(row.chrom), row.ref.upper(), row.alt.upper()
         name = variant_name(row.chrom, row.pos, row.ref, row.alt)
-        same = index.get((chrom, row.pos, row.ref, row.alt), [])
+        same = index.get((chrom, row.pos, ref, alt), [])
         # A swap can be flipped only when the file's record is biallelic.
-        swapped = index.get((chrom, row.pos, row.alt, row.ref), [])
-        if swapped and alts_at[(chrom, row.pos, row.alt)] > 1:
+        swapped = index.get((chrom, row.pos, alt, ref), [])
+        if swapped and alts_at[(chrom, row.pos, alt)] > 1:
             swapped = []
         if len(same) + len(swapped) > 1:
             where = ", ".join(
-                variant_name(*file_variants.loc[i, KEY_COLUMNS]) for i in same + swapped
+                variant_name(*file_variants[KEY_COLUMNS].iloc[i]) for i in same + swapped
             )
             raise VcfmlInputError(
                 label,
@@ -219,7 +207,7 @@ def align_variants(
             continue
         swapped_columns.append((column, found))
         report.n_swapped += 1
-        if frozenset({row.ref.upper(), row.alt.upper()}) in STRAND_AMBIGUOUS:
+        if frozenset({ref, alt}) in STRAND_AMBIGUOUS:
             report.strand_ambiguous.append(name)
     report.n_missing = len(report.missing)
     report.n_strand_ambiguous = len(report.strand_ambiguous)
@@ -244,12 +232,40 @@ def align_variants(
     return calls, report
 
 
+def _canonical_contigs(names: pd.Series) -> np.ndarray:
+    """:func:`canonical_contig` of each name, computed once per distinct name."""
+    names = names.astype(str)
+    mapping = {name: canonical_contig(name) for name in names.unique()}
+    return names.map(mapping).to_numpy(dtype=object)
+
+
+def _site_index(
+    file_variants: pd.DataFrame, file_chroms: np.ndarray, model_variants: pd.DataFrame
+) -> tuple[dict[tuple, list[int]], dict[tuple, int]]:
+    """The file's columns by (chrom, pos, REF, ALT), and its ALT alleles per
+    (chrom, pos, REF), for the positions the model uses only: a million-site
+    file needs no million-key dictionary."""
+    positions = pd.to_numeric(file_variants["pos"]).to_numpy()
+    wanted = pd.to_numeric(model_variants["pos"]).to_numpy()
+    candidates = np.flatnonzero(np.isin(positions, wanted))
+    index: dict[tuple, list[int]] = defaultdict(list)
+    alts_at: dict[tuple, int] = defaultdict(int)
+    refs = file_variants["ref"].to_numpy()
+    alts = file_variants["alt"].to_numpy()
+    for column in candidates.tolist():
+        chrom, pos = file_chroms[column], str(positions[column])
+        ref, alt = str(refs[column]).upper(), str(alts[column]).upper()
+        index[(chrom, pos, ref, alt)].append(column)
+        alts_at[(chrom, pos, ref)] += 1
+    return index, alts_at
+
+
 def _inferred_ploidy(
-    dataset, file_chroms: list[str], columns: np.ndarray
+    dataset, file_chroms: np.ndarray, columns: np.ndarray
 ) -> tuple[np.ndarray | _ColumnPloidy, dict[str, int]]:
     """Per-call ploidy for the given file columns (see the module docstring)."""
     genotypes = dataset.genotypes
-    chroms = np.asarray(file_chroms, dtype=object)
+    chroms = file_chroms
     ploidy = _ColumnPloidy(genotypes.shape[0])
     haploid_counts: dict[str, int] = {}
     for contig in HAPLOID_CAPABLE:
@@ -259,7 +275,7 @@ def _inferred_ploidy(
         on_contig = np.flatnonzero(chroms == contig)
         in_par = np.zeros(len(on_contig), dtype=bool)
         if contig == "X":
-            in_par = _in_pseudoautosomal(dataset, file_chroms, on_contig)
+            in_par = _in_pseudoautosomal(dataset, on_contig)
         rest = on_contig[~in_par]
         haploid = ~(genotypes[:, rest] == 2).any(axis=1) if len(rest) else None
         par_haploid = None
@@ -278,7 +294,7 @@ def _inferred_ploidy(
     return ploidy, haploid_counts
 
 
-def _in_pseudoautosomal(dataset, file_chroms: list[str], on_contig: np.ndarray) -> np.ndarray:
+def _in_pseudoautosomal(dataset, on_contig: np.ndarray) -> np.ndarray:
     contigs = getattr(dataset, "contigs", None) or {}
     lengths = {canonical_contig(name): length for name, length in contigs.items()}
     regions = PSEUDOAUTOSOMAL.get(lengths.get("X"), ())
