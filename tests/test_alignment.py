@@ -161,3 +161,19 @@ def test_missing_share_is_an_error_beyond_the_limit_and_counted_below_it():
 def test_allele_case_does_not_matter():
     aligned, report = align_variants(variants("chr1:10:A:G"), dataset(["chr1:10:g:a"], [[0]]))
     assert aligned.tolist() == [[2]] and report.n_swapped == 1
+
+
+@pytest.mark.parametrize(
+    ("genotypes", "expected"),
+    [
+        # Haploid calls (0 or 1): the all-0 sample is haploid like the others.
+        ([[1, 1], [0, 0], [1, 0]], [0, 1, 1]),
+        # Hemizygous calls written as diploid 0/0 and 1/1: all diploid.
+        ([[2, 2], [0, 0], [2, 0]], [0, 2, 2]),
+    ],
+)
+def test_samples_without_alt_calls_follow_the_files_coding(genotypes, expected):
+    data = dataset(["chrM:100:A:G", "chrM:200:T:C"], genotypes)
+    aligned, report = align_variants(variants("MT:200:C:T"), data)
+    assert aligned[:, 0].tolist() == expected
+    assert report.haploid_samples == {"MT": 3 if expected[1] == 1 else 0}

@@ -25,9 +25,10 @@ another lab or pipeline often spells the same variant differently:
 Ploidy. A dosage alone does not say whether a call is haploid (a male's chrX):
 dosage 1 is a heterozygous diploid call or a haploid ALT call. Pass ``ploidy``
 (one value per sample and column of the file) when the reader provides it.
-Otherwise it is inferred, only for swapped variants on chrX, chrY and chrM:
-a sample is haploid on a contig when none of its calls there (over every site
-of the file, not only the model's) is 2, which a haploid call cannot be. On
+Otherwise it is inferred, only for swapped variants on chrX, chrY and chrM,
+from the sample's calls over every site of the file on that contig (not only
+the model's): a 2 means diploid (a haploid call cannot be 2); a 1 and no 2,
+haploid; only 0 or missing calls, whatever most other samples are. On
 chrX of GRCh37/GRCh38 (recognised by the contig length) the pseudo-autosomal
 regions are judged apart: they are diploid when any sample that is haploid
 elsewhere on chrX has a 2 there (real callers), otherwise they follow the rest
@@ -277,7 +278,7 @@ def _inferred_ploidy(
         if contig == "X":
             in_par = _in_pseudoautosomal(dataset, on_contig)
         rest = on_contig[~in_par]
-        haploid = ~(genotypes[:, rest] == 2).any(axis=1) if len(rest) else None
+        haploid = _read_as_haploid(genotypes[:, rest]) if len(rest) else None
         par_haploid = None
         if in_par.any():
             par = on_contig[in_par]
@@ -292,6 +293,18 @@ def _inferred_ploidy(
             ploidy.set(found, np.where(samples_haploid, 1, 2))
         haploid_counts[contig] = int(haploid.sum()) if haploid is not None else 0
     return ploidy, haploid_counts
+
+
+def _read_as_haploid(block: np.ndarray) -> np.ndarray:
+    """Per sample (row): a 2 means diploid; a 1 and no 2, haploid; only 0 or
+    missing calls, whatever most of the other samples are (diploid on a tie),
+    so that a caller that writes hemizygous calls as 0/0 and 1/1 is followed."""
+    diploid = (block == 2).any(axis=1)
+    haploid = (block == 1).any(axis=1) & ~diploid
+    unknown = ~diploid & ~haploid
+    if haploid.sum() > diploid.sum():
+        haploid |= unknown
+    return haploid
 
 
 def _in_pseudoautosomal(dataset, on_contig: np.ndarray) -> np.ndarray:
