@@ -266,6 +266,11 @@ def test_a_model_pickled_by_another_scikit_learn(run, cohort, tmp_path, capsys, 
     assert f"{old / 'model' / 'model.joblib'}: was saved with scikit-learn 0.24.2" in line
     assert f"but this is scikit-learn {sklearn.__version__}" in line
 
+    (old / "run.json").write_text('{"settings": {},\n "inputs": }\n')
+    assert predict(old, cohort / "cohort.vcf.gz", cohort / "samples.tsv", tmp_path / "p.tsv") == 1
+    assert f"{old / 'run.json'} (line 2): not valid JSON: Expecting value" in one_error_line(capsys)
+
+    (old / "run.json").write_text((run / "run.json").read_text())
     (old / "model" / "model.joblib").write_bytes(b"not a pickle at all")
     assert predict(old, cohort / "cohort.vcf.gz", cohort / "samples.tsv", tmp_path / "p.tsv") == 1
     assert "model.joblib: cannot be loaded (" in one_error_line(capsys)

@@ -223,6 +223,7 @@ def run_explain_command(args: argparse.Namespace) -> None:
         plot_manhattan,
         recovery,
     )
+    from vcfml.io.atomic import write_text_atomically
 
     _, run = load_run(args.run)  # also checks that the run directory is complete
     importance = _read_importance(Path(args.run) / "importance.tsv")
@@ -265,7 +266,7 @@ def run_explain_command(args: argparse.Namespace) -> None:
         written.append("manhattan_association.png")
     if truth is not None:
         report = recovery(importance, truth, association)
-        (out / "recovery.json").write_text(json.dumps(report, indent=2) + "\n")
+        write_text_atomically(out / "recovery.json", json.dumps(report, indent=2) + "\n")
         written.append("recovery.json")
         ranks = report["model"]
         print(f"causal site ranks: {ranks['causal_site_ranks']}; sex rank: {ranks['sex_rank']}")
