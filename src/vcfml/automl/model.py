@@ -18,6 +18,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
+from vcfml.automl import alignment
 from vcfml.automl.screening import GenotypeScreen, impute
 from vcfml.errors import VcfmlError, VcfmlInputError
 from vcfml.features import Dataset
@@ -127,9 +128,10 @@ def align_variants(
     ``missing="impute"`` fills absent variants with missing calls, which the
     model replaces by the training mean dosage.
     """
-    from vcfml.automl.alignment import align_variants as align
-
-    return align(variants, dataset, missing=missing, max_missing_share=max_missing_share)[0]
+    calls, _ = alignment.align_variants(
+        variants, dataset, missing=missing, max_missing_share=max_missing_share
+    )
+    return calls
 
 
 def missing_variants(variants: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
