@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from vcfml.errors import VcfmlInputError, preview_names
+from vcfml.features import Dataset
 
 DEFAULT_MAX_MISSING_SHARE = 0.10
 """Share of the model's variants that may be absent (filled with the training
@@ -137,7 +138,7 @@ def variant_name(chrom: object, pos: object, ref: object, alt: object) -> str:
 
 def align_variants(
     model_variants: pd.DataFrame,
-    dataset,
+    dataset: Dataset,
     *,
     missing: str = "error",
     max_missing_share: float = DEFAULT_MAX_MISSING_SHARE,
@@ -167,10 +168,9 @@ def align_variants(
         raise ValueError(f"missing must be one of {MISSING_CHOICES}, got {missing!r}")
     if not 0 <= max_missing_share <= 1:
         raise ValueError(f"max_missing_share must be between 0 and 1, got {max_missing_share}")
-    source = getattr(dataset, "source", None)
-    label = str(source) if source is not None else "the VCF"
-    report = AlignmentReport(source=None if source is None else str(source), n_model_sites=0)
-    report.n_model_sites = len(model_variants)
+    source = None if dataset.source is None else str(dataset.source)
+    label = source if source is not None else "the VCF"
+    report = AlignmentReport(source=source, n_model_sites=len(model_variants))
 
     file_variants = dataset.variants
     file_chroms = _canonical_contigs(file_variants["chrom"])
@@ -262,7 +262,7 @@ def _site_index(
 
 
 def _inferred_ploidy(
-    dataset, file_chroms: np.ndarray, columns: np.ndarray
+    dataset: Dataset, file_chroms: np.ndarray, columns: np.ndarray
 ) -> tuple[np.ndarray | _ColumnPloidy, dict[str, int]]:
     """Per-call ploidy for the given file columns (see the module docstring)."""
     genotypes = dataset.genotypes
@@ -307,8 +307,8 @@ def _read_as_haploid(block: np.ndarray) -> np.ndarray:
     return haploid
 
 
-def _in_pseudoautosomal(dataset, on_contig: np.ndarray) -> np.ndarray:
-    contigs = getattr(dataset, "contigs", None) or {}
+def _in_pseudoautosomal(dataset: Dataset, on_contig: np.ndarray) -> np.ndarray:
+    contigs = dataset.contigs or {}
     lengths = {canonical_contig(name): length for name, length in contigs.items()}
     regions = PSEUDOAUTOSOMAL.get(lengths.get("X"), ())
     positions = dataset.variants["pos"].to_numpy()[on_contig].astype(np.int64)
