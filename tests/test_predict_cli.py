@@ -302,3 +302,20 @@ def test_explain_boundaries(run, tmp_path, capsys):
     a_file.write_text("")
     assert explain(run, a_file / "plots") == 1
     assert one_error_line(capsys).startswith(f"vcfml: error: {a_file / 'plots'}: cannot create")
+
+
+def test_an_identifier_column_is_one_warning_line(cohort, capsys, samples_with):
+    from vcfml.cli_automl import _load_dataset
+
+    def barcodes(table):
+        table["barcode"] = [f"BC{i:05d}" for i in range(len(table))]
+
+    samples = samples_with(barcodes)
+    # What `vcfml automl` would train on: each barcode a column of its own, warned.
+    dataset = _load_dataset(str(cohort / "cohort.vcf.gz"), str(samples), "phenotype")
+    assert "barcode=BC00007" in dataset.covariates.columns
+    assert capsys.readouterr().err.splitlines() == [
+        f"vcfml: warning: {samples}: column 'barcode' has a different value for every sample "
+        "(an identifier?) and becomes a covariate by default; name the covariates to use "
+        "(CLI: --covariates)"
+    ]

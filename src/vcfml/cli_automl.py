@@ -99,10 +99,18 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _load_dataset(vcf: str, samples: str, target: str, covariates=None, **options):
+    import warnings
+
     from vcfml.features import join_samples
     from vcfml.io.vcf_reader import read_vcf
 
-    return join_samples(read_vcf(vcf), samples, target=target, covariates=covariates, **options)
+    genotypes = read_vcf(vcf)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        dataset = join_samples(genotypes, samples, target=target, covariates=covariates, **options)
+    for warning in caught:  # one line each, as errors are
+        print(f"vcfml: warning: {warning.message}", file=sys.stderr)
+    return dataset
 
 
 def run_automl_command(args: argparse.Namespace) -> None:
