@@ -158,7 +158,7 @@ def test_data_problems_are_refused(liability_dataset):
     )
     with pytest.raises(VcfmlError, match="smaller class has 3 samples, fewer than the 5"):
         run_automl(tiny, quick(test_size=0))
-    with pytest.raises(VcfmlError, match="a test share of 0.2 holds out fewer than 2 of them"):
+    with pytest.raises(VcfmlError, match=r"a test share of 0\.2 holds out fewer than 2 of them"):
         run_automl(tiny, quick())
     with pytest.raises(VcfmlError, match="3 samples, 1 after holding out the test share, fewer"):
         run_automl(tiny, quick(test_size=0.5))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -67,6 +68,7 @@ SAMPLE_CASES = [
     ("samples_duplicate_ids.tsv", r"\(line 3\): sample 's1' appears more than once"),
     ("samples_no_id_column.tsv", r"\(line 1\): no 'sample_id' column"),
     ("samples_comma_separated.tsv", r"no 'sample_id' column .* should be tab-separated"),
+    ("samples_blank.tsv", r"file has no header row \(only blank lines\)"),
 ]
 
 
@@ -76,6 +78,30 @@ def test_bad_samples_table_raises_clear_error(name, message):
     with pytest.raises(VcfmlInputError, match=message) as error:
         join_samples(genotypes, BAD_INPUTS / name)
     assert str(error.value).startswith(str(BAD_INPUTS / name))
+
+
+def test_text_in_a_numeric_covariate_names_the_sample():
+    # At training, "age" with text in it would be a category; a model trained on
+    # numbers (levels None) refuses it instead of a float() traceback.
+    genotypes = read_vcf(BAD_INPUTS / "good.vcf")
+    path = BAD_INPUTS / "samples_text_in_age.tsv"
+    with pytest.raises(VcfmlInputError) as error:
+        join_samples(genotypes, path, covariate_levels={"age": None})
+    assert str(error.value) == (
+        f"{path}: covariate 'age' must be a number (the model was trained on numbers), "
+        "sample s2 has 'forty'"
+    )
+
+
+def test_identifier_columns_are_warned_about(tmp_path):
+    path = tmp_path / "samples.tsv"
+    path.write_text("sample_id\tbarcode\tphenotype\ns1\tAC1\t1\ns2\tGT7\t0\ns3\tTT2\t0\n")
+    genotypes = read_vcf(BAD_INPUTS / "good.vcf")
+    with pytest.warns(UserWarning, match=r"column 'barcode' has a different value for every"):
+        join_samples(genotypes, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        join_samples(genotypes, path, covariates=[])  # named: no warning
 
 
 def test_good_files_join():

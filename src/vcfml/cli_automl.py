@@ -85,7 +85,19 @@ def add_commands(commands) -> None:
         "--missing",
         choices=["error", "impute"],
         default="error",
-        help="model variants absent from the VCF: refuse (default) or fill with the training mean",
+        help="model variants absent from the VCF: refuse when more than --max-missing-share "
+        "of them are absent (fewer are filled with the training mean and counted), or fill "
+        "any number with the training mean (impute)",
+    )
+    predict.add_argument(
+        "--max-missing-share",
+        type=float,
+        help="share of the model's variants that may be absent with --missing error (default 0.1)",
+    )
+    predict.add_argument(
+        "--metrics",
+        help="JSON file for the alignment report and the scores (default: OUT's name + "
+        ".metrics.json)",
     )
     predict.set_defaults(handler=run_predict_command)
 
@@ -101,10 +113,18 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _load_dataset(vcf: str, samples: str, target: str, covariates=None, **options):
+    import warnings
+
     from vcfml.features import join_samples
     from vcfml.io.vcf_reader import read_vcf
 
-    return join_samples(read_vcf(vcf), samples, target=target, covariates=covariates, **options)
+    genotypes = read_vcf(vcf)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        dataset = join_samples(genotypes, samples, target=target, covariates=covariates, **options)
+    for warning in caught:  # one line each, as errors are
+        print(f"vcfml: warning: {warning.message}", file=sys.stderr)
+    return dataset
 
 
 def run_automl_command(args: argparse.Namespace) -> None:
@@ -204,11 +224,20 @@ def _print_scores(result) -> None:
 
 
 def run_predict_command(args: argparse.Namespace) -> None:
+    from dataclasses import replace
+
     import pandas as pd
 
+    from vcfml.automl.alignment import DEFAULT_MAX_MISSING_SHARE, align_variants
     from vcfml.automl.run_files import load_run
     from vcfml.evaluate import evaluate_predictions
+    from vcfml.io.atomic import atomic_path, check_writable, write_text_atomically
 
+    out = check_writable(args.out)  # before any work, not after it
+    metrics_path = check_writable(args.metrics or out.with_name(out.stem + ".metrics.json"))
+    share = DEFAULT_MAX_MISSING_SHARE if args.max_missing_share is None else args.max_missing_share
+    if not 0 <= share <= 1:
+        raise VcfmlError(f"--max-missing-share must be between 0 and 1, got {share}")
     model, _ = load_run(args.run)
     dataset = _load_dataset(
         args.vcf,
@@ -217,7 +246,13 @@ def run_predict_command(args: argparse.Namespace) -> None:
         covariate_levels=model.covariate_levels,
         require_target=False,
     )
-    probability = model.predict_proba(dataset, missing=args.missing)[:, 1]
+    calls, report = align_variants(
+        model.variants, dataset, missing=args.missing, max_missing_share=share
+    )
+    print(f"alignment: {report.summary()}")
+    # The aligned calls are the model's own variants, in its order, swaps flipped.
+    aligned = replace(dataset, genotypes=calls, variants=model.variants.reset_index(drop=True))
+    probability = model.predict_proba(aligned, missing="impute")[:, 1]  # the case column
     predictions = pd.DataFrame(
         {
             "sample_id": dataset.samples,
@@ -225,15 +260,17 @@ def run_predict_command(args: argparse.Namespace) -> None:
             "prediction": [model.target_labels[int(p >= 0.5)] for p in probability],
         }
     )
-    predictions.to_csv(args.out, sep="\t", index=False)
-    print(f"wrote {len(predictions)} predictions to {args.out}")
+    metrics: dict = {"alignment": report.to_dict()}
     if dataset.target.size:
         scores = evaluate_predictions(dataset.target, probability)
-        print(
-            json.dumps(
-                {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}, indent=2
-            )
-        )
+        metrics["scores"] = {
+            k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()
+        }
+        print(json.dumps(metrics["scores"], indent=2))
+    with atomic_path(out) as temporary:
+        predictions.to_csv(temporary, sep="\t", index=False)
+    write_text_atomically(metrics_path, json.dumps(metrics, indent=2, default=str) + "\n")
+    print(f"wrote {len(predictions)} predictions to {out} and the report to {metrics_path}")
 
 
 def run_explain_command(args: argparse.Namespace) -> None:
@@ -250,33 +287,30 @@ def run_explain_command(args: argparse.Namespace) -> None:
         plot_manhattan,
         recovery,
     )
+    from vcfml.io.atomic import write_text_atomically
 
     _, run = load_run(args.run)  # also checks that the run directory is complete
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    importance = pd.read_csv(
-        Path(args.run) / "importance.tsv",
-        sep="\t",
-        dtype={"chrom": str, "pos": str},
-        keep_default_na=False,
-    )
+    importance = _read_importance(Path(args.run) / "importance.tsv")
     importance.attrs["method"] = run.get("importance_method")
-    truth = None
-    if args.truth:
-        truth_path = Path(args.truth)
-        if not truth_path.exists():
-            raise VcfmlInputError(truth_path, "file not found")
-        truth = json.loads(truth_path.read_text())
+    truth = _read_truth(Path(args.truth)) if args.truth else None
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise VcfmlInputError(out, f"cannot create the folder: {error.strerror}") from error
     inputs = run.get("inputs", {})
     association = None
     if inputs.get("vcf") and Path(inputs["vcf"]).exists():
+        import numpy as np
+
+        from vcfml.features import join_samples
         from vcfml.io.vcf_reader import read_vcf
 
-        genotypes = read_vcf(inputs["vcf"])
-        dataset = _load_dataset(inputs["vcf"], inputs["samples"], inputs["target"])
+        genotypes = read_vcf(inputs["vcf"])  # once: the scan and the plot's contigs
+        dataset = join_samples(genotypes, inputs["samples"], target=inputs["target"])
         association = association_table(dataset)
-        association["-log10 p"] = (
-            -pd.Series(association["pvalue"]).clip(lower=1e-300).map(__import__("math").log10)
+        association["-log10 p"] = -np.log10(
+            pd.Series(association["pvalue"], dtype=float).clip(lower=1e-300)
         )
         ax = plot_manhattan(
             association, genotypes.contigs, "-log10 p", truth, title="Per-site association scan"
@@ -296,11 +330,49 @@ def run_explain_command(args: argparse.Namespace) -> None:
         written.append("manhattan_association.png")
     if truth is not None:
         report = recovery(importance, truth, association)
-        (out / "recovery.json").write_text(json.dumps(report, indent=2) + "\n")
+        write_text_atomically(out / "recovery.json", json.dumps(report, indent=2) + "\n")
         written.append("recovery.json")
         ranks = report["model"]
         print(f"causal site ranks: {ranks['causal_site_ranks']}; sex rank: {ranks['sex_rank']}")
     print(f"wrote {', '.join(written)} to {out}/")
+
+
+def _read_importance(path: Path):
+    import pandas as pd
+
+    from vcfml.explain import IMPORTANCE_COLUMNS
+
+    if not path.exists():
+        raise VcfmlInputError(
+            path, "file not found: the run directory is incomplete; run `vcfml automl` again"
+        )
+    try:
+        table = pd.read_csv(path, sep="\t", dtype={"chrom": str, "pos": str}, keep_default_na=False)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise VcfmlInputError(path, f"cannot parse the table: {error}") from error
+    absent = [column for column in IMPORTANCE_COLUMNS if column not in table.columns]
+    if absent:
+        raise VcfmlInputError(path, f"missing columns: {', '.join(absent)}", line=1)
+    return table
+
+
+def _read_truth(path: Path) -> dict:
+    """truth.json of a simulated cohort: an object with a list of causal sites."""
+    from vcfml.automl.run_files import read_json
+
+    truth = read_json(path)
+    sites = truth.get("causal_sites")
+    if not isinstance(sites, list):
+        raise VcfmlInputError(path, "no 'causal_sites' list: is this a vcfml truth.json?")
+    for number, site in enumerate(sites, start=1):
+        absent = [
+            key for key in ("chrom", "pos", "id") if not isinstance(site, dict) or key not in site
+        ]
+        if absent:
+            raise VcfmlInputError(
+                path, f"causal site {number} lacks {', '.join(absent)}", where="causal_sites"
+            )
+    return truth
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,13 +8,15 @@ population, ...) from the samples table; this module lines them up by
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.preprocessing import OneHotEncoder
 
 from vcfml.errors import VcfmlInputError, preview_names
 from vcfml.io.samples_table import read_samples_table
@@ -44,6 +46,8 @@ class Dataset:
         covariate_levels: for each raw covariate column, its encoded levels
             (``None`` for a numeric column), so new data is encoded alike.
         target_name: the samples-table column the target came from.
+        source: the VCF the genotypes were read from (for error messages).
+        contigs: the VCF header's contig lengths (to recognise the genome build).
     """
 
     genotypes: np.ndarray
@@ -54,6 +58,8 @@ class Dataset:
     samples: list[str]
     covariate_levels: dict[str, list[str] | None] | None = None
     target_name: str = "phenotype"
+    source: Path | None = None
+    contigs: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def variant_names(self) -> list[str]:
@@ -102,7 +108,10 @@ def join_samples(
         target: the column to predict; two values (0/1, 1/2 as in PLINK,
             case/control, ... or any two labels with ``positive_label``).
         covariates: the columns to use as extra features; by default every
-            column except the target.
+            column except the target. Name them when the table has other
+            columns: an ID-like or phenotype-derived column would enter the model
+            silently (a text column with a different value for every sample is
+            warned about, as it can only be memorised).
         positive_label: which of two labels is the positive class.
         covariate_levels: encode covariates with these levels (those of a
             training set) instead of the levels found in this table.
@@ -131,6 +140,7 @@ def join_samples(
         covariates = list(covariate_levels)
     elif covariates is None:
         covariates = [column for column in table.columns if column != target]
+        _warn_identifier_columns(table[covariates], label)
     unknown = [column for column in covariates if column not in table.columns]
     if unknown:
         raise VcfmlInputError(label, f"unknown covariate columns: {', '.join(unknown)}")
@@ -144,7 +154,26 @@ def join_samples(
         samples=list(genotypes.samples),
         covariate_levels=levels,
         target_name=target,
+        source=genotypes.source,
+        contigs=dict(genotypes.contigs),
     )
+
+
+def _warn_identifier_columns(table: pd.DataFrame, label) -> None:
+    """Warn about text columns with one value per sample (IDs, names, dates)."""
+    if len(table) < 3:
+        return
+    for column in table.columns:
+        values = table[column]
+        numeric = pd.api.types.is_numeric_dtype(values)
+        if not numeric and values.nunique(dropna=True) == len(values):
+            warnings.warn(
+                f"{label}: column {column!r} has a different value for every sample "
+                "(an identifier?) and becomes a covariate by default; name the covariates "
+                "to use (CLI: --covariates)",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _check_same_samples(genotypes: GenotypeMatrix, table: pd.DataFrame, label) -> None:
@@ -206,10 +235,12 @@ def encode_covariates(
     table: pd.DataFrame, label, levels: dict[str, list[str] | None] | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[str] | None]]:
     """Numeric columns stay; text columns become one indicator per level
-    (``sex=male``), with one level dropped when there are only two.
+    (``sex=male``), with one level dropped when there are only two: scikit-learn's
+    ``OneHotEncoder(drop="if_binary")`` with the levels in sorted order.
 
-    With ``levels`` (from a training set) the same indicators are made, and a
-    level the training set never saw is an error.
+    With ``levels`` (from a training set) the same indicators are made; a level
+    the training set never saw, or text in a column that was numeric, is an error
+    that names the column and the sample.
     """
     missing = table.isna()
     if missing.to_numpy().any():
@@ -223,22 +254,43 @@ def encode_covariates(
         wanted = levels.get(column) if levels is not None else None
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         if (levels is None and numeric) or (levels is not None and wanted is None):
-            encoded.append(values.astype(float).rename(column))
+            encoded.append(_as_numbers(values, label))
             found[column] = None
             continue
         text = values.astype(str)
-        present = sorted(text.unique())
-        if wanted is not None:
-            new = [level for level in present if level not in wanted]
-            if new:
-                raise VcfmlInputError(
-                    label, f"covariate {column!r} has values the model never saw: {new}"
-                )
-            present = wanted
-        found[column] = present
-        kept = present[1:] if len(present) == 2 else present
-        for level in kept:
-            encoded.append((text == level).astype(float).rename(f"{column}={level}"))
+        categories = wanted if wanted is not None else sorted(text.unique())
+        new = sorted(set(text) - set(categories))
+        if new:
+            raise VcfmlInputError(
+                label, f"covariate {column!r} has values the model never saw: {new}"
+            )
+        found[column] = list(categories)
+        encoder = OneHotEncoder(
+            categories=[list(categories)],
+            drop="if_binary",
+            handle_unknown="error",
+            sparse_output=False,
+            dtype=np.float64,
+            feature_name_combiner=lambda name, level: f"{name}={level}",
+        )
+        indicators = encoder.fit_transform(text.to_frame())
+        encoded.append(
+            pd.DataFrame(indicators, index=table.index, columns=encoder.get_feature_names_out())
+        )
     if not encoded:
         return pd.DataFrame(index=table.index), found
     return pd.concat(encoded, axis=1), found
+
+
+def _as_numbers(values: pd.Series, label) -> pd.Series:
+    """A numeric covariate as floats; text in it is an error naming the sample."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        sample = bad.idxmax()
+        raise VcfmlInputError(
+            label,
+            f"covariate {values.name!r} must be a number (the model was trained on numbers), "
+            f"sample {sample} has {values[sample]!r}",
+        )
+    return numbers.astype(float).rename(values.name)

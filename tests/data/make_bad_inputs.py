@@ -41,6 +41,8 @@ SAMPLES = {
     "samples_duplicate_ids.tsv": "sample_id\tsex\tphenotype\ns1\tmale\t1\ns1\tfemale\t0\ns3\tmale\t0\n",
     "samples_no_id_column.tsv": "name\tsex\tphenotype\ns1\tmale\t1\ns2\tfemale\t0\ns3\tmale\t0\n",
     "samples_comma_separated.tsv": "sample_id,sex,phenotype\ns1,male,1\ns2,female,0\ns3,male,0\n",
+    "samples_blank.tsv": "  \n\n   \n",
+    "samples_text_in_age.tsv": ("sample_id\tage\tphenotype\ns1\t41\t1\ns2\tforty\t0\ns3\t37\t0\n"),
 }
 
 

@@ -27,6 +27,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
+from vcfml.automl import alignment
 from vcfml.errors import VcfmlError, VcfmlInputError, preview_names
 from vcfml.features import Dataset
 from vcfml.io.vcf_reader import variant_labels
@@ -210,30 +211,21 @@ class FittedModel:
         return model
 
 
-def align_variants(variants: pd.DataFrame, dataset: Dataset, missing: str = "error") -> np.ndarray:
-    """Columns of ``dataset`` for the given variants, matched on chrom/pos/ref/alt.
+def align_variants(
+    variants: pd.DataFrame, dataset: Dataset, missing: str = "error", max_missing_share: float = 0.0
+) -> np.ndarray:
+    """Columns of ``dataset`` for the given variants: contig aliases, REF/ALT
+    swaps and duplicates handled by :func:`vcfml.automl.alignment.align_variants`
+    (which also returns a report of what it did; ``vcfml predict`` prints it).
 
-    ``missing="error"`` refuses a file that lacks any model variant;
-    ``missing="impute"`` fills an absent variant with missing calls, which the
-    model then replaces by the training mean dosage (documented, visible in the
-    warning count returned through :func:`missing_variants`).
+    ``missing="error"`` refuses a file that lacks more than ``max_missing_share``
+    of the model variants (none, by default here; the CLI allows 10%);
+    ``missing="impute"`` fills absent variants with missing calls, which the
+    model replaces by the training mean dosage.
     """
-    if missing not in {"error", "impute"}:
-        raise ValueError("missing must be 'error' or 'impute'")
-    absent = missing_variants(variants, dataset)
-    if len(absent) and missing == "error":
-        names = [f"{r.chrom}:{r.pos}:{r.ref}:{r.alt}" for r in absent.itertuples()]
-        raise VcfmlError(
-            f"{len(absent)} of the model's {len(variants)} variants are not in the VCF "
-            f"({preview_names(names)}); use missing='impute' (CLI: --missing impute) to fill "
-            "them with the training mean dosage"
-        )
-    position = _key_index(dataset.variants)
-    calls = np.full((len(dataset.samples), len(variants)), -1, dtype=np.int8)
-    for column, key in enumerate(_keys(variants)):
-        source = position.get(key)
-        if source is not None:
-            calls[:, column] = dataset.genotypes[:, source]
+    calls, _ = alignment.align_variants(
+        variants, dataset, missing=missing, max_missing_share=max_missing_share
+    )
     return calls
 
 

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import json
 import platform
+import warnings
 from importlib import metadata
 from os import PathLike
 from pathlib import Path
 
 import pandas as pd
 
-from vcfml.automl.model import FittedModel
+from vcfml.automl.model import MODEL_FILE, FittedModel
 from vcfml.automl.search import AutoMLResult
-from vcfml.errors import VcfmlInputError
+from vcfml.errors import VcfmlError, VcfmlInputError
 
 PACKAGES = ["vcfml", "flaml", "scikit-learn", "lightgbm", "numpy", "pandas", "cyvcf2", "shap"]
 
@@ -103,11 +104,79 @@ def save_run(
 
 
 def load_run(run_dir: str | PathLike[str]) -> tuple[FittedModel, dict]:
-    """The fitted model and run.json of a run directory."""
+    """The fitted model and run.json of a run directory.
+
+    Raises:
+        VcfmlInputError: not a run directory, an unreadable ``run.json``, or a
+            model that this Python cannot load (e.g. pickled with another
+            scikit-learn); the message names the file and the versions.
+    """
     run_dir = Path(run_dir)
     run_file = run_dir / "run.json"
     if not run_file.exists():
         raise VcfmlInputError(
             run_dir, "not an AutoML run directory (no run.json); run `vcfml automl` first"
         )
-    return FittedModel.load(run_dir / "model"), json.loads(run_file.read_text())
+    run = read_json(run_file)
+    return load_model(run_dir / "model", run.get("versions", {})), run
+
+
+def read_json(path: str | PathLike[str]) -> dict:
+    """A JSON object from a file, or one line saying what is wrong with it."""
+    path = Path(path)
+    if not path.exists():
+        raise VcfmlInputError(path, "file not found")
+    try:
+        value = json.loads(path.read_text())
+    except UnicodeDecodeError as error:
+        raise VcfmlInputError(path, "not a text (JSON) file") from error
+    except json.JSONDecodeError as error:
+        raise VcfmlInputError(
+            path, f"not valid JSON: {error.msg} (column {error.colno})", line=error.lineno
+        ) from error
+    if not isinstance(value, dict):
+        raise VcfmlInputError(path, f"should hold a JSON object, not a {type(value).__name__}")
+    return value
+
+
+def load_model(directory: str | PathLike[str], saved_versions: dict | None = None) -> FittedModel:
+    """:meth:`FittedModel.load`, where a model pickled by other package versions
+    becomes one line naming the versions instead of a traceback or a silently
+    different model (scikit-learn only warns, with ``InconsistentVersionWarning``)."""
+    import sklearn
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    path = Path(directory) / MODEL_FILE
+    saved = dict(saved_versions or {})
+    here = versions()
+    retrain = "train it again with `vcfml automl`, or install the versions it was saved with"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        try:
+            return FittedModel.load(directory)
+        except InconsistentVersionWarning as warning:
+            raise VcfmlInputError(
+                path,
+                f"was saved with scikit-learn {warning.original_sklearn_version} "
+                f"({warning.estimator_name}) but this is scikit-learn "
+                f"{warning.current_sklearn_version}: {retrain}",
+            ) from None
+        except VcfmlError:
+            raise
+        except Exception as error:  # unpickling raises anything: missing classes, bad bytes
+            differ = [
+                f"{name} {saved[name]} (here {here.get(name)})"
+                for name in ("scikit-learn", "lightgbm", "numpy", "vcfml", "python")
+                if name in saved and saved[name] != here.get(name)
+            ]
+            versions_text = (
+                f"saved with {', '.join(differ)}"
+                if differ
+                else f"scikit-learn here is {sklearn.__version__}"
+            )
+            first_line = (str(error).splitlines() or [""])[0]
+            raise VcfmlInputError(
+                path,
+                f"cannot be loaded ({type(error).__name__}: {first_line}); "
+                f"{versions_text}: {retrain}",
+            ) from error

@@ -21,7 +21,7 @@ def read_samples_table(path: str | PathLike[str]) -> pd.DataFrame:
     """Read a samples table, indexed by ``sample_id``.
 
     Raises:
-        VcfmlInputError: the file is missing or empty, has no ``sample_id``
+        VcfmlInputError: the file is missing, empty or blank, has no ``sample_id``
             column, or names a sample twice (the message gives the line).
     """
     path = Path(path)
@@ -32,6 +32,8 @@ def read_samples_table(path: str | PathLike[str]) -> pd.DataFrame:
     separator = "," if path.suffix.lower() == ".csv" else "\t"
     try:
         table = pd.read_csv(path, sep=separator, dtype={SAMPLE_ID: str}, keep_default_na=True)
+    except pd.errors.EmptyDataError as error:
+        raise VcfmlInputError(path, "file has no header row (only blank lines)") from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise VcfmlInputError(path, f"cannot parse the table: {error}") from error
     if SAMPLE_ID not in table.columns:
