@@ -7,6 +7,8 @@ on Dask's local scheduler and on a LocalCluster started here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pysam
@@ -134,9 +136,11 @@ def test_a_store_without_polymorphic_sites_is_refused(tmp_path):
         pysam.tabix_index(str(plain), preset="vcf"), tmp_path / "flat.vcz", workers=0
     )
     table = pd.DataFrame({"phenotype": [0, 1, 0, 1]}, index=pd.Index(samples, name="sample_id"))
-    settings = AutoMLSettings(deterministic=True, max_trials=1, folds=2, verbose=0)
+    settings = AutoMLSettings(deterministic=True, max_trials=1, folds=2, verbose=0, test_size=0)
     with pytest.raises(VcfmlError, match="no variants left"):
         prescreen(store, table, settings=settings)
+    with pytest.raises(VcfmlError, match=r"cannot hold out a stratified test share of 0\.2"):
+        prescreen(store, table, settings=replace(settings, test_size=0.2))
 
 
 def test_multiallelic_sites_are_refused_with_the_fix(tmp_path):

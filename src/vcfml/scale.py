@@ -28,7 +28,7 @@ with require_extra("scale"):
     import dask
 
 from vcfml.automl.screening import association_scores, column_means
-from vcfml.automl.search import cv_splits
+from vcfml.automl.search import screened_rows
 from vcfml.automl.settings import AutoMLSettings
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset, join_samples
@@ -128,7 +128,7 @@ def prescreen(
         empty, samples_table, target=target, covariates=covariates, positive_label=positive_label
     )
     y = labelled.target
-    training_rows = [train for train, _ in cv_splits(y, settings)] + [np.arange(len(y))]
+    training_rows = screened_rows(y, settings)
 
     site_major = site_major_dosages(dataset_zarr)
     blocks = site_major.to_delayed().ravel()

@@ -326,10 +326,30 @@ def holdout_split(y: np.ndarray, settings: AutoMLSettings) -> tuple[np.ndarray, 
     rows = np.arange(len(y))
     if not settings.test_size:
         return rows, rows[:0]
-    search, test = train_test_split(
-        rows, test_size=settings.test_size, stratify=y, random_state=settings.seed
-    )
+    try:
+        search, test = train_test_split(
+            rows, test_size=settings.test_size, stratify=y, random_state=settings.seed
+        )
+    except ValueError as error:  # too few samples of a class to split
+        raise VcfmlError(
+            f"cannot hold out a stratified test share of {settings.test_size} from "
+            f"{len(y)} samples ({error}); use more samples or test_size=0"
+        ) from error
     return np.sort(search), np.sort(test)
+
+
+def screened_rows(y: np.ndarray, settings: AutoMLSettings) -> list[np.ndarray]:
+    """Every set of rows a run fits a screen on, as row numbers of the whole
+    dataset: each fold's training rows (folds of the search samples), the search
+    samples (the refit the test samples score) and all samples (the saved
+    model's refit). A screen run elsewhere (on a Dask cluster, chapter 6) that
+    keeps each set's top sites gives the search exactly what it would see."""
+    settings = settings.resolved()
+    search, test = holdout_split(y, settings)
+    rows = [search[train] for train, _ in cv_splits(y[search], settings)]
+    if len(test):
+        rows.append(search)
+    return [*rows, np.arange(len(y))]
 
 
 def _fold_names(indices) -> str:
@@ -387,10 +407,10 @@ def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
 
 
 def cv_splits(y: np.ndarray, settings: AutoMLSettings) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The (train, validation) row indices of each fold, as the search uses them.
+    """The (train, validation) row indices of each fold of the samples ``y``.
 
-    Public so that a screen run elsewhere (on a Dask cluster, chapter 6) can rank
-    sites on exactly the training rows of each fold.
+    The search calls it on its search samples, after the test share is held
+    out (:func:`screened_rows` gives the rows in the whole dataset's numbering).
     """
     indices = np.arange(len(y))
     if settings.validation_fraction is not None:
