@@ -295,8 +295,8 @@ def run_automl(
         if refit_seconds > clock.left(REFIT_SHARE):
             notes.append(
                 f"kept the model fitted on the {len(search_rows)} search samples: refitting it "
-                f"on all samples would take about {refit_seconds:.0f}s, more than the "
-                f"{max(0.0, clock.left(REFIT_SHARE)):.0f}s of budget left"
+                f"on all samples would take about {refit_seconds:.1f}s, more than the "
+                f"{max(0.0, clock.left(REFIT_SHARE)):.1f}s of the budget left for it"
             )
             model = holdout_model
         else:
