@@ -2,7 +2,9 @@
 
 >>> from vcfml.automl import AutoMLSettings, run_automl
 >>> result = run_automl(dataset, AutoMLSettings(metric="roc_auc", budget=60))
->>> result.leaderboard, result.cv_metrics, result.model
+>>> result.test_metrics["roc_auc"]  # on held-out samples: the number to quote
+>>> result.leaderboard, result.cv_metrics  # the search's scores: optimistic
+>>> result.model.pipeline  # a scikit-learn Pipeline (align, screen, model)
 """
 
 from vcfml.automl.model import FittedModel
