@@ -20,7 +20,7 @@ from vcfml.automl.estimators import FIRST_TREES, build_estimator, fit_before
 from vcfml.automl.metrics import METRICS, bootstrap_scores
 from vcfml.cli import main
 from vcfml.errors import VcfmlError
-from vcfml.explain import importance_table, run_importance, shap_units, shap_values
+from vcfml.explain import BudgetSpent, importance_table, run_importance, shap_units, shap_values
 from vcfml.features import Dataset, join_samples
 from vcfml.simulate import simulate
 
@@ -203,6 +203,9 @@ def test_importance_is_measured_on_the_test_samples_with_the_run_metric(liabilit
     assert table.attrs["units"] == "drop in balanced_accuracy"
     assert table.attrs["n_samples"] == len(result.test_samples) == 60
     assert list(table["feature"]).count(result.holdout_model.feature_names[0]) == 1
+    # No time left: the importance says so instead of overrunning the budget.
+    with pytest.raises(BudgetSpent, match="of the budget are left"):
+        run_importance(result, liability_dataset, deadline=time.perf_counter() - 1)
 
 
 @pytest.mark.parametrize(

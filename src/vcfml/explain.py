@@ -45,6 +45,13 @@ with warnings.catch_warnings():
     import shap
 
 IMPORTANCE_COLUMNS = ["feature", "chrom", "pos", "importance", "rank"]
+MIN_IMPORTANCE_SAMPLES = 30  # fewer samples than this left in the budget: no importance
+
+
+class BudgetSpent(VcfmlError):
+    """The budget has no time left for this step (the CLI skips it and says so)."""
+
+
 BACKGROUND_SAMPLES = 100  # reference samples the permutation explainer averages over
 
 
@@ -64,9 +71,13 @@ def importance_table(
     in ``metric`` when a feature is shuffled) or ``auto`` (SHAP for trees,
     permutation otherwise). Covariates have empty ``chrom`` and ``pos``. With a
     ``deadline`` (a ``time.perf_counter()`` value) the work is sized to end by
-    then: fewer permutation repeats (at least one), or SHAP values of fewer
+    then: fewer permutation repeats, then fewer samples, or SHAP values of fewer
     samples; ``attrs`` say what was done (``method``, ``units``, ``n_samples``,
     ``n_repeats``).
+
+    Raises:
+        BudgetSpent: with a ``deadline``, when not even one repeat on
+            ``MIN_IMPORTANCE_SAMPLES`` samples fits before it.
     """
     if method == "auto":
         method = "shap" if model.is_tree else "permutation"
@@ -89,16 +100,26 @@ def importance_table(
             values = np.abs(shap_values(model, features)).mean(axis=0)
         units = f"mean |SHAP value| ({shap_units(model)})"
     elif method == "permutation":
+        target = dataset.target
         if deadline is not None:  # one prediction per feature and repeat
             began = time.perf_counter()
             model.estimator.predict_proba(features)
             per_repeat = (time.perf_counter() - began) * features.shape[1]
-            affordable = int((deadline - time.perf_counter()) / per_repeat)
-            n_repeats = max(1, min(n_repeats, affordable))
+            left = deadline - time.perf_counter()
+            if per_repeat > left:  # not even one repeat of every sample: fewer samples
+                rows = int(rows * left / per_repeat)
+                if rows < MIN_IMPORTANCE_SAMPLES:
+                    raise BudgetSpent(
+                        f"permutation importance needs about {per_repeat:.0f}s, "
+                        f"{max(0.0, left):.1f}s of the budget are left"
+                    )
+                sample = np.random.default_rng(seed).choice(len(features), rows, replace=False)
+                features, target = features[np.sort(sample)], target[np.sort(sample)]
+            n_repeats = max(1, min(n_repeats, int(left / per_repeat)))
         result = permutation_importance(
             model.estimator,
             features,
-            dataset.target,
+            target,
             scoring=METRICS[metric].scoring,
             n_repeats=n_repeats,
             random_state=seed,
