@@ -11,12 +11,13 @@ from pathlib import Path
 
 from vcfml.errors import VcfmlError, VcfmlInputError
 
-IMPORTANCE_SHARE = 0.96  # importance ends by this share of the budget; MLflow gets the rest
+IMPORTANCE_SHARE = 0.96  # importance gets the last 4% of the budget before MLflow's time
 MIN_IMPORTANCE_SECONDS = 0.5  # less time than this left: importance is skipped
 # What MLflow logging takes, measured on a busy 2-core machine: importing mlflow 3.9 s,
 # creating a new SQLite store 6.1 s, then about 0.2 s per run logged.
 MLFLOW_SECONDS = 4.0  # an existing store
 MLFLOW_NEW_STORE_SECONDS = 10.0
+MLFLOW_SKIP_SHARE = 0.5  # log when this share of that (upper) estimate is left
 
 
 def add_commands(commands) -> None:
@@ -168,15 +169,24 @@ def run_automl_command(args: argparse.Namespace) -> None:
         summary = submit(job, out / "azure" / "outputs")
         print(f"Azure ML job {summary['job']} finished: {summary['studio_url']}")
         return
-    result = run_automl(dataset, settings, started=started)
+    # The end of the budget is kept for importance (a share) and MLflow (its cost).
+    mlflow_seconds = 0.0 if args.no_track else _mlflow_seconds(args.tracking_uri)
+    budget = settings.budget or 0.0
+    importance_end = started + budget - mlflow_seconds
+    result = run_automl(
+        dataset,
+        settings,
+        started=started,
+        reserved_seconds=mlflow_seconds + (1 - IMPORTANCE_SHARE) * budget,
+    )
     notes = []
     importance = None
-    if result.seconds_left() - (1 - IMPORTANCE_SHARE) * (settings.budget or 0) < (
+    if settings.budget is not None and importance_end - time.perf_counter() < (
         MIN_IMPORTANCE_SECONDS
     ):
         notes.append("skipped the importance: no budget left (importance.tsv is empty)")
     else:
-        deadline = None if settings.budget is None else started + IMPORTANCE_SHARE * settings.budget
+        deadline = None if settings.budget is None else importance_end
         try:
             importance = run_importance(result, dataset, deadline=deadline)
         except BudgetSpent as spent:
@@ -187,12 +197,11 @@ def run_automl_command(args: argparse.Namespace) -> None:
         "target": args.target,
     }
     track = not args.no_track
-    needed = _mlflow_seconds(args.tracking_uri)
-    if track and result.seconds_left() < needed:
+    if track and result.seconds_left() < MLFLOW_SKIP_SHARE * mlflow_seconds:
         track = False
         notes.append(
             f"skipped MLflow logging: {max(0.0, result.seconds_left()):.1f}s of the budget left "
-            f"(it takes about {needed:.0f}s); give a larger --budget"
+            f"(it takes about {mlflow_seconds:.0f}s); give a larger --budget"
         )
     save_run(result, out, importance, inputs, notes)
     _print_scores(result)

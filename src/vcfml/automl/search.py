@@ -143,12 +143,17 @@ class AutoMLResult:
 
 
 def run_automl(
-    dataset: Dataset, settings: AutoMLSettings | None = None, started: float | None = None
+    dataset: Dataset,
+    settings: AutoMLSettings | None = None,
+    started: float | None = None,
+    reserved_seconds: float = 0.0,
 ) -> AutoMLResult:
     """Search models and hyperparameters for predicting ``dataset.target``.
 
     ``started`` is the ``time.perf_counter()`` value the budget counts from
     (default: now); the CLI passes its own start so that reading the VCF counts.
+    ``reserved_seconds`` at the end of the budget are left to the caller (the
+    CLI's importance and MLflow logging); at most half the budget is reserved.
 
     Raises:
         VcfmlError: bad settings, a target that is not binary, too few samples
@@ -157,7 +162,10 @@ def run_automl(
     """
     start = time.perf_counter() if started is None else started
     settings = (settings or AutoMLSettings()).resolved()
-    clock = Clock(start, settings.budget)
+    usable = None
+    if settings.budget is not None:
+        usable = max(settings.budget / 2, settings.budget - reserved_seconds)
+    clock = Clock(start, usable)
     _check_target(dataset, settings)
     if settings.concurrent_trials > 1 and importlib.util.find_spec("ray") is None:
         raise VcfmlError(
@@ -286,8 +294,8 @@ def run_automl(
         test_data = dataset.subset(test_rows)
         probability = holdout_model.predict_proba(test_data)[:, 1]
         bootstrap_end = clock.at(REFIT_SHARE)
-        if bootstrap_end is not None:  # leave the final refit its time
-            bootstrap_end -= refit_seconds
+        if bootstrap_end is not None:  # leave the final refit its time, with a margin
+            bootstrap_end -= REFIT_MARGIN * refit_seconds
         test_metrics = bootstrap_scores(
             test_data.target, probability, seed=settings.seed, deadline=bootstrap_end
         )
