@@ -220,6 +220,7 @@ def run_simulate(args: argparse.Namespace) -> None:
         allowed |= set(LIABILITY_FLAGS)
     if args.model == "coalescent":
         allowed |= set(COALESCENT_FLAGS)
+        allowed.discard("n_sites")  # the coalescent decides how many sites there are
     given = {
         dest: value
         for dest, value in vars(args).items()

@@ -200,13 +200,13 @@ def simulate_coalescent(**parameters) -> CoalescentCohort:
     total = {name: train_sizes[name] + test_sizes[name] for name in train_sizes}
     regions = _regions(model, species)
 
-    blocks, tables = [], []
+    blocks, tables, tree_sequences = [], [], []
     population = None
-    for index, (chrom, start, end, name) in enumerate(regions):
+    for index, (chrom, start, end, _) in enumerate(regions):
         seed = int(np.random.default_rng([model.seed, 4, index]).integers(1, 2**31 - 1))
-        haplotypes, variants, population_of = _simulate_region(
-            model, species, demography, chrom, start, end, name, total, seed
-        )
+        ts = _simulate_region(model, species, demography, chrom, start, end, total, seed)
+        haplotypes, variants, population_of = tree_sequence_haplotypes(ts, chrom)
+        tree_sequences.append(ts)
         variants["region"] = index
         blocks.append(haplotypes)
         tables.append(variants)
@@ -294,6 +294,8 @@ def simulate_coalescent(**parameters) -> CoalescentCohort:
             shared,
             model.prevalence,
         )
+        parts[part].individuals = rows
+        parts[part].tree_sequences = tree_sequences
     train = parts["train"]
     train.test = parts.get("test")
     return train
@@ -301,9 +303,16 @@ def simulate_coalescent(**parameters) -> CoalescentCohort:
 
 @dataclass
 class CoalescentCohort(SimulatedCohort):
-    """A :class:`SimulatedCohort` that may carry its test cohort, written to ``test/``."""
+    """A :class:`SimulatedCohort` that may carry its test cohort, written to ``test/``.
+
+    ``tree_sequences`` (one per region) and ``individuals`` (the tskit
+    individual of each sample) are kept in memory, not written: they let tests
+    and curious learners go back to the genealogies.
+    """
 
     test: SimulatedCohort | None = None
+    individuals: np.ndarray | None = field(default=None, repr=False)
+    tree_sequences: list | None = field(default=None, repr=False)
 
     def write(self, directory: str | PathLike[str]) -> Path:
         directory = super().write(directory)
@@ -445,8 +454,8 @@ def _regions(model: CoalescentModel, species) -> list[tuple[str, int, int, str]]
     return regions
 
 
-def _simulate_region(model, species, demography, chrom, start, end, name, sizes, seed):
-    """One msprime run over one region: (haplotypes, sites table, population per person)."""
+def _simulate_region(model, species, demography, chrom, start, end, sizes, seed):
+    """One msprime run over one region: its tree sequence."""
     import stdpopsim
 
     with warnings.catch_warnings():
@@ -462,8 +471,7 @@ def _simulate_region(model, species, demography, chrom, start, end, name, sizes,
             genetic_map=model.genetic_map,
         )
         engine = stdpopsim.get_engine("msprime")
-        ts = engine.simulate(demography, contig, dict(sizes), seed=seed)
-    return tree_sequence_haplotypes(ts, chrom)
+        return engine.simulate(demography, contig, dict(sizes), seed=seed)
 
 
 def tree_sequence_haplotypes(ts, chrom: str):

@@ -4,6 +4,6 @@
 site-frequency spectrum; ``ld_plots``: their figures and a PCA of the cohort.
 """
 
-from vcfml.stats.ld import ld_decay, ld_r2, site_frequency_spectrum, tag_sets
+from vcfml.stats.ld import adjacent_r2, ld_decay, ld_r2, site_frequency_spectrum, tag_sets
 
-__all__ = ["ld_decay", "ld_r2", "site_frequency_spectrum", "tag_sets"]
+__all__ = ["adjacent_r2", "ld_decay", "ld_r2", "site_frequency_spectrum", "tag_sets"]

@@ -62,6 +62,13 @@ def ld_r2(dosages: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
     return result
 
 
+def adjacent_r2(dosages: np.ndarray) -> np.ndarray:
+    """r² of each site with the next one (columns i and i + 1): the quickest look
+    at LD along a chromosome. Returns n_sites - 1 values."""
+    z = standardize(dosages, np.float32)
+    return np.clip((np.einsum("ij,ij->j", z[:, :-1], z[:, 1:]) / z.shape[0]) ** 2, 0.0, 1.0)
+
+
 def tag_sets(
     dosages: np.ndarray,
     sites: Sequence[int],
