@@ -62,14 +62,17 @@ def plot_sfs(spectrum: np.ndarray, ax: Axes | None = None, classes: int = 20) ->
     counts) with the neutral constant-size expectation, proportional to
     1/i + 1/(2n - i), scaled to the same number of sites."""
     ax = _axes(ax)
-    counts = np.asarray(spectrum)[1 : classes + 1]
-    i = np.arange(1, len(counts) + 1)
+    spectrum = np.asarray(spectrum)
     n_chromosomes = 2 * (len(spectrum) - 1)
-    neutral = 1 / i + 1 / (n_chromosomes - i)
-    everything = np.arange(1, len(spectrum))
-    total = (1 / everything + 1 / (n_chromosomes - everything)).sum()
-    ax.bar(i, counts, color="tab:blue", label="simulated sites")
-    ax.plot(i, neutral / total * np.sum(spectrum[1:]), color="black", marker=".", label="neutral, constant size")
+    minor = np.arange(1, len(spectrum))
+    # folding puts allele counts i and 2n - i together (the middle class once)
+    neutral = np.where(
+        minor == n_chromosomes - minor, 1 / minor, 1 / minor + 1 / (n_chromosomes - minor)
+    )
+    expected = neutral / neutral.sum() * spectrum[1:].sum()
+    i = minor[:classes]
+    ax.bar(i, spectrum[1 : classes + 1], color="tab:blue", label="simulated sites")
+    ax.plot(i, expected[:classes], color="black", marker=".", label="neutral, constant size")
     ax.set_xlabel("minor-allele count")
     ax.set_ylabel("sites")
     ax.set_title("Site-frequency spectrum: most variants are rare")
