@@ -256,6 +256,8 @@ def main() -> int:
     print(text)
     if args.record:
         details = f", budget {args.budget:g} s, test cohort {TEST_SAMPLES} samples"
+        if args.coalescent:
+            details += f" (coalescent: {COALESCENT['n_test_samples']} from the same simulation)"
         record("automl_quality.py", text, details)
     return 0
 
