@@ -244,8 +244,15 @@ def test_population_and_region_parsing():
     ],
 )
 def test_bad_coalescent_options_get_one_line(arguments, message, tmp_path, capsys):
+    import stdpopsim
+
+    cache = stdpopsim.get_cache_dir()
+    stdpopsim.set_cache_dir(tmp_path / "empty-cache")  # no genetic map cached: as offline
     out = tmp_path / "out"
-    code = main(["simulate", "--model", "coalescent", "--out", str(out), *arguments])
+    try:
+        code = main(["simulate", "--model", "coalescent", "--out", str(out), *arguments])
+    finally:
+        stdpopsim.set_cache_dir(cache)
     error = capsys.readouterr().err
     assert code == 1 and message in error and error.count("\n") == 1
     assert not out.exists()
@@ -280,3 +287,23 @@ def test_liability_populations_still_a_number(tmp_path):
         run_simulate(
             build_parser().parse_args(["simulate", "--populations", "YRI:5", "--out", "x"])
         )
+
+
+def test_figures_show_what_they_claim(small):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from vcfml.stats.ld_plots import plot_ld_decay, plot_ld_heatmap, plot_population_pca, plot_sfs
+
+    autosomal = (small.variants["chrom"] == "chr22").to_numpy()
+    dosages = small.genotypes[:, autosomal]
+    spectrum = site_frequency_spectrum(dosages)
+    bars = plot_sfs(spectrum, classes=10).patches
+    assert [bar.get_height() for bar in bars] == spectrum[1:11].tolist()
+    ax = plot_population_pca(small.genotypes, small.samples["population"])
+    first, second = (np.asarray(c.get_offsets())[:, 0].mean() for c in ax.collections)
+    assert first * second < 0  # PC1 puts YRI and CEU on opposite sides
+    r2 = ld_r2(dosages[:, :20])
+    assert np.array_equal(plot_ld_heatmap(r2).images[0].get_array(), r2)
+    decay = ld_decay(dosages[:, ::10], small.variants["pos"][autosomal][::10], [0, 1e4, 1e5, 1e6])
+    assert plot_ld_decay(decay).lines[0].get_ydata().tolist() == decay["mean_r2"].tolist()
