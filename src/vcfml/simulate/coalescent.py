@@ -461,7 +461,7 @@ def _simulate_region(model, species, demography, chrom, start, end, sizes, seed)
     with warnings.catch_warnings():
         # Both warnings are decisions documented in the module doc: the model's
         # mutation rate on purpose, and chrX simulated as an autosome.
-        warnings.simplefilter("ignore", stdpopsim.NonAutosomalWarning)
+        warnings.filterwarnings("ignore", message=".*[Nn]on-autosomal.*")
         warnings.filterwarnings("ignore", message=".*mutation rate.*")
         contig = species.get_contig(
             _species_id(chrom),
