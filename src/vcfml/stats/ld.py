@@ -50,15 +50,16 @@ def ld_r2(dosages: np.ndarray, other: np.ndarray | None = None) -> np.ndarray:
     if other is None:
         left = standardize(dosages)
         return np.clip((left.T @ left / left.shape[0]) ** 2, 0.0, 1.0)
-    # One block of columns at a time, in float32: a cohort's whole matrix in
-    # float64 would take 8 bytes per call.
-    right = standardize(other, np.float32)
+    # One block of columns at a time: a cohort's whole matrix in float64 would take
+    # 8 bytes per call. float64 throughout, so that r² values written to truth.json
+    # (rounded to 4 decimals) come out the same with any BLAS.
+    right = standardize(other)
     n_sites = np.shape(dosages)[1]
     result = np.empty((n_sites, right.shape[1]), dtype=np.float64)
     for start in range(0, n_sites, BLOCK_SITES):
-        block = standardize(np.asarray(dosages)[:, start : start + BLOCK_SITES], np.float32)
+        block = standardize(np.asarray(dosages)[:, start : start + BLOCK_SITES])
         r = block.T @ right / block.shape[0]
-        result[start : start + BLOCK_SITES] = np.clip(r.astype(np.float64) ** 2, 0.0, 1.0)
+        result[start : start + BLOCK_SITES] = np.clip(r**2, 0.0, 1.0)
     return result
 
 
