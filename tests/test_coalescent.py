@@ -307,3 +307,13 @@ def test_figures_show_what_they_claim(small):
     assert np.array_equal(plot_ld_heatmap(r2).images[0].get_array(), r2)
     decay = ld_decay(dosages[:, ::10], small.variants["pos"][autosomal][::10], [0, 1e4, 1e5, 1e6])
     assert plot_ld_decay(decay).lines[0].get_ydata().tolist() == decay["mean_r2"].tolist()
+
+
+def test_without_test_samples_there_is_no_test_folder(tmp_path):
+    cohort = simulate_coalescent(
+        n_samples=20, regions=["chr22:10000001-10050000"], include_chrx=False, n_causal=2
+    )
+    assert cohort.test is None
+    assert set(cohort.variants["chrom"]) == {"chr22"}
+    folder = cohort.write(tmp_path / "c")
+    assert not (folder / "test").exists() and (folder / "cohort.vcf.gz.tbi").exists()
