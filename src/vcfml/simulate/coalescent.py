@@ -200,19 +200,9 @@ def simulate_coalescent(**parameters) -> CoalescentCohort:
     total = {name: train_sizes[name] + test_sizes[name] for name in train_sizes}
     regions = _regions(model, species)
 
-    blocks, tables, tree_sequences = [], [], []
-    population = None
-    for index, (chrom, start, end, _) in enumerate(regions):
-        seed = int(np.random.default_rng([model.seed, 4, index]).integers(1, 2**31 - 1))
-        ts = _simulate_region(model, species, demography, chrom, start, end, total, seed)
-        haplotypes, variants, population_of = tree_sequence_haplotypes(ts, chrom)
-        tree_sequences.append(ts)
-        variants["region"] = index
-        blocks.append(haplotypes)
-        tables.append(variants)
-        population = population_of  # the same people, in the same order, in every region
-    variants = pd.concat(tables, ignore_index=True)
-    haplotypes = np.concatenate(blocks, axis=0)  # (sites, 2 n_people), see tree_sequence_haplotypes
+    haplotypes, variants, population, tree_sequences = _simulate_regions(
+        model, species, demography, regions, total
+    )
     n_people = len(population)
 
     male = rng.random(n_people) < 0.5
@@ -233,36 +223,11 @@ def simulate_coalescent(**parameters) -> CoalescentCohort:
     train_rows = order[~in_test[order]]
     test_rows = order[in_test[order]]
 
-    # The causal sites and their effects (alpha model), on everybody simulated.
-    frequency = calls.mean(axis=1) / 2  # autosomal sites are diploid for all
-    maf = np.minimum(frequency, 1 - frequency)
-    candidates = np.flatnonzero(~_is_chrx_array(variants["chrom"]) & (maf >= model.causal_min_maf))
-    if len(candidates) < model.n_causal:
-        raise ValueError(
-            f"only {len(candidates)} autosomal sites have MAF >= {model.causal_min_maf}; "
-            f"cannot choose {model.n_causal} causal sites (simulate longer regions)"
-        )
-    causal = np.sort(rng.choice(candidates, size=model.n_causal, replace=False))
-    p = frequency[causal]
-    effects = rng.standard_normal(model.n_causal) * (2 * p * (1 - p)) ** (model.alpha / 2)
-    centred = calls[causal].T - 2 * p
-    effects *= np.sqrt(model.h2 / np.var(centred @ effects))
-    population_shift = pd.Series(model.population_effects or {}, dtype=float)
-    mean_liability = (
-        centred @ effects
-        + model.sex_effect * male
-        + population_shift.reindex(population, fill_value=0.0).to_numpy()
-    )
-    noise_sd = np.sqrt(1 - model.h2)
-    threshold = brentq(
-        lambda t: norm.sf((t - mean_liability) / noise_sd).mean() - model.prevalence,
-        mean_liability.min() - 10,
-        mean_liability.max() + 10,
-        xtol=1e-12,
-    )
-    probability = norm.sf((threshold - mean_liability) / noise_sd)
-    liability = mean_liability + noise_sd * rng.standard_normal(n_people)
-    phenotype = (liability > threshold).astype(np.int8)
+    trait = _liability_trait(model, calls, variants, male, population, rng)
+    threshold, noise_sd = trait["threshold"], trait["noise_sd"]
+    causal, p, effects = trait["causal"], trait["frequency"], trait["effects"]
+    probability, phenotype = trait["probability"], trait["phenotype"]
+    population_shift = trait["population_shift"]
 
     shared = {
         "model": "coalescent",
@@ -299,6 +264,71 @@ def simulate_coalescent(**parameters) -> CoalescentCohort:
     train = parts["train"]
     train.test = parts.get("test")
     return train
+
+
+def _simulate_regions(model, species, demography, regions, sizes):
+    """Every region in one msprime run each (the same people in all of them):
+    the (sites, 2 n_people) haplotypes, the sites table with a ``region`` column,
+    the population of each person, and the tree sequences."""
+    blocks, tables, tree_sequences = [], [], []
+    population = None
+    for index, (chrom, start, end, _) in enumerate(regions):
+        seed = int(np.random.default_rng([model.seed, 4, index]).integers(1, 2**31 - 1))
+        ts = _simulate_region(model, species, demography, chrom, start, end, sizes, seed)
+        haplotypes, variants, population = tree_sequence_haplotypes(ts, chrom)
+        variants["region"] = index
+        blocks.append(haplotypes)
+        tables.append(variants)
+        tree_sequences.append(ts)
+    variants = pd.concat(tables, ignore_index=True)
+    return np.concatenate(blocks, axis=0), variants, population, tree_sequences
+
+
+def _liability_trait(model, calls, variants, male, population, rng) -> dict:
+    """The causal sites, their effects (alpha model), the threshold, each person's
+    exact case probability and phenotype, all on everybody simulated.
+
+    ``calls`` is the (sites, people) dosage matrix of train and test together.
+    """
+    frequency = calls.mean(axis=1) / 2  # autosomal sites are diploid for all
+    maf = np.minimum(frequency, 1 - frequency)
+    candidates = np.flatnonzero(~_is_chrx_array(variants["chrom"]) & (maf >= model.causal_min_maf))
+    if len(candidates) < model.n_causal:
+        raise ValueError(
+            f"only {len(candidates)} autosomal sites have MAF >= {model.causal_min_maf}; "
+            f"cannot choose {model.n_causal} causal sites (simulate longer regions)"
+        )
+    causal = np.sort(rng.choice(candidates, size=model.n_causal, replace=False))
+    p = frequency[causal]
+    effects = rng.standard_normal(model.n_causal) * (2 * p * (1 - p)) ** (model.alpha / 2)
+    centred = calls[causal].T - 2 * p
+    effects *= np.sqrt(model.h2 / np.var(centred @ effects))
+    population_shift = pd.Series(model.population_effects or {}, dtype=float)
+    mean_liability = (
+        centred @ effects
+        + model.sex_effect * male
+        + population_shift.reindex(population, fill_value=0.0).to_numpy()
+    )
+    noise_sd = np.sqrt(1 - model.h2)
+    # The threshold at which the expected share of cases among everybody simulated
+    # is the prevalence; then P(case) = Phi((mean liability - threshold) / noise sd).
+    threshold = brentq(
+        lambda t: norm.sf((t - mean_liability) / noise_sd).mean() - model.prevalence,
+        mean_liability.min() - 10,
+        mean_liability.max() + 10,
+        xtol=1e-12,
+    )
+    liability = mean_liability + noise_sd * rng.standard_normal(len(male))
+    return {
+        "causal": causal,
+        "frequency": p,
+        "effects": effects,
+        "population_shift": population_shift,
+        "noise_sd": noise_sd,
+        "threshold": threshold,
+        "probability": norm.sf((threshold - mean_liability) / noise_sd),
+        "phenotype": (liability > threshold).astype(np.int8),
+    }
 
 
 @dataclass
