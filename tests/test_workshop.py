@@ -3,6 +3,7 @@ GitHub workflows (the sites themselves are opened in tests/test_site_browser.py)
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -15,11 +16,15 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "tools"))
 from workshop import (
     AZURE_PAGE,
+    CONTRIBUTORS_PAGE,
+    GUIDE_PAGE,
+    INSTRUCTORS,
     WorkshopConfigError,
     course_chapters,
     load_workshop,
     main,
     toc_pages,
+    workshop_config,
     workshop_toc,
 )
 from workshop_pack import make_pack
@@ -117,16 +122,51 @@ def test_toc_filters_chapters_solutions_and_azure(tmp_path):
     assert set(pages).isdisjoint(removed)
     assert set(pages) | set(removed) == set(toc_pages(TOC))
 
+    assert CONTRIBUTORS_PAGE in removed and CONTRIBUTORS_PAGE in toc_pages(TOC)
+
     everything = load_workshop(write_config(tmp_path, chapters=None))
     assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6]
-    from workshop import workshop_config
-
-    hub = load_workshop(write_config(tmp_path, jupyterhub_url="https://hub.example.org"))
-    config = workshop_config(hub, {"launch_buttons": {"binderhub_url": "x"}}, [])
-    assert config["launch_buttons"]["jupyterhub_url"] == "https://hub.example.org"
     released = load_workshop(write_config(tmp_path, solutions_released=True, show_azure=True))
     toc, removed = workshop_toc(released, TOC)
-    assert removed == [] and toc == TOC
+    assert removed == [CONTRIBUTORS_PAGE]
+    assert toc_pages(toc) == [page for page in toc_pages(TOC) if page != CONTRIBUTORS_PAGE]
+
+
+def test_instructors_get_every_solution_and_their_guide(tmp_path):
+    workshop = load_workshop(write_config(tmp_path, chapters=[1, 4], solutions_released=False))
+    toc, removed = workshop_toc(workshop, TOC, INSTRUCTORS)
+    pages = toc_pages(toc)
+    assert "solutions/04_run_and_evaluate" in pages and "solutions/01_genotypes_to_dosages" in pages
+    assert pages[-1] == GUIDE_PAGE and CONTRIBUTORS_PAGE in pages
+    assert "book/02_simulation/index" in removed
+    assert all(p[10:12] not in ("01", "04") for p in removed if p.startswith("solutions/"))
+
+
+def test_instructor_pages_are_left_out_of_participants_sites(tmp_path):
+    toc = copy.deepcopy(TOC)
+    chapter = course_chapters(toc)[1]
+    chapter["sections"].append({"file": "book/01_vcf_basics/instructor_notes"})
+    workshop = load_workshop(write_config(tmp_path, chapters=[1], solutions_released=True))
+    participants, removed = workshop_toc(workshop, toc)
+    assert "book/01_vcf_basics/instructor_notes" in removed
+    assert "book/01_vcf_basics/instructor_notes" not in toc_pages(participants)
+    instructors, _ = workshop_toc(workshop, toc, INSTRUCTORS)
+    assert "book/01_vcf_basics/instructor_notes" in toc_pages(instructors)
+
+
+def test_workshop_site_links_no_repository_and_launches_nothing(tmp_path):
+    hub = load_workshop(write_config(tmp_path, jupyterhub_url="https://hub.example.org"))
+    course_config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert course_config["html"]["use_repository_button"]  # the course site does
+    config = workshop_config(hub, course_config, [])
+    assert not config["html"]["use_repository_button"]
+    assert not config["html"]["use_issues_button"]
+    buttons = config["launch_buttons"]
+    assert not buttons.get("binderhub_url") and not buttons.get("jupyterhub_url")
+    assert "solutions/*" in config["execute"]["exclude_patterns"]  # executed when staged
+    substitutions = config["parse"]["myst_substitutions"]
+    assert "60 seconds" in substitutions["automl_budget"]
+    assert "VCFML_AUTOML_BUDGET=60" in substitutions["automl_budget"]
 
 
 def test_pack_holds_what_participants_need(tmp_path):
