@@ -143,6 +143,22 @@ def _describe(error: dict[str, Any]) -> str:
     return f"key '{key}': {message}" + (f" (got {shown})" if len(shown) <= 60 else "")
 
 
+def _describe_all(errors: list[dict[str, Any]]) -> list[str]:
+    """Every problem once: a required key that is missing because it was mistyped is
+    reported as the typo ("did you mean ...") only."""
+    described = [_describe(error) for error in errors]
+    suggested = {
+        text.split("(did you mean '")[1].split("'")[0]
+        for text in described
+        if "did you mean" in text
+    }
+    return [
+        text
+        for error, text in zip(errors, described, strict=True)
+        if not (error["type"] == "missing" and str(error["loc"][-1]) in suggested)
+    ]
+
+
 def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Workshop:
     """Read and check one workshop file; raise :class:`WorkshopConfigError` if unusable."""
     path = Path(path)
@@ -157,7 +173,7 @@ def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Wo
     try:
         workshop = Workshop.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(_describe(e) for e in error.errors())
+        problems = "; ".join(_describe_all(error.errors()))
         raise WorkshopConfigError(f"{path}: {problems}") from None
     available = chapters_available or sorted(course_chapters())
     if workshop.chapters is None:  # every chapter of the course
@@ -338,9 +354,6 @@ def stage(
 
     shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("__pycache__"))
     kept = set(toc_pages(toc))
-    for page in removed:  # not built, so not even as an orphan page or a source
-        for suffix in (".md", ".ipynb"):
-            (source / f"{page}{suffix}").unlink(missing_ok=True)
     for folder in ("exercises", "solutions"):
         (source / folder).mkdir()
         for notebook in sorted((ROOT / folder).glob("*.ipynb")):

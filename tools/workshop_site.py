@@ -59,7 +59,7 @@ Then reload the page and open the exercises with the kernel **Python (vcfml)**.
 Everything you need for this workshop is in one download, the **workshop pack**:
 the exercises, the workshop's own data and a set-up script.
 
-<p><a class="reference download" href="../{pack}" download>⬇ Download {pack}</a></p>
+<p><a class="reference download" href="../{pack}" download>Download {pack}</a></p>
 
 ## On a laptop or a Linux machine
 
