@@ -143,7 +143,15 @@ def schedule(workshop: Workshop, source: Path) -> list[dict]:
         page = source / f"{chapters[number]['file']}.md"
         title = page.read_text().splitlines()[0].lstrip("# ").strip()
         reading = reading_minutes(page) or 0
-        notebooks = exercise_minutes(source, number)
+        order = [s["file"] for s in chapters[number].get("sections", [])]
+        notebooks = sorted(
+            exercise_minutes(source, number),
+            key=lambda item: (
+                order.index(f"exercises/{item[0]}")
+                if f"exercises/{item[0]}" in order
+                else len(order)
+            ),
+        )
         rows.append(
             {
                 "number": number,

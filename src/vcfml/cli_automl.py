@@ -166,8 +166,9 @@ def run_automl_command(args: argparse.Namespace) -> None:
     if not args.no_track:
         from vcfml.automl.tracking import default_store, track_run
 
+        chosen = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
         track_run(result, out, tracking_uri=args.tracking_uri)
-        if args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI"):
+        if chosen:
             print("logged to MLflow")
         else:
             store = os.path.relpath(default_store(out))

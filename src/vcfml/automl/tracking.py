@@ -45,8 +45,9 @@ def track_run(
         store = default_store(run_dir)
         uri = f"sqlite:///{store}"
         artifacts = (store.parent / ARTIFACTS_NAME).as_uri()
-    mlflow.set_tracking_uri(uri)
-    client = mlflow.MlflowClient()
+    # The client, not mlflow.set_tracking_uri: that would set MLFLOW_TRACKING_URI for
+    # the rest of the process, and the next run would log into this run's store.
+    client = mlflow.MlflowClient(tracking_uri=uri)
     found = client.get_experiment_by_name(experiment)
     experiment_id = (
         found.experiment_id
