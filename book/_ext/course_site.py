@@ -3,6 +3,9 @@
 A Sphinx extension local to the book (``sphinx.local_extensions`` in ``_config.yml``).
 Kept to what the themes get wrong with the pinned versions; each fix is tested by
 the browser test (``tests/test_site_browser.py``), which fails on console errors.
+It also turns links to pages a workshop leaves out into text, and gives chapter
+pages the role ``{chapter-time}`N``` that adds the exercise notebooks' own minutes
+to N minutes of reading (``tools/workshop_site.py`` builds schedules from the same).
 """
 
 from __future__ import annotations
