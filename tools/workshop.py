@@ -45,8 +45,9 @@ from check_site import site_pages, workshop_leaks  # noqa: E402
 from execute_solutions import execute as execute_notebook  # noqa: E402
 from make_data import load_spec, make_datasets  # noqa: E402
 
+from vcfml.settings import BUDGET_VARIABLE  # noqa: E402
+
 AZURE_PAGE = "book/04_experiments/azure"
-BUDGET_VARIABLE = "VCFML_AUTOML_BUDGET"  # vcfml.settings; tools do not import the library
 CONTRIBUTORS_PAGE = "book/contributing"
 GUIDE_PAGE = "book/instructors_workshop"  # generated for the instructors' build
 PARTICIPANTS, INSTRUCTORS = "participants", "instructors"
