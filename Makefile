@@ -50,7 +50,7 @@ $(INSTALLED): pyproject.toml $(wildcard $(CONSTRAINTS))
 	@test -n "$(filter $(PYTHON_VERSION),$(PINNED_PYTHONS))" || { echo "No pinned versions for Python $(PYTHON_VERSION) for make: use one of $(PINNED_PYTHONS) (make PYTHON=python3.11 ...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade -c $(CONSTRAINTS) pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,scale]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,scale,tracking]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python (vcfml)" > /dev/null
 	touch $@
 

@@ -60,3 +60,19 @@ def test_a_chosen_store_is_used(tmp_path, monkeypatch, how):
     assert run_automl(tmp_path / "runs" / "one", *extra) == 0
     assert (tmp_path / "chosen.db").is_file()
     assert not (tmp_path / "runs" / "mlflow.db").exists()
+
+
+def test_without_mlflow_the_run_is_written_and_one_line_says_so(tmp_path, monkeypatch, capsys):
+    """Workshop packs leave the tracking extra out: the run must not fail for it."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "mlflow", None)  # import mlflow -> ImportError
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert run_automl(tmp_path / "runs" / "lean") == 0
+    assert (tmp_path / "runs" / "lean" / "leaderboard.tsv").is_file()
+    assert not (tmp_path / "runs" / "mlflow.db").exists()
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("vcfml: not logged to MLflow: logging a run to MLflow needs")
+    assert "'tracking' extra" in error and "pip install mlflow" in error
+    assert "\n" not in error and "Traceback" not in error

@@ -537,6 +537,8 @@ def test_participants_install_nothing_for_tests_gpus_or_xgboost():
     participants = [*project["dependencies"], *extras["notebook"], *extras["scale"]]
     names = {Requirement(text).name.lower() for text in participants}
     assert not names & {"xgboost", "playwright", "pytest", "ruff", "jupyter-book", "nbval"}
+    assert "mlflow" not in names  # its server stack is 370 MiB no notebook uses (tracking)
+    assert [Requirement(t).name for t in extras["tracking"]] == ["mlflow"]
     flaml = next(Requirement(t) for t in participants if Requirement(t).name.lower() == "flaml")
     assert not flaml.extras, "flaml[automl] brings xgboost and NVIDIA's NCCL"
     # ... which is right only while the library uses no flaml.automl.

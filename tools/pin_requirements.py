@@ -32,7 +32,7 @@ PYTHONS = {
     "3.13": "3.13.9",
     "3.14": "3.14.0",
 }
-EXTRAS = ("dev", "notebook", "scale")
+EXTRAS = ("dev", "notebook", "scale", "tracking")
 # Pythons pinned for what participants install only (a workshop pack's setup.sh):
 # scikit-allel, a test reference in `dev`, has no wheel for 3.14 yet.
 PARTICIPANT_EXTRAS = ("notebook", "scale")

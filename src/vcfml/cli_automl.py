@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from vcfml.errors import VcfmlError, VcfmlInputError
+from vcfml.errors import MissingExtraError, VcfmlError, VcfmlInputError
 
 
 def add_commands(commands) -> None:
@@ -167,7 +167,11 @@ def run_automl_command(args: argparse.Namespace) -> None:
         from vcfml.automl.tracking import default_store, track_run
 
         chosen = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
-        track_run(result, out, tracking_uri=args.tracking_uri)
+        try:
+            track_run(result, out, tracking_uri=args.tracking_uri)
+        except MissingExtraError as error:  # the run itself is written and fine
+            print(f"vcfml: not logged to MLflow: {error}", file=sys.stderr)
+            return
         if chosen:
             print("logged to MLflow")
         else:

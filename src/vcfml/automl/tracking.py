@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from vcfml.automl.search import AutoMLResult
+from vcfml.errors import require_extra
 
 EXPERIMENT = "vcfml-automl"
 STORE_NAME = "mlflow.db"
@@ -36,8 +37,9 @@ def track_run(
     experiment: str = EXPERIMENT,
 ) -> str:
     """Log the run; returns the MLflow run ID of the parent run."""
-    import mlflow
-    from mlflow.entities import Metric, Param
+    with require_extra("tracking"):
+        import mlflow
+        from mlflow.entities import Metric, Param
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
     artifacts = None
