@@ -232,7 +232,8 @@ def fit_logistic(design: np.ndarray, y: np.ndarray) -> np.ndarray:
     for _ in range(MAX_ITERATIONS):
         probability = _sigmoid(design @ beta)
         weights = probability * (1 - probability)
-        step = np.linalg.solve((design * weights[:, None]).T @ design, design.T @ (y - probability))
+        information = (design * weights[:, None]).T @ design
+        step = np.linalg.lstsq(information, design.T @ (y - probability), rcond=None)[0]
         beta += step
         if np.abs(step).max() < TOLERANCE:
             break
@@ -320,17 +321,22 @@ def logistic_scan(
 
 
 def score_test(
-    dosages: np.ndarray, y: np.ndarray, design: np.ndarray, binary: bool = True
+    dosages: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    binary: bool = True,
+    fill: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score-test chi-square statistic (1 df) and p-value per site.
 
-    ``dosages`` is a complete float matrix (missing calls already filled, as
-    the model sees them). Under the covariates-only model (fitted once) with
-    fitted values ``mu`` and weights ``w`` (``mu(1-mu)`` for logistic, 1 for
-    linear), the statistic is ``(g'(y - mu))^2 / (phi * g'W(I - H)g)``, where
-    ``H`` projects onto the covariates and ``phi`` is the residual variance
-    (1 for logistic). For a linear model it is a monotone function of the
-    partial correlation of dosage and target given the covariates.
+    ``dosages`` is the dosage matrix; with ``fill`` (one value per site) its
+    negative entries (missing calls) are replaced by it, as the model sees them.
+    Under the covariates-only model (fitted once) with fitted values ``mu``
+    and weights ``w`` (``mu(1-mu)`` for logistic, 1 for linear), the statistic
+    is ``(g'(y - mu))^2 / (phi * g'W(I - H)g)``, where ``H`` projects onto the
+    covariates and ``phi`` is the residual variance (1 for logistic). For a
+    linear model it is a monotone function of the partial correlation of
+    dosage and target given the covariates.
     Sites the covariates explain entirely (constant sites) get NaN.
     """
     y = np.asarray(y, dtype=float)
@@ -344,11 +350,15 @@ def score_test(
         dispersion = ((y - fitted) ** 2).sum() / max(len(y) - design.shape[1], 1)
     residual = y - fitted
     weighted_design = design * weights[:, None]
-    inverse = np.linalg.inv(design.T @ weighted_design)
+    # pinv: a covariate constant within one fold (a rare level) must not stop the screen.
+    inverse = np.linalg.pinv(design.T @ weighted_design)
     n_sites = dosages.shape[1]
     statistic = np.full(n_sites, np.nan)
     for start in range(0, n_sites, BLOCK_COLUMNS):
-        block = np.asarray(dosages[:, start : start + BLOCK_COLUMNS], dtype=np.float64)
+        raw = dosages[:, start : start + BLOCK_COLUMNS]
+        block = np.asarray(raw, dtype=np.float64)
+        if fill is not None:
+            block = np.where(raw < 0, fill[start : start + BLOCK_COLUMNS], block)
         # Centre first: removes the mean without cancellation on near-constant sites.
         block = block - block.mean(axis=0)
         score = residual @ block
