@@ -5,7 +5,6 @@ names so that results can be compared with ``plink2 --glm`` / ``--pca``."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -65,8 +64,10 @@ def principal_components(genotypes, n_components: int, source) -> tuple[pd.DataF
 
 
 def run_pca(args: argparse.Namespace) -> None:
+    from vcfml.io.atomic import check_writable
     from vcfml.io.vcf_reader import read_vcf
 
+    check_writable(args.out)  # before the work, not after it
     genotypes = read_vcf(args.vcf)
     table, eigenvalues = principal_components(genotypes, args.pcs, args.vcf)
     write_table(table, args.out)
@@ -75,10 +76,12 @@ def run_pca(args: argparse.Namespace) -> None:
 
 
 def run_scan(args: argparse.Namespace) -> None:
+    from vcfml.io.atomic import check_writable
     from vcfml.io.samples_table import read_samples_table
     from vcfml.io.vcf_reader import read_vcf
     from vcfml.stats import association_scan, check_covariates
 
+    check_writable(args.out)  # before the work, not after it
     genotypes = read_vcf(args.vcf)
     table = read_samples_table(args.samples)
     table = aligned_table(table, genotypes.samples, args.samples, args.vcf)
@@ -197,13 +200,7 @@ def sex_of(table: pd.DataFrame, source) -> np.ndarray | None:
 
 def write_table(table: pd.DataFrame, path) -> None:
     """Write a TSV all at once: a half-written file never replaces a good one."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise VcfmlInputError(path, f"the folder {path.parent} does not exist")
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        table.to_csv(partial, sep="\t", index=False, na_rep="NA", float_format="%.6g")
-        os.replace(partial, path)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise VcfmlInputError(path, f"cannot write: {error.strerror}") from error
+    from vcfml.io.atomic import atomic_path
+
+    with atomic_path(path) as temporary:
+        table.to_csv(temporary, sep="\t", index=False, na_rep="NA", float_format="%.6g")
