@@ -77,7 +77,7 @@ def main() -> None:
         ours = pd.read_csv(folder / "scan.tsv", sep="\t")
         # PLINK 2's default firth-fallback names the file .glm.logistic.hybrid.
         (report,) = folder.glob("plink.PHENO1.glm.logistic*")
-        theirs = pd.read_csv(report, sep="\t")
+        theirs = pd.read_csv(report, sep="\t", dtype={"#CHROM": str})
     plink_total = seconds["plink2 import"] + seconds["plink2 --glm"]
     outside_par = ~theirs["#CHROM"].astype(str).str.startswith("PAR").to_numpy()
     both = outside_par & ours["pvalue"].notna().to_numpy() & theirs["P"].notna().to_numpy()
