@@ -7,6 +7,7 @@ then times, each in its own process and on the same files:
 * ``plink2 --vcf ... --make-pgen`` (the import) and ``plink2 --pfile ... --glm sex``
   (logistic regression with sex as the one covariate).
 
+A second vcfml process times its parts (imports, ``read_vcf``, the scan itself).
 Both use the machine's threads (PLINK 2's default; NumPy's BLAS). Also reports
 how well the two agree (Spearman of -log10 p, shared top-20 sites). Prints a
 Markdown table; ``--record`` appends it to benchmarks/RESULTS.md.
@@ -17,6 +18,7 @@ Usage: python benchmarks/scan.py [--size 1000x100000] [--record] [--note "machin
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -30,6 +32,26 @@ from common import parse_size, record
 from scipy import stats
 
 from vcfml.simulate import simulate
+
+# Where vcfml's time goes, in a fresh process: imports, reading the VCF, the scan.
+PARTS = r"""
+import json, sys, time
+start = time.perf_counter()
+import pandas as pd
+from vcfml import read_vcf
+from vcfml.cli_stats import aligned_table, scan_covariates, scan_target, sex_of
+from vcfml.stats import association_scan, check_covariates
+imported = time.perf_counter()
+genotypes = read_vcf(sys.argv[1])
+read = time.perf_counter()
+table = aligned_table(pd.read_csv(sys.argv[2], sep="\t", index_col=0), genotypes.samples, "", "")
+target, binary = scan_target(table, "phenotype", "")
+design = check_covariates(scan_covariates(table, ["sex"], "phenotype", ""))
+association_scan(genotypes.genotypes, genotypes.variants, target, design, binary=binary,
+                 male=sex_of(table, ""))
+print(json.dumps({"imports": imported - start, "read_vcf": read - imported,
+                  "scan": time.perf_counter() - read}))
+"""
 
 
 def timed(command: list[str]) -> float:
@@ -65,6 +87,8 @@ def main() -> None:
         vcfml += ["--samples", str(folder / "samples.tsv"), "--covariates", "sex"]
         vcfml += ["--out", str(folder / "scan.tsv")]
         seconds = {"vcfml scan": timed(vcfml)}
+        child = [sys.executable, "-c", PARTS, vcf, str(folder / "samples.tsv")]
+        parts = json.loads(subprocess.run(child, check=True, capture_output=True).stdout)
         common = ["--out", str(folder / "plink")]
         seconds["plink2 import"] = timed(
             [plink2, "--vcf", vcf, "--psam", str(folder / "cohort.psam"), "--split-par", "b38",
@@ -89,6 +113,7 @@ def main() -> None:
     )
     rows = [
         {"tool": "vcfml scan (read VCF + scan)", "seconds": seconds["vcfml scan"]},
+        *({"tool": f"... of which {part}", "seconds": value} for part, value in parts.items()),
         {"tool": "plink2 import (--vcf --make-pgen)", "seconds": seconds["plink2 import"]},
         {"tool": "plink2 --glm", "seconds": seconds["plink2 --glm"]},
         {"tool": "plink2 total", "seconds": plink_total},

@@ -321,3 +321,23 @@ def test_scan_bad_inputs(cohort, tmp_path, capsys, change, options, message):
     assert error.count("\n") == 0 and error.startswith(f"vcfml: error: {samples}")
     assert message in error
     assert not out.exists()
+
+
+def test_linear_score_test_is_the_partial_correlation():
+    """For a quantitative target the score statistic is n * (partial r)^2 up to
+    the degrees of freedom: it ranks sites exactly as the partial correlation."""
+    rng = np.random.default_rng(1)
+    n = 300
+    covariate = rng.normal(size=n)
+    genotypes = rng.binomial(2, 0.3, size=(n, 50)).astype(np.int8)
+    y = 0.5 * covariate + 0.3 * genotypes[:, 3] + rng.normal(size=n)
+    design = np.column_stack([np.ones(n), covariate])
+    statistic, _ = score_test(genotypes, y, design, binary=False)
+    projection = design @ np.linalg.pinv(design)
+    residual_y = y - projection @ y
+    residual_g = genotypes - projection @ genotypes
+    partial = (residual_g.T @ residual_y) / (
+        np.linalg.norm(residual_g, axis=0) * np.linalg.norm(residual_y)
+    )
+    np.testing.assert_allclose(statistic, (n - 2) * partial**2, rtol=1e-8)
+    assert np.argmax(statistic) == 3
