@@ -129,7 +129,7 @@ def main() -> None:
         details = f", {n_samples:,} x {n_sites:,} sites, covariate sex"
         if args.note:
             details += f"; {args.note}"
-        record("scan.py", result + "\n" + summary.strip(), details)
+        record("scan.py", result + "\n\n" + summary.strip(), details)
 
 
 if __name__ == "__main__":
