@@ -357,3 +357,17 @@ def test_single_precision_newton_steps_match_double(cohort, monkeypatch):
     assert np.array_equal(np.isnan(single.beta), np.isnan(double.beta))
     assert np.nanmax(np.abs(single.beta - double.beta)) < 1e-4
     assert np.nanmax(np.abs(single.se / double.se - 1)) < 1e-3
+
+
+def test_pca_and_scan_refuse_bad_requests(cohort, tmp_path, capsys):
+    vcf = str(cohort / "cohort.vcf.gz")
+    assert main(["pca", "--vcf", vcf, "--pcs", "0", "--out", str(tmp_path / "p.tsv")]) == 1
+    assert "the number of PCs must be at least 1, got 0" in capsys.readouterr().err
+    missing_folder = tmp_path / "absent" / "scan.tsv"
+    status = main(["scan", "--vcf", vcf, "--samples", str(cohort / "samples.tsv"),
+                   "--out", str(missing_folder)])  # fmt: skip
+    assert status == 1 and "does not exist" in capsys.readouterr().err
+    status = main(["scan", "--vcf", vcf, "--samples", str(cohort / "samples.tsv"),
+                   "--target", "population", "--out", str(tmp_path / "s.tsv")])  # fmt: skip
+    error = capsys.readouterr().err
+    assert status == 1 and "target 'population' has 3 text values" in error
