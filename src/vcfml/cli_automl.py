@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from vcfml.errors import VcfmlError, VcfmlInputError
+from vcfml.errors import MissingExtraError, VcfmlError, VcfmlInputError
 
 IMPORTANCE_SHARE = 0.96  # importance gets the last 4% of the budget before MLflow's time
 MIN_IMPORTANCE_SECONDS = 0.5  # less time than this left: importance is skipped
@@ -75,7 +76,9 @@ def add_commands(commands) -> None:
         default=1,
         help="trials at once: Azure ML cluster nodes, or Ray workers locally (parallel extra)",
     )
-    automl.add_argument("--tracking-uri", help="MLflow store (default: sqlite:///mlflow.db here)")
+    automl.add_argument(
+        "--tracking-uri", help="MLflow store (default: mlflow.db beside the --out folder)"
+    )
     automl.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     automl.add_argument("--quiet", action="store_true", help="no progress output")
     automl.set_defaults(handler=run_automl_command)
@@ -170,7 +173,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
         print(f"Azure ML job {summary['job']} finished: {summary['studio_url']}")
         return
     # The end of the budget is kept for importance (a share) and MLflow (its cost).
-    mlflow_seconds = 0.0 if args.no_track else _mlflow_seconds(args.tracking_uri)
+    mlflow_seconds = 0.0 if args.no_track else _mlflow_seconds(args.tracking_uri, out)
     budget = settings.budget or 0.0
     importance_end = started + budget - mlflow_seconds
     result = run_automl(
@@ -212,22 +215,29 @@ def run_automl_command(args: argparse.Namespace) -> None:
     for note in [*result.notes, *notes]:
         print(f"note: {note}")
     if track:
-        from vcfml.automl.tracking import track_run
+        from vcfml.automl.tracking import default_store, track_run
 
+        chosen = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
         deadline = None if settings.budget is None else started + settings.budget
-        _, logged = track_run(result, out, tracking_uri=args.tracking_uri, deadline=deadline)
+        try:
+            _, logged = track_run(result, out, tracking_uri=args.tracking_uri, deadline=deadline)
+        except MissingExtraError as error:  # the run itself is written and fine
+            print(f"vcfml: not logged to MLflow: {error}", file=sys.stderr)
+            return
         if logged < len(result.leaderboard):
             print(f"note: the budget ended after logging {logged} of the trials to MLflow")
-        print("logged to MLflow: run `mlflow ui` here to browse the experiment")
+        if chosen:
+            print("logged to MLflow")
+        else:
+            store = os.path.relpath(default_store(out))
+            print(f"logged to MLflow: mlflow ui --backend-store-uri sqlite:///{store}")
 
 
-def _mlflow_seconds(tracking_uri: str | None) -> float:
+def _mlflow_seconds(tracking_uri: str | None, out: Path) -> float:
     """About how long logging to MLflow takes: longer when a SQLite store is new."""
-    import os
+    from vcfml.automl.tracking import default_store
 
-    from vcfml.automl.tracking import DEFAULT_TRACKING_URI
-
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{default_store(out)}"
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
         return MLFLOW_NEW_STORE_SECONDS
     return MLFLOW_SECONDS
@@ -362,6 +372,14 @@ def run_explain_command(args: argparse.Namespace) -> None:
         written.append("recovery.json")
         ranks = report["model"]
         print(f"causal site ranks: {ranks['causal_site_ranks']}; sex rank: {ranks['sex_rank']}")
+        if "causal_site_ld_ranks" in ranks:
+            k = len(truth["causal_sites"])
+            print(
+                f"recall at {k}: strict {ranks[f'recall_at_{k}']}, "
+                f"LD-aware (a tag with r² >= 0.8 counts) {ranks[f'ld_recall_at_{k}']}; "
+                f"precision at {k}: strict {ranks[f'precision_at_{k}']}, "
+                f"LD-aware {ranks[f'ld_precision_at_{k}']}"
+            )
     print(f"wrote {', '.join(written)} to {out}/")
 
 

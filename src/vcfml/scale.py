@@ -46,7 +46,8 @@ class Prescreen:
         dataset: the kept sites with the covariates and target, ready for
             :func:`vcfml.automl.run_automl` (with the same settings).
         kept: indices of the kept sites in the store.
-        statistics: one row per site of the store: ``maf``, ``score`` (F) and
+        statistics: one row per site of the store: ``maf``, ``score`` (the
+            covariate-adjusted score test of the screen) and
             ``pvalue`` on all samples; the scan that chapter 5 plots.
         n_blocks: how many blocks of sites the screen was split into.
     """
@@ -58,9 +59,13 @@ class Prescreen:
 
 
 def block_statistics(
-    site_major_block: np.ndarray, y: np.ndarray, training_rows: list[np.ndarray]
+    site_major_block: np.ndarray,
+    y: np.ndarray,
+    training_rows: list[np.ndarray],
+    covariates: np.ndarray | None = None,
 ) -> np.ndarray:
-    """MAF, F statistic and p-value of each site of a block, on each set of training rows.
+    """MAF, covariate-adjusted score statistic and p-value of each site of a
+    block, on each set of training rows (as ``GenotypeScreen`` computes them).
 
     Returns an array of shape (len(training_rows), 3, sites in the block). Runs on
     a Dask worker: plain NumPy in, plain NumPy out.
@@ -69,7 +74,8 @@ def block_statistics(
     result = np.empty((len(training_rows), len(STATISTICS), genotypes.shape[1]))
     for index, rows in enumerate(training_rows):
         means, maf = column_means(genotypes[rows])
-        scores, pvalues = association_scores(genotypes[rows], y[rows], means)
+        adjust = None if covariates is None else covariates[rows]
+        scores, pvalues = association_scores(genotypes[rows], y[rows], means, adjust)
         result[index] = (maf, scores, pvalues)
     return result
 
@@ -132,7 +138,10 @@ def prescreen(
 
     site_major = site_major_dosages(dataset_zarr)
     blocks = site_major.to_delayed().ravel()
-    tasks = [dask.delayed(block_statistics)(block, y, training_rows) for block in blocks]
+    covariates = labelled.covariates.to_numpy(dtype=np.float32)
+    tasks = [
+        dask.delayed(block_statistics)(block, y, training_rows, covariates) for block in blocks
+    ]
     statistics = np.concatenate(_compute(tasks, scheduler), axis=2)
 
     kept = np.unique(

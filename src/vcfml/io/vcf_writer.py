@@ -55,6 +55,7 @@ def write_vcf(
     contigs: dict[str, int],
     depth: np.ndarray | None = None,
     haploid_samples: np.ndarray | None = None,
+    haploid_sites: np.ndarray | None = None,
     meta: Iterable[str] = (),
     index: bool = True,
     compression_level: int = 1,
@@ -73,6 +74,10 @@ def write_vcf(
             DP (values above 99 are written as 99).
         haploid_samples: optional boolean per sample; these samples get
             haploid calls on chrX/chrY (as males do).
+        haploid_sites: optional boolean per variant: the sites where
+            ``haploid_samples`` get haploid calls. Default: every site on
+            chrX/chrY; a simulator that models the pseudo-autosomal regions
+            passes False for the sites inside them (diploid for everyone).
         meta: extra ``##key=value`` lines for the header, e.g. the simulation
             command, so the file says where it came from.
         index: also write the tabix index ``path + '.tbi'``.
@@ -93,6 +98,15 @@ def write_vcf(
         if haploid_samples is None
         else np.asarray(haploid_samples, dtype=bool)
     )
+    if haploid_sites is None:
+        haploid_sites = np.isin(variants["chrom"].to_numpy(), list(HAPLOID_CONTIGS))
+    haploid_sites = np.asarray(haploid_sites, dtype=bool)
+    if haploid_sites.shape != (len(variants),):
+        raise VcfmlInputError(
+            path,
+            f"haploid_sites needs one value per variant ({len(variants)}), "
+            f"got {haploid_sites.shape}",
+        )
     header = _header(samples, contigs, with_depth, meta)
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -100,7 +114,11 @@ def write_vcf(
             out.write(header.encode())
             for start in range(0, genotypes.shape[1], BLOCK_VARIANTS):
                 stop = min(start + BLOCK_VARIANTS, genotypes.shape[1])
-                out.write(_format_block(genotypes, depth, variants, haploid, tables, start, stop))
+                out.write(
+                    _format_block(
+                        genotypes, depth, variants, haploid, haploid_sites, tables, start, stop
+                    )
+                )
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -152,11 +170,10 @@ def _header(samples, contigs, with_depth: bool, meta: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _format_block(genotypes, depth, variants, haploid, tables, start, stop) -> bytes:
+def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables, start, stop) -> bytes:
     """Format variants ``start:stop`` as VCF lines."""
     block = np.ascontiguousarray(genotypes[:, start:stop].T).astype(np.int16)  # variants x samples
-    chroms = variants["chrom"].to_numpy()[start:stop]
-    haploid_rows = np.isin(chroms, list(HAPLOID_CONTIGS))[:, None] & haploid[None, :]
+    haploid_rows = haploid_sites[start:stop, None] & haploid[None, :]
     if haploid_rows.any() and (block[haploid_rows] > 1).any():
         raise VcfmlInputError(None, "haploid calls (males on chrX/chrY) must have dosage 0 or 1")
     codes = np.where(block < 0, 3, block)

@@ -37,6 +37,8 @@ class SimulatedCohort:
         contigs: contig lengths for the VCF header.
         truth: the JSON-ready description of the model and its answer.
         haploid: boolean per sample, True where chrX calls are haploid (males).
+        haploid_sites: boolean per site, where the ``haploid`` samples get
+            haploid calls; None means every chrX site (see ``write_vcf``).
     """
 
     genotypes: np.ndarray
@@ -46,6 +48,7 @@ class SimulatedCohort:
     contigs: dict[str, int]
     truth: dict
     haploid: np.ndarray | None = None
+    haploid_sites: np.ndarray | None = None
 
     def write(self, directory: str | PathLike[str]) -> Path:
         """Write the cohort's three files into ``directory`` (created if needed)."""
@@ -63,6 +66,7 @@ class SimulatedCohort:
             contigs=self.contigs,
             depth=self.depth,
             haploid_samples=self.haploid,
+            haploid_sites=self.haploid_sites,
             meta=[f"source=vcfml.simulate {command}"],
         )
         self.samples.to_csv(directory / SAMPLES_NAME, sep="\t", index=False, lineterminator="\n")
