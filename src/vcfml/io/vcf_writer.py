@@ -85,8 +85,56 @@ def write_vcf(
     """
     path = Path(path)
     genotypes = np.asarray(genotypes)
-    _validate(path, genotypes, variants, samples, contigs, depth)
-    with_depth = depth is not None
+    _validate_shapes(path, genotypes, variants, samples, depth)
+    blocks = (
+        (
+            genotypes[:, start : start + BLOCK_VARIANTS],
+            None if depth is None else depth[:, start : start + BLOCK_VARIANTS],
+        )
+        for start in range(0, genotypes.shape[1], BLOCK_VARIANTS)
+    )
+    return write_vcf_blocks(
+        path,
+        blocks,
+        variants,
+        samples,
+        contigs=contigs,
+        with_depth=depth is not None,
+        haploid_samples=haploid_samples,
+        meta=meta,
+        index=index,
+        compression_level=compression_level,
+    )
+
+
+def write_vcf_blocks(
+    path: str | PathLike[str],
+    blocks: Iterable[tuple[np.ndarray, np.ndarray | None]],
+    variants: pd.DataFrame,
+    samples: Sequence[str],
+    *,
+    contigs: dict[str, int],
+    with_depth: bool = False,
+    haploid_samples: np.ndarray | None = None,
+    meta: Iterable[str] = (),
+    index: bool = True,
+    compression_level: int = 1,
+) -> Path:
+    """Write a VCF from blocks of consecutive variants, so that the matrix never
+    has to be in memory at once (how the simulators write large cohorts).
+
+    Args:
+        blocks: ``(genotypes, depth)`` pairs, each (n_samples, block width),
+            covering the rows of ``variants`` in order; ``depth`` is None when
+            ``with_depth`` is False.
+        The other arguments are those of :func:`write_vcf`.
+
+    Returns:
+        The path written (only once every block was written: a failure leaves
+        no partial file behind).
+    """
+    path = Path(path)
+    _validate_table(path, variants, samples, contigs)
     tables = (_field_table(with_depth, "\t"), _field_table(with_depth, "\n"))
     haploid = (
         np.zeros(len(samples), dtype=bool)
@@ -98,9 +146,19 @@ def write_vcf(
     try:
         with BGZFile(str(tmp), f"wb{compression_level}") as out:
             out.write(header.encode())
-            for start in range(0, genotypes.shape[1], BLOCK_VARIANTS):
-                stop = min(start + BLOCK_VARIANTS, genotypes.shape[1])
-                out.write(_format_block(genotypes, depth, variants, haploid, tables, start, stop))
+            start = 0
+            for genotypes, depth in blocks:
+                genotypes = np.asarray(genotypes)
+                stop = start + genotypes.shape[1]
+                _validate_block(path, genotypes, depth, samples, len(variants), stop, with_depth)
+                out.write(
+                    _format_block(genotypes, depth, variants.iloc[start:stop], haploid, tables)
+                )
+                start = stop
+            if start != len(variants):
+                raise VcfmlInputError(
+                    path, f"the blocks cover {start} variants, the table has {len(variants)}"
+                )
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -110,7 +168,7 @@ def write_vcf(
     return path
 
 
-def _validate(path, genotypes, variants, samples, contigs, depth) -> None:
+def _validate_shapes(path, genotypes, variants, samples, depth) -> None:
     if genotypes.ndim != 2 or genotypes.shape != (len(samples), len(variants)):
         raise VcfmlInputError(
             path,
@@ -119,10 +177,24 @@ def _validate(path, genotypes, variants, samples, contigs, depth) -> None:
         )
     if depth is not None and depth.shape != genotypes.shape:
         raise VcfmlInputError(path, f"depth has shape {depth.shape}, genotypes {genotypes.shape}")
-    if len(set(samples)) != len(samples):
-        raise VcfmlInputError(path, "duplicate sample IDs")
+
+
+def _validate_block(path, genotypes, depth, samples, n_variants, stop, with_depth) -> None:
+    if genotypes.ndim != 2 or genotypes.shape[0] != len(samples) or stop > n_variants:
+        raise VcfmlInputError(
+            path,
+            f"a block of genotypes must be (n_samples = {len(samples)}, width) within "
+            f"{n_variants} variants, got {genotypes.shape} ending at variant {stop}",
+        )
+    if with_depth != (depth is not None) or (depth is not None and depth.shape != genotypes.shape):
+        raise VcfmlInputError(path, "each block needs a depth array of the genotypes' shape")
     if genotypes.size and (genotypes.min() < -1 or genotypes.max() > 2):
         raise VcfmlInputError(path, "dosages must be -1 (missing), 0, 1 or 2")
+
+
+def _validate_table(path, variants, samples, contigs) -> None:
+    if len(set(samples)) != len(samples):
+        raise VcfmlInputError(path, "duplicate sample IDs")
     unknown = set(variants["chrom"]) - set(contigs)
     if unknown:
         raise VcfmlInputError(
@@ -152,17 +224,17 @@ def _header(samples, contigs, with_depth: bool, meta: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _format_block(genotypes, depth, variants, haploid, tables, start, stop) -> bytes:
-    """Format variants ``start:stop`` as VCF lines."""
-    block = np.ascontiguousarray(genotypes[:, start:stop].T).astype(np.int16)  # variants x samples
-    chroms = variants["chrom"].to_numpy()[start:stop]
+def _format_block(genotypes, depth, variants, haploid, tables) -> bytes:
+    """Format one block of variants (``genotypes`` is n_samples x block) as VCF lines."""
+    block = np.ascontiguousarray(genotypes.T).astype(np.int16)  # variants x samples
+    chroms = variants["chrom"].to_numpy()
     haploid_rows = np.isin(chroms, list(HAPLOID_CONTIGS))[:, None] & haploid[None, :]
     if haploid_rows.any() and (block[haploid_rows] > 1).any():
         raise VcfmlInputError(None, "haploid calls (males on chrX/chrY) must have dosage 0 or 1")
     codes = np.where(block < 0, 3, block)
     codes = np.where(haploid_rows, np.where(block < 0, 6, 4 + block), codes)
     if depth is not None:
-        depths = np.clip(depth[:, start:stop].T, 0, MAX_DEPTH).astype(np.int16)
+        depths = np.clip(np.asarray(depth).T, 0, MAX_DEPTH).astype(np.int16)
         codes = codes * (MAX_DEPTH + 1) + depths
     fields = tables[0][codes]
     fields[:, -1] = tables[1][codes[:, -1]]
@@ -170,7 +242,7 @@ def _format_block(genotypes, depth, variants, haploid, tables, start, stop) -> b
     keep = raw != 0
     lengths = keep.sum(axis=1)
     text = raw[keep].tobytes()
-    prefixes = _prefixes(variants.iloc[start:stop], block, haploid_rows, depth is not None)
+    prefixes = _prefixes(variants, block, haploid_rows, depth is not None)
     pieces = []
     offset = 0
     for prefix, length in zip(prefixes, lengths.tolist(), strict=True):

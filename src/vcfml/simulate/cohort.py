@@ -11,23 +11,32 @@ A cohort on disk is a directory with three files:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from vcfml.io.vcf_writer import write_vcf
+from vcfml.io.vcf_writer import write_vcf_blocks
 
 VCF_NAME = "cohort.vcf.gz"
 SAMPLES_NAME = "samples.tsv"
 TRUTH_NAME = "truth.json"
+STREAM_BLOCK = 4096  # sites per block when a cohort is drawn or written in blocks
 
 
-@dataclass
+Blocks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
+
+
 class SimulatedCohort:
     """Everything a simulator produces, before it is written.
+
+    A cohort holds its genotypes either in memory (``genotypes`` and ``depth``)
+    or as ``blocks``, a function that draws them again a block of sites at a
+    time: the simulators stream, so a cohort of 10^9 calls is written in
+    bounded memory. ``genotypes`` and ``depth`` of a streamed cohort assemble
+    the whole matrix on each access, for small cohorts in notebooks and tests.
 
     Attributes:
         genotypes: (n_samples, n_sites) int8 dosages as observed (-1 missing).
@@ -37,15 +46,57 @@ class SimulatedCohort:
         contigs: contig lengths for the VCF header.
         truth: the JSON-ready description of the model and its answer.
         haploid: boolean per sample, True where chrX calls are haploid (males).
+        blocks: instead of ``genotypes`` and ``depth``: yields (genotypes,
+            depth) for consecutive blocks of sites.
     """
 
-    genotypes: np.ndarray
-    depth: np.ndarray
-    variants: pd.DataFrame
-    samples: pd.DataFrame
-    contigs: dict[str, int]
-    truth: dict
-    haploid: np.ndarray | None = None
+    def __init__(
+        self,
+        genotypes: np.ndarray | None,
+        depth: np.ndarray | None,
+        variants: pd.DataFrame,
+        samples: pd.DataFrame,
+        contigs: dict[str, int],
+        truth: dict,
+        haploid: np.ndarray | None = None,
+        *,
+        blocks: Blocks | None = None,
+    ) -> None:
+        self.variants = variants
+        self.samples = samples
+        self.contigs = contigs
+        self.truth = truth
+        self.haploid = haploid
+        self._genotypes = genotypes
+        self._depth = depth
+        if blocks is None:
+            if genotypes is None or depth is None:
+                raise ValueError("a cohort needs genotypes and depth, or blocks")
+            blocks = _in_memory_blocks(genotypes, depth)
+        self.blocks: Blocks = blocks
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n_samples, n_sites), without drawing the genotypes."""
+        return len(self.samples), len(self.variants)
+
+    @property
+    def genotypes(self) -> np.ndarray:
+        if self._genotypes is not None:
+            return self._genotypes
+        return self._assemble(0)
+
+    @property
+    def depth(self) -> np.ndarray:
+        if self._depth is not None:
+            return self._depth
+        return self._assemble(1)
+
+    def _assemble(self, part: int) -> np.ndarray:
+        pieces = [block[part] for block in self.blocks()]
+        if not pieces:
+            return np.empty(self.shape, dtype=np.int8 if part == 0 else np.uint8)
+        return np.concatenate(pieces, axis=1)
 
     def write(self, directory: str | PathLike[str]) -> Path:
         """Write the cohort's three files into ``directory`` (created if needed)."""
@@ -55,19 +106,30 @@ class SimulatedCohort:
             [f"model={self.truth['model']}", f"seed={self.truth['seed']}"]
             + [f"{key}={value}" for key, value in self.truth["parameters"].items()]
         )
-        write_vcf(
+        write_vcf_blocks(
             directory / VCF_NAME,
-            self.genotypes,
+            self.blocks(),
             self.variants,
             self.samples["sample_id"].tolist(),
             contigs=self.contigs,
-            depth=self.depth,
+            with_depth=True,
             haploid_samples=self.haploid,
             meta=[f"source=vcfml.simulate {command}"],
         )
         self.samples.to_csv(directory / SAMPLES_NAME, sep="\t", index=False, lineterminator="\n")
         (directory / TRUTH_NAME).write_text(json.dumps(self.truth, indent=2) + "\n")
         return directory
+
+
+def _in_memory_blocks(genotypes: np.ndarray, depth: np.ndarray) -> Blocks:
+    """The blocks interface over matrices already in memory (views, no copies)."""
+
+    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for start in range(0, genotypes.shape[1], STREAM_BLOCK):
+            stop = start + STREAM_BLOCK
+            yield genotypes[:, start:stop], depth[:, start:stop]
+
+    return blocks
 
 
 def sample_ids(n_samples: int) -> list[str]:
@@ -78,7 +140,12 @@ def sample_ids(n_samples: int) -> list[str]:
 
 def read_depths(n_samples: int, n_sites: int, rng: np.random.Generator, missing: np.ndarray):
     """Plausible FORMAT DP values: around 30x, low where the call is missing."""
-    depth = np.minimum(rng.poisson(30, size=(n_samples, n_sites)), 99).astype(np.uint8)
+    return depths_from_draws(rng.poisson(30, size=(n_samples, n_sites)), missing)
+
+
+def depths_from_draws(poisson_draws: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """DP from Poisson(30) draws: capped at 99, a tenth where the call is missing."""
+    depth = np.minimum(poisson_draws, 99).astype(np.uint8)
     depth[missing] //= 10
     return depth
 
