@@ -38,7 +38,7 @@ import pandas as pd
 from cyvcf2 import VCF
 
 from vcfml.errors import VcfmlInputError, preview_names
-from vcfml.io import vcf_diagnose, vcf_text
+from vcfml.io import vcf_diagnose
 
 CONTIG_LINE = re.compile(r"^##contig=<ID=([^,>]+)(.*)>$", re.MULTILINE)
 LENGTH_FIELD = re.compile(r",length=(\d+)")
@@ -146,6 +146,8 @@ def read_vcf(
     finally:
         header.close()
     capacity = (_count_records(path) if region is None else None) or 1024
+    from vcfml.io import vcf_text  # numba: loaded when a file is read, not on import
+
     fast = None
     if region is None and vcf_text.is_text_vcf(path):
         row_of = {name: row for row, name in enumerate(wanted)}

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from os import PathLike
 from pathlib import Path
 
-import numba
 import numpy as np
 import pandas as pd
 import pysam
@@ -248,28 +247,12 @@ def _format_block(genotypes, depth, variants, haploid, tables) -> bytes:
     np.cumsum([len(prefix) for prefix in prefixes], out=offsets[1:])
     field_bytes, field_lengths = tables
     out = np.empty(len(prefix_bytes) + codes.size * FIELD_WIDTH, dtype=np.uint8)
-    used = _join_lines(
+    from vcfml.io.vcf_lines import join_lines  # numba: imported when first writing
+
+    used = join_lines(
         np.ascontiguousarray(codes), field_bytes, field_lengths, prefix_bytes, offsets, out
     )
     return out[:used].tobytes()
-
-
-@numba.njit(cache=True, nogil=True)
-def _join_lines(codes, field_bytes, field_lengths, prefix_bytes, offsets, out):
-    """Each variant's prefix, then its calls' formatted fields; the last tab of a
-    line becomes its newline. Returns the number of bytes written to ``out``."""
-    at = 0
-    for variant in range(codes.shape[0]):
-        for index in range(offsets[variant], offsets[variant + 1]):
-            out[at] = prefix_bytes[index]
-            at += 1
-        for sample in range(codes.shape[1]):
-            code = codes[variant, sample]
-            for index in range(field_lengths[code]):
-                out[at] = field_bytes[code, index]
-                at += 1
-        out[at - 1] = 10  # "\n"
-    return at
 
 
 def _prefixes(variants: pd.DataFrame, block, haploid_rows, with_depth: bool) -> list[bytes]:
