@@ -33,7 +33,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-BLOCK_BYTES = 1 << 22  # text parsed per call of the compiled function (4 MiB)
+BLOCK_BYTES = 1 << 20  # text parsed per call of the compiled function (1 MiB)
 MAX_PLOIDY = 8
 MAX_ALLELE = 1 << 20
 
