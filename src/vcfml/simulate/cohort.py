@@ -98,8 +98,12 @@ class SimulatedCohort:
             return np.empty(self.shape, dtype=np.int8 if part == 0 else np.uint8)
         return np.concatenate(pieces, axis=1)
 
-    def write(self, directory: str | PathLike[str]) -> Path:
-        """Write the cohort's three files into ``directory`` (created if needed)."""
+    def write(self, directory: str | PathLike[str], *, with_depth: bool = True) -> Path:
+        """Write the cohort's three files into ``directory`` (created if needed).
+
+        ``with_depth=False`` leaves FORMAT/DP out: a genotype-only file (GT),
+        as the scale benchmark uses.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         command = " ".join(
@@ -108,11 +112,11 @@ class SimulatedCohort:
         )
         write_vcf_blocks(
             directory / VCF_NAME,
-            self.blocks(),
+            ((genotypes, depth if with_depth else None) for genotypes, depth in self.blocks()),
             self.variants,
             self.samples["sample_id"].tolist(),
             contigs=self.contigs,
-            with_depth=True,
+            with_depth=with_depth,
             haploid_samples=self.haploid,
             meta=[f"source=vcfml.simulate {command}"],
         )
