@@ -36,7 +36,7 @@ from pysam.libcbgzf import BGZFile
 
 from vcfml.io import vcf_diagnose
 
-BLOCK_BYTES = 1 << 20  # text parsed per call of the compiled function (1 MiB)
+BLOCK_BYTES = 1 << 19  # text parsed per call of the compiled function (512 KiB)
 MAX_PLOIDY = 8
 MAX_ALLELE = 1 << 20
 
@@ -373,8 +373,8 @@ def read_text_dosages(
         capacity: expected number of output columns (grown as needed).
     """
     dosages = np.empty((max(capacity, 1), n_samples), dtype=np.int8)
-    records = np.empty((8192, RECORD_FIELDS), dtype=np.int64)
-    columns = np.empty((16384, COLUMN_FIELDS), dtype=np.int64)
+    records = np.empty((2048, RECORD_FIELDS), dtype=np.int64)
+    columns = np.empty((4096, COLUMN_FIELDS), dtype=np.int64)
     table = _Columns()
     n_columns = 0
     selection = np.ascontiguousarray(selection, dtype=np.int64)
