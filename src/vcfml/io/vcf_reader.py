@@ -9,7 +9,8 @@ at the fixed columns and the GT sub-field. Why two paths: htslib parses every
 FORMAT field (GT, DP, AD, ...) of every sample before Python sees a record, so
 on a 2,000 x 10,000 GT:DP cohort its parse alone cost about 75% of a plain
 cyvcf2 ``gt_types`` loop, and multi-threaded BGZF decompression saved under
-10%; the compiled reader is about 3x that loop (``benchmarks/load_vcf.py``).
+10%; the compiled reader was 2.9-4.8x that loop in the recorded runs
+(``benchmarks/load_vcf.py``, RESULTS.md; a shared machine).
 Both paths give the same matrix and table; the tests check them against each
 other and against ``bcftools`` on generated VCF text.
 
