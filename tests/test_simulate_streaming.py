@@ -72,3 +72,22 @@ def test_classic_planting_reaches_a_streamed_vcf(tmp_path):
     # Every case is homozygous ALT at one causal site at least (planted or drawn).
     assert (written.genotypes[np.ix_(cases, columns)] == 2).any(axis=1).all()
     np.testing.assert_array_equal(written.genotypes, cohort.genotypes)
+
+
+def test_compression_in_a_child_process_writes_the_same_bytes(tmp_path, monkeypatch):
+    from vcfml.io import vcf_writer
+
+    cohort = simulate_liability(n_samples=60, n_sites=STREAM_BLOCK + 300, seed=6)
+    here = (cohort.write(tmp_path / "here") / "cohort.vcf.gz").read_bytes()
+    monkeypatch.setattr(vcf_writer, "CHILD_COMPRESSION_CALLS", 0)
+    spawned = []
+    original = vcf_writer._CompressingChild.__init__
+
+    def counting(self, *args):
+        spawned.append(args)
+        original(self, *args)
+
+    monkeypatch.setattr(vcf_writer._CompressingChild, "__init__", counting)
+    child = (cohort.write(tmp_path / "child") / "cohort.vcf.gz").read_bytes()
+    assert len(spawned) == 1
+    assert child == here

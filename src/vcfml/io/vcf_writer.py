@@ -15,8 +15,12 @@ time, so a simulator never holds the whole matrix.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
 
@@ -30,6 +34,7 @@ from vcfml.errors import VcfmlInputError
 MAX_DEPTH = 99
 FIELD_WIDTH = 8  # bytes reserved per formatted call; "./.:99\t" is the longest
 BLOCK_VARIANTS = 2048
+CHILD_COMPRESSION_CALLS = 20_000_000  # from here a child process compresses
 HAPLOID_CONTIGS = frozenset({"chrX", "X", "chrY", "Y"})
 
 # Genotype codes used to index the formatted-field table.
@@ -128,6 +133,10 @@ def write_vcf_blocks(
     """Write a VCF from blocks of consecutive variants, so that the matrix never
     has to be in memory at once (how the simulators write large cohorts).
 
+    From ``CHILD_COMPRESSION_CALLS`` calls on, a child process compresses (the
+    same pysam BGZF writer, so the same bytes) while this one formats the next
+    block: pysam's writer holds the GIL, so a thread could not overlap them.
+
     Args:
         blocks: ``(genotypes, depth)`` pairs, each (n_samples, block width),
             covering the rows of ``variants`` in order; ``depth`` is None when
@@ -149,7 +158,9 @@ def write_vcf_blocks(
     header = _header(samples, contigs, with_depth, meta)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with BGZFile(str(tmp), f"wb{compression_level}") as out:
+        in_child = len(samples) * len(variants) >= CHILD_COMPRESSION_CALLS
+        opener = _CompressingChild if in_child else BGZFile
+        with opener(str(tmp), f"wb{compression_level}") as out:
             out.write(header.encode())
             start = 0
             for genotypes, depth in blocks:
@@ -171,6 +182,59 @@ def write_vcf_blocks(
     if index:
         pysam.tabix_index(str(path), preset="vcf", force=True)
     return path
+
+
+class _CompressingChild:
+    """A BGZFile-like writer whose compression runs in a child Python process.
+
+    The text goes down a pipe; one write is in flight at a time, from a thread
+    (a pipe write releases the GIL), so formatting the next block overlaps the
+    child's compression of this one. The child uses pysam's BGZFile at the same
+    level, so the file is byte-identical to one written in this process.
+    """
+
+    CHILD = (
+        "import sys\n"
+        "from pysam.libcbgzf import BGZFile\n"
+        "with BGZFile(sys.argv[1], sys.argv[2]) as out:\n"
+        "    while chunk := sys.stdin.buffer.read(1 << 20):\n"
+        "        out.write(chunk)\n"
+    )
+
+    def __init__(self, path: str, mode: str) -> None:
+        self.path = path
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", self.CHILD, path, mode],
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.sender = ThreadPoolExecutor(max_workers=1)
+        self.pending: Future | None = None
+
+    def write(self, data: bytes) -> None:
+        if self.pending is not None:
+            self.pending.result()  # raises if the child died (broken pipe)
+        self.pending = self.sender.submit(self.child.stdin.write, data)
+
+    def __enter__(self) -> _CompressingChild:
+        return self
+
+    def __exit__(self, *failure) -> None:
+        try:
+            if self.pending is not None and failure[0] is None:
+                self.pending.result()
+        finally:
+            self.sender.shutdown(wait=True)
+            with contextlib.suppress(BrokenPipeError):
+                self.child.stdin.close()
+            if failure[0] is not None:
+                self.child.kill()
+            error = self.child.stderr.read().decode(errors="replace").strip()
+            self.child.stderr.close()
+            if self.child.wait() != 0 and failure[0] is None:
+                raise VcfmlInputError(
+                    self.path, f"BGZF compression failed: {error.splitlines()[-1:]}"
+                )
 
 
 def _validate_shapes(path, genotypes, variants, samples, depth) -> None:
