@@ -12,11 +12,17 @@ budget on 2 cores and is scored by ROC AUC on the test cohort:
   5-fold CV (screen fitted inside each fold);
 * the Bayes-optimal AUC of the test cohort from ``truth.json``: the ceiling.
 
+``--coalescent`` adds the coalescent cohort of issue 12 (msprime + stdpopsim,
+OutOfAfrica_3G09, 1,000 training people over chr22 and chrX, with LD and two
+populations; the 2,000 test people come from the same simulation), with
+population as a covariate as ``vcfml automl`` would use it.
+
 Each method runs in its own process and is stopped after five times the budget.
 
 Prints a Markdown table; ``--record`` appends it to benchmarks/RESULTS.md.
 
 Usage: python benchmarks/automl_quality.py [--budget 60] [--sizes 2000x10000 1000x100000]
+       [--coalescent]
 """
 
 from __future__ import annotations
@@ -41,25 +47,33 @@ from vcfml.automl import AutoMLSettings, run_automl
 from vcfml.automl.screening import GenotypeScreen, impute
 from vcfml.features import Dataset, join_samples
 from vcfml.io.vcf_reader import GenotypeMatrix
-from vcfml.simulate import simulate_liability
+from vcfml.simulate import simulate_coalescent, simulate_liability
 
 MODEL = {"n_causal": 10, "h2": 0.5, "sex_effect": 0.5, "prevalence": 0.3, "seed": 21}
 TEST_SAMPLES = 4000
+COALESCENT = {"n_samples": 1000, "n_test_samples": 2000, "seed": 12}
 LIMIT_FACTOR = 5  # a method still running after 5 x the budget is stopped and reported
 BUDGETED = ("vcfml automl", "plain FLAML, all sites")
 SCAN_GRID = [5, 10, 20, 50, 100, 200, 500]
 
 
-def in_memory_dataset(cohort) -> Dataset:
+def in_memory_dataset(cohort, covariates=("sex",)) -> Dataset:
     """The cohort as the loader would return it, without the round trip to disk."""
-    matrix = GenotypeMatrix(cohort.genotypes, cohort.variants, cohort.samples["sample_id"].tolist())
-    return join_samples(matrix, cohort.samples.set_index("sample_id"), covariates=["sex"])
+    genotypes = np.ascontiguousarray(cohort.genotypes)
+    matrix = GenotypeMatrix(genotypes, cohort.variants, cohort.samples["sample_id"].tolist())
+    return join_samples(matrix, cohort.samples.set_index("sample_id"), covariates=list(covariates))
+
+
+def covariate_columns(dataset: Dataset) -> np.ndarray:
+    """The 0/1 covariate columns (sex, and population where there is one)."""
+    return dataset.covariates.drop(columns="sex=female", errors="ignore").to_numpy(float)
 
 
 def frame(dataset: Dataset) -> pd.DataFrame:
     values = np.where(dataset.genotypes < 0, np.nan, dataset.genotypes).astype(np.float32)
     table = pd.DataFrame(values, columns=[f"v{i}" for i in range(values.shape[1])])
-    table["male"] = dataset.covariates["sex=male"].to_numpy()
+    for i, column in enumerate(covariate_columns(dataset).T):
+        table[f"covariate{i}"] = column
     return table
 
 
@@ -114,7 +128,7 @@ def lightgbm_defaults(train: Dataset, test: Dataset, budget: float) -> np.ndarra
 
 
 def scan_logistic(train: Dataset, test: Dataset, budget: float) -> np.ndarray:
-    sex_train = train.covariates[["sex=male"]].to_numpy()
+    sex_train = covariate_columns(train)
     folds = StratifiedKFold(5, shuffle=True, random_state=0).split(train.genotypes, train.target)
     scores = {k: [] for k in SCAN_GRID}
     for fit_rows, valid_rows in folds:
@@ -141,7 +155,7 @@ def scan_logistic(train: Dataset, test: Dataset, budget: float) -> np.ndarray:
         np.hstack([screen.transform(train.genotypes), sex_train]), train.target
     )
     return model.predict_proba(
-        np.hstack([screen.transform(test.genotypes), test.covariates[["sex=male"]].to_numpy()])
+        np.hstack([screen.transform(test.genotypes), covariate_columns(test)])
     )[:, 1]
 
 
@@ -153,8 +167,8 @@ METHODS = {
 }
 
 
-def run(sizes: list[tuple[int, int]], budget: float) -> pd.DataFrame:
-    rows = []
+def cohorts(sizes: list[tuple[int, int]], coalescent: bool):
+    """(label, train Dataset, test Dataset, Bayes-optimal test AUC) for each cohort."""
     for n_samples, n_sites in sizes:
         label = f"{n_samples:,} x {n_sites:,}"
         print(f"{label}: simulating train and test cohorts")
@@ -163,8 +177,25 @@ def run(sizes: list[tuple[int, int]], budget: float) -> pd.DataFrame:
             n_samples=TEST_SAMPLES, n_sites=n_sites, sample_seed=777, **MODEL
         )
         ceiling = test_cohort.truth["bayes_optimal"]["cohort"]["auc"]
-        train, test = in_memory_dataset(train_cohort), in_memory_dataset(test_cohort)
-        del train_cohort, test_cohort
+        yield label, in_memory_dataset(train_cohort), in_memory_dataset(test_cohort), ceiling
+    if coalescent:
+        train_cohort = simulate_coalescent(**COALESCENT)
+        test_cohort = train_cohort.test
+        label = f"coalescent {len(train_cohort.samples):,} x {train_cohort.genotypes.shape[1]:,}"
+        print(f"{label}: simulated")
+        ceiling = test_cohort.truth["bayes_optimal"]["cohort"]["auc"]
+        covariates = ("sex", "population")
+        yield (
+            label,
+            in_memory_dataset(train_cohort, covariates),
+            in_memory_dataset(test_cohort, covariates),
+            ceiling,
+        )
+
+
+def run(sizes: list[tuple[int, int]], budget: float, coalescent: bool = False) -> pd.DataFrame:
+    rows = []
+    for label, train, test, ceiling in cohorts(sizes, coalescent):
         for name, method in METHODS.items():
             print(f"  running {name}")
             probability, seconds = timed(method, train, test, budget, LIMIT_FACTOR * budget)
@@ -215,15 +246,18 @@ def main() -> int:
     )
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument(
-        "--sizes", nargs="+", type=parse_size, default=[(2000, 10_000), (1000, 100_000)]
+        "--sizes", nargs="*", type=parse_size, default=[(2000, 10_000), (1000, 100_000)]
     )
+    parser.add_argument("--coalescent", action="store_true", help="add the coalescent cohort")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
-    table = run(args.sizes, args.budget)
+    table = run(args.sizes, args.budget, args.coalescent)
     text = table.to_markdown(index=False)
     print(text)
     if args.record:
         details = f", budget {args.budget:g} s, test cohort {TEST_SAMPLES} samples"
+        if args.coalescent:
+            details += f" (coalescent: {COALESCENT['n_test_samples']} from the same simulation)"
         record("automl_quality.py", text, details)
     return 0
 

@@ -186,6 +186,30 @@ def test_chapter5_checks(capsys):
     assert "skip -1" in capsys.readouterr().out
 
 
+def test_chapter5_ld_tags_check(capsys):
+    import pandas as pd
+
+    class Cohort:  # what read_vcf returns, as far as the check looks
+        genotypes = np.array(
+            [[0, 0, 2, 0, 1, 1], [1, 1, 1, 2, 0, 1], [2, 2, 0, 1, 2, 1], [1, 1, 1, 0, 1, 0]]
+        )
+        variants = pd.DataFrame({"id": ["c", "t", "u", "x", "d", "y"]})
+
+    # t is c (r² 1), u is 2 - c (r² 1), x and y are in LD with no causal site
+    truth = {"causal_sites": [{"id": "c"}, {"id": "d"}]}
+    right = {"c": "c", "t": "c", "u": "c", "x": None, "y": None}
+    assert check.exercise_5_3(right, Cohort, truth)
+    different = pd.Series({"y": np.nan, "x": "", "u": "c", "t": "c", "c": "c"})
+    assert check.exercise_5_3(different, Cohort, truth)  # NaN and "" mean none, any order
+    strict = {"c": "c", "t": None, "u": None, "x": None, "y": None}
+    assert not check.exercise_5_3(strict, Cohort, truth)
+    assert "in LD with it" in capsys.readouterr().out
+    assert not check.exercise_5_3({**right, "x": "d"}, Cohort, truth)
+    assert "not in LD with" in capsys.readouterr().out
+    assert not check.exercise_5_3({"c": "c"}, Cohort, truth)
+    assert not check.exercise_5_3({**right, "nope": None}, Cohort, truth)
+
+
 def test_chapter6_check_both_directions(capsys):
     def right(block):
         called = block >= 0

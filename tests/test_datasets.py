@@ -12,11 +12,14 @@ from make_data import load_spec, make_datasets
 
 def test_committed_datasets_regenerate_identically(tmp_path):
     spec = load_spec()
-    assert set(spec) == {"classic", "liability"}
+    assert set(spec) == {"classic", "liability", "coalescent"}
     make_datasets(tmp_path)
+    cohort_files = ["cohort.vcf.gz", "cohort.vcf.gz.tbi", "samples.tsv", "truth.json"]
     for name in spec:
-        committed = sorted(p.name for p in (ROOT / "data" / name).iterdir())
-        assert committed == ["cohort.vcf.gz", "cohort.vcf.gz.tbi", "samples.tsv", "truth.json"]
+        folder = ROOT / "data" / name
+        committed = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.*"))
+        test_files = [f"test/{file}" for file in cohort_files] if name == "coalescent" else []
+        assert committed == sorted(cohort_files + test_files)
         for file in committed:
             fresh = (tmp_path / name / file).read_bytes()
             assert fresh == (ROOT / "data" / name / file).read_bytes(), (

@@ -34,7 +34,6 @@ LIABILITY_OPTIONS = {
     "--mode": ("mode", str, "additive, dominant or recessive (liability)"),
     "--min-maf": ("min_maf", float, "minimum minor-allele frequency (liability)"),
     "--missing-rate": ("missing_rate", float, "fraction of missing calls (liability)"),
-    "--populations": ("n_populations", int, "number of subpopulations (liability)"),
     "--fst": ("fst", float, "divergence of subpopulations (liability)"),
     "--sample-seed": (
         "sample_seed",
@@ -43,25 +42,86 @@ LIABILITY_OPTIONS = {
     ),
 }
 
+COALESCENT_OPTIONS = {
+    "--test-samples": (
+        "n_test_samples",
+        int,
+        "also simulate this many people into OUT/test/: same sites and effects (coalescent)",
+    ),
+    "--species": ("species", str, "stdpopsim species (coalescent; default HomSap)"),
+    "--demography": (
+        "demography",
+        str,
+        "stdpopsim demographic model (coalescent; default OutOfAfrica_3G09)",
+    ),
+    "--genetic-map": (
+        "genetic_map",
+        str,
+        "stdpopsim genetic map, only if already cached: vcfml never downloads (coalescent)",
+    ),
+    "--alpha": (
+        "alpha",
+        float,
+        "effect variance ~ [2p(1-p)]^alpha; -1: rarer sites have larger effects (coalescent)",
+    ),
+    "--causal-min-maf": (
+        "causal_min_maf",
+        float,
+        "minimum minor-allele frequency of causal sites (coalescent)",
+    ),
+}
+PHENOTYPE = {"h2", "prevalence", "sex_effect"}  # liability options the coalescent shares
 
-MODEL_OPTIONS = {"classic": CLASSIC_OPTIONS, "liability": LIABILITY_OPTIONS}
+MODEL_OPTIONS = {
+    "classic": CLASSIC_OPTIONS,
+    "liability": LIABILITY_OPTIONS,
+    "coalescent": {
+        **{k: v for k, v in LIABILITY_OPTIONS.items() if v[0] in PHENOTYPE},
+        **COALESCENT_OPTIONS,
+    },
+}
 LIABILITY_FLAGS = {
     "population_prevalences": "--population-prevalences",
     "include_chrx": "--no-chrx",
+    "populations": "--populations",
 }
-SIMULATION_DESTS = {
-    dest
-    for options in (COMMON_OPTIONS, CLASSIC_OPTIONS, LIABILITY_OPTIONS)
-    for dest, _, _ in options.values()
-} | set(LIABILITY_FLAGS)
+COALESCENT_FLAGS = {
+    "include_chrx": "--no-chrx",
+    "populations": "--populations",
+    "regions": "--region",
+    "population_effects": "--population-effects",
+}
+SIMULATION_DESTS = (
+    {
+        dest
+        for options in (COMMON_OPTIONS, CLASSIC_OPTIONS, LIABILITY_OPTIONS, COALESCENT_OPTIONS)
+        for dest, _, _ in options.values()
+    }
+    | set(LIABILITY_FLAGS)
+    | set(COALESCENT_FLAGS)
+)
 
 
 def _option_name(dest: str) -> str:
-    for options in (COMMON_OPTIONS, CLASSIC_OPTIONS, LIABILITY_OPTIONS):
+    for options in (COMMON_OPTIONS, CLASSIC_OPTIONS, LIABILITY_OPTIONS, COALESCENT_OPTIONS):
         for option, (name, _, _) in options.items():
             if name == dest:
                 return option
-    return LIABILITY_FLAGS[dest]
+    return {**LIABILITY_FLAGS, **COALESCENT_FLAGS}[dest]
+
+
+def _population_effects(text: str) -> dict[str, float]:
+    """``CEU:0.3,YRI:0`` -> {"CEU": 0.3, "YRI": 0.0} (liability shift per population)."""
+    effects = {}
+    for part in text.split(","):
+        name, _, value = part.partition(":")
+        try:
+            effects[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected NAME:SHIFT[,NAME:SHIFT...], e.g. CEU:0.3; got {text!r}"
+            ) from None
+    return effects
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,15 +134,39 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser(
         "simulate", help="simulate a cohort with a known answer as VCF + samples + truth"
     )
-    simulate.add_argument("--model", choices=["classic", "liability"], default="liability")
+    simulate.add_argument(
+        "--model", choices=["classic", "liability", "coalescent"], default="liability"
+    )
     simulate.add_argument("--out", required=True, help="output directory")
     simulate.add_argument("--seed", type=int, default=0)
     for option, (dest, kind, text) in {
         **COMMON_OPTIONS,
         **CLASSIC_OPTIONS,
         **LIABILITY_OPTIONS,
+        **COALESCENT_OPTIONS,
     }.items():
         simulate.add_argument(option, dest=dest, type=kind, help=text, default=None)
+    simulate.add_argument(
+        "--populations",
+        dest="populations",
+        default=None,
+        help="liability: number of subpopulations; coalescent: NAME:SIZE,... of the "
+        "demographic model, e.g. YRI:500,CEU:500 (sizes scaled to --samples if given)",
+    )
+    simulate.add_argument(
+        "--region",
+        dest="regions",
+        action="append",
+        default=None,
+        help="CHROM:START-END (1-based), repeatable (coalescent; default chr22:10000001-12000000)",
+    )
+    simulate.add_argument(
+        "--population-effects",
+        dest="population_effects",
+        type=_population_effects,
+        default=None,
+        help="liability shift per population, e.g. CEU:0.3 (coalescent)",
+    )
     simulate.add_argument(
         "--population-prevalences",
         dest="population_prevalences",
@@ -95,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="include_chrx",
         action="store_false",
         default=None,
-        help="autosomes only (liability)",
+        help="autosomes only (liability, coalescent)",
     )
     simulate.set_defaults(handler=run_simulate)
 
@@ -134,6 +218,9 @@ def run_simulate(args: argparse.Namespace) -> None:
     allowed = {dest for dest, _, _ in model_options.values()}
     if args.model == "liability":
         allowed |= set(LIABILITY_FLAGS)
+    if args.model == "coalescent":
+        allowed |= set(COALESCENT_FLAGS)
+        allowed.discard("n_sites")  # the coalescent decides how many sites there are
     given = {
         dest: value
         for dest, value in vars(args).items()
@@ -145,6 +232,11 @@ def run_simulate(args: argparse.Namespace) -> None:
             f"options that do not apply to the {args.model} model: {', '.join(misplaced)}"
         )
     parameters = given
+    if args.model == "liability" and "populations" in parameters:
+        text = parameters.pop("populations")
+        if not text.isdigit():
+            raise VcfmlError(f"--populations of the liability model is a number, got {text!r}")
+        parameters["n_populations"] = int(text)
     try:
         cohort = simulate(args.model, seed=args.seed, **parameters)
     except ValueError as error:
@@ -157,6 +249,14 @@ def run_simulate(args: argparse.Namespace) -> None:
         f"{int(cohort.samples['phenotype'].sum())} cases; "
         f"Bayes-optimal accuracy {bayes['accuracy']:.3f}, AUC {bayes['auc']:.3f}"
     )
+    test = getattr(cohort, "test", None)
+    if test is not None:
+        bayes = test.truth["bayes_optimal"]["cohort"]
+        print(
+            f"wrote {directory}/test/: {len(test.samples)} samples, "
+            f"{int(test.samples['phenotype'].sum())} cases; "
+            f"Bayes-optimal accuracy {bayes['accuracy']:.3f}, AUC {bayes['auc']:.3f}"
+        )
 
 
 def run_inspect(args: argparse.Namespace) -> None:

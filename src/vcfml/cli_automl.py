@@ -278,6 +278,14 @@ def run_explain_command(args: argparse.Namespace) -> None:
         written.append("recovery.json")
         ranks = report["model"]
         print(f"causal site ranks: {ranks['causal_site_ranks']}; sex rank: {ranks['sex_rank']}")
+        if "causal_site_ld_ranks" in ranks:
+            k = len(truth["causal_sites"])
+            print(
+                f"recall at {k}: strict {ranks[f'recall_at_{k}']}, "
+                f"LD-aware (a tag with r² >= 0.8 counts) {ranks[f'ld_recall_at_{k}']}; "
+                f"precision at {k}: strict {ranks[f'precision_at_{k}']}, "
+                f"LD-aware {ranks[f'ld_precision_at_{k}']}"
+            )
     print(f"wrote {', '.join(written)} to {out}/")
 
 

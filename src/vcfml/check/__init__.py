@@ -11,7 +11,7 @@ from vcfml.check.chapter1 import exercise_1_1, exercise_1_2
 from vcfml.check.chapter2 import exercise_2_1, exercise_2_2
 from vcfml.check.chapter3 import exercise_3_1, exercise_3_2
 from vcfml.check.chapter4 import exercise_4_1, exercise_4_2
-from vcfml.check.chapter5 import exercise_5_1, exercise_5_2
+from vcfml.check.chapter5 import exercise_5_1, exercise_5_2, exercise_5_3
 from vcfml.check.chapter6 import exercise_6_1
 from vcfml.check.environment import check_environment
 
@@ -27,5 +27,6 @@ __all__ = [
     "exercise_4_2",
     "exercise_5_1",
     "exercise_5_2",
+    "exercise_5_3",
     "exercise_6_1",
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from vcfml.check.feedback import CheckResult, failed, passed
+from vcfml.stats.ld import ld_r2
+
+TAG_R2 = 0.8  # r² at which a site counts as a tag, as in the coalescent truth
 
 
 def exercise_5_1(candidates: Sequence[str], truth: dict) -> CheckResult:
@@ -54,3 +57,54 @@ def exercise_5_2(
             "ALT frequency = mean dosage / 2 over called samples (skip -1) in each population; take |difference|.",
         )
     return passed("5.2", "allele-frequency differences between the populations are right.")
+
+
+def exercise_5_3(stands_for: Mapping[str, str | None], genotypes, truth: dict) -> CheckResult:
+    """Check which causal site each top-ranked site finds: itself, or the causal
+    site it is in LD with (r² >= 0.8, recomputed here from the genotypes), or none.
+
+    ``stands_for`` maps a variant ID to a causal site's ID, or to None (NaN and
+    "" count as None, so a pandas Series works). A site in LD with two causal
+    sites may name either.
+    """
+    answers = dict(stands_for.items()) if hasattr(stands_for, "items") else None
+    if not answers or len(answers) < 5:
+        return failed(
+            "5.3",
+            "Expected a mapping from at least five top-ranked site IDs to a causal site or None.",
+            "build a dict {site_id: causal_id or None} for the top sites of the ranking.",
+        )
+    ids = pd.Index(genotypes.variants["id"].astype(str))
+    unknown = [site for site in answers if str(site) not in ids]
+    if unknown:
+        return failed("5.3", f"{unknown[0]!r} is not a site of the cohort.", "use variant IDs.")
+    causal = [site["id"] for site in truth["causal_sites"] if site["id"] in ids]
+    causal_columns = ids.get_indexer(causal)
+    asked = ids.get_indexer([str(site) for site in answers])
+    r2 = ld_r2(genotypes.genotypes[:, asked], genotypes.genotypes[:, causal_columns])
+    missed = wrong = 0
+    for row, (site, answer) in enumerate(answers.items()):
+        finds = {name for name, value in zip(causal, r2[row], strict=True) if value >= TAG_R2}
+        finds |= {str(site)} & set(causal)
+        named = None if answer is None or answer == "" or pd.isna(answer) else str(answer)
+        if finds and named is None:
+            missed += 1
+        elif named not in finds and not (named is None and not finds):
+            wrong += 1
+    if missed:
+        return failed(
+            "5.3",
+            f"{missed} of your sites find a causal site that you did not name.",
+            "a site also finds a causal site when it is in LD with it: compute r² "
+            "(vcfml.stats.ld_r2) between the site and every causal site; r² >= 0.8 counts.",
+        )
+    if wrong:
+        return failed(
+            "5.3",
+            f"{wrong} of your sites name a causal site they are not in LD with.",
+            "name a causal site only when it is the site itself or r² >= 0.8 to it.",
+        )
+    found = sum(
+        1 for answer in answers.values() if not (answer is None or answer == "" or pd.isna(answer))
+    )
+    return passed("5.3", f"{found} of your {len(answers)} sites find a causal site.")

@@ -65,6 +65,7 @@ def write_vcf(
     contigs: dict[str, int],
     depth: np.ndarray | None = None,
     haploid_samples: np.ndarray | None = None,
+    haploid_sites: np.ndarray | None = None,
     meta: Iterable[str] = (),
     index: bool = True,
     compression_level: int = 1,
@@ -83,6 +84,10 @@ def write_vcf(
             DP (values above 99 are written as 99).
         haploid_samples: optional boolean per sample; these samples get
             haploid calls on chrX/chrY (as males do).
+        haploid_sites: optional boolean per variant: the sites where
+            ``haploid_samples`` get haploid calls. Default: every site on
+            chrX/chrY; a simulator that models the pseudo-autosomal regions
+            passes False for the sites inside them (diploid for everyone).
         meta: extra ``##key=value`` lines for the header, e.g. the simulation
             command, so the file says where it came from.
         index: also write the tabix index ``path + '.tbi'``.
@@ -111,6 +116,7 @@ def write_vcf(
         contigs=contigs,
         with_depth=depth is not None,
         haploid_samples=haploid_samples,
+        haploid_sites=haploid_sites,
         meta=meta,
         index=index,
         compression_level=compression_level,
@@ -126,6 +132,7 @@ def write_vcf_blocks(
     contigs: dict[str, int],
     with_depth: bool = False,
     haploid_samples: np.ndarray | None = None,
+    haploid_sites: np.ndarray | None = None,
     meta: Iterable[str] = (),
     index: bool = True,
     compression_level: int = 1,
@@ -155,6 +162,15 @@ def write_vcf_blocks(
         if haploid_samples is None
         else np.asarray(haploid_samples, dtype=bool)
     )
+    if haploid_sites is None:
+        haploid_sites = np.isin(variants["chrom"].to_numpy(), list(HAPLOID_CONTIGS))
+    haploid_sites = np.asarray(haploid_sites, dtype=bool)
+    if haploid_sites.shape != (len(variants),):
+        raise VcfmlInputError(
+            path,
+            f"haploid_sites needs one value per variant ({len(variants)}), "
+            f"got {haploid_sites.shape}",
+        )
     header = _header(samples, contigs, with_depth, meta)
     tmp = path.with_name(path.name + ".tmp")
     try:
@@ -167,8 +183,11 @@ def write_vcf_blocks(
                 genotypes = np.asarray(genotypes)
                 stop = start + genotypes.shape[1]
                 _validate_block(path, genotypes, depth, samples, len(variants), stop, with_depth)
+                block_variants = variants.iloc[start:stop]
                 out.write(
-                    _format_block(genotypes, depth, variants.iloc[start:stop], haploid, tables)
+                    _format_block(
+                        genotypes, depth, block_variants, haploid, haploid_sites[start:stop], tables
+                    )
                 )
                 start = stop
             if start != len(variants):
@@ -293,11 +312,12 @@ def _header(samples, contigs, with_depth: bool, meta: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _format_block(genotypes, depth, variants, haploid, tables) -> bytes:
-    """Format one block of variants (``genotypes`` is n_samples x block) as VCF lines."""
+def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables) -> bytes:
+    """Format one block of variants (``genotypes`` is n_samples x block) as VCF lines;
+    ``haploid_sites`` (one per variant of the block) says where ``haploid`` samples
+    get haploid calls."""
     block = np.ascontiguousarray(genotypes.T).astype(np.int16)  # variants x samples
-    chroms = variants["chrom"].to_numpy()
-    haploid_rows = np.isin(chroms, list(HAPLOID_CONTIGS))[:, None] & haploid[None, :]
+    haploid_rows = haploid_sites[:, None] & haploid[None, :]
     if haploid_rows.any() and (block[haploid_rows] > 1).any():
         raise VcfmlInputError(None, "haploid calls (males on chrX/chrY) must have dosage 0 or 1")
     codes = np.where(block < 0, 3, block)

@@ -27,7 +27,7 @@ import pandas as pd
 from vcfml.simulate import bayes
 from vcfml.simulate.cohort import (
     STREAM_BLOCK,
-    SimulatedCohort,
+    StreamedCohort,
     causal_site_records,
     depths_from_draws,
     sample_ids,
@@ -46,7 +46,7 @@ def simulate_classic(
     n_causal: int = 2,
     genotype_probabilities: tuple[float, float, float] = (0.90, 0.05, 0.05),
     seed: int = 0,
-) -> SimulatedCohort:
+) -> StreamedCohort:
     """Simulate a cohort with the original workshop's generator (see module doc)."""
     _check(n_samples, n_sites, n_cases, n_causal, genotype_probabilities)
     rng = np.random.default_rng(seed)
@@ -126,7 +126,7 @@ def simulate_classic(
             "population": _population_ceiling(n_causal, affected_sex, prior, probabilities, rng),
         },
     }
-    return SimulatedCohort(None, None, variants, samples, contigs, truth, blocks=blocks)
+    return StreamedCohort(variants, samples, contigs, truth, draw_blocks=blocks)
 
 
 def _columns(draws: RowMajorDraws, columns: np.ndarray) -> np.ndarray:

@@ -6,12 +6,18 @@ A cohort on disk is a directory with three files:
 * ``samples.tsv``: ``sample_id``, ``sex``, ``phenotype`` (and ``population``);
 * ``truth.json``: the model, its parameters and seed, the causal sites and the
   Bayes-optimal accuracy and AUC, i.e. everything a learner is graded against.
+
+A cohort is written a block of sites at a time (:meth:`SimulatedCohort.blocks`).
+The liability and classic simulators return a :class:`StreamedCohort`, which
+draws its genotypes again block by block when written, so that a cohort of 10^9
+calls never has its matrix in memory.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
@@ -25,87 +31,59 @@ SAMPLES_NAME = "samples.tsv"
 TRUTH_NAME = "truth.json"
 STREAM_BLOCK = 4096  # sites per block when a cohort is drawn or written in blocks
 
+Blocks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray | None]]]
 
-Blocks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
 
-
+@dataclass
 class SimulatedCohort:
     """Everything a simulator produces, before it is written.
 
-    A cohort holds its genotypes either in memory (``genotypes`` and ``depth``)
-    or as ``blocks``, a function that draws them again a block of sites at a
-    time: the simulators stream, so a cohort of 10^9 calls is written in
-    bounded memory. ``genotypes`` and ``depth`` of a streamed cohort assemble
-    the whole matrix on each access, for small cohorts in notebooks and tests.
-
     Attributes:
         genotypes: (n_samples, n_sites) int8 dosages as observed (-1 missing).
-        depth: (n_samples, n_sites) uint8 read depths for FORMAT DP.
+        depth: (n_samples, n_sites) uint8 read depths for FORMAT DP, or None
+            (a genotype-only file).
         variants: sites table (chrom, pos, id, ref, alt).
         samples: table with sample_id, sex, phenotype (and population).
         contigs: contig lengths for the VCF header.
         truth: the JSON-ready description of the model and its answer.
         haploid: boolean per sample, True where chrX calls are haploid (males).
-        blocks: instead of ``genotypes`` and ``depth``: yields (genotypes,
-            depth) for consecutive blocks of sites.
+        haploid_sites: boolean per site, where the ``haploid`` samples get
+            haploid calls; None means every chrX site (see ``write_vcf``).
     """
 
-    def __init__(
-        self,
-        genotypes: np.ndarray | None,
-        depth: np.ndarray | None,
-        variants: pd.DataFrame,
-        samples: pd.DataFrame,
-        contigs: dict[str, int],
-        truth: dict,
-        haploid: np.ndarray | None = None,
-        *,
-        blocks: Blocks | None = None,
-    ) -> None:
-        self.variants = variants
-        self.samples = samples
-        self.contigs = contigs
-        self.truth = truth
-        self.haploid = haploid
-        self._genotypes = genotypes
-        self._depth = depth
-        if blocks is None:
-            if genotypes is None or depth is None:
-                raise ValueError("a cohort needs genotypes and depth, or blocks")
-            blocks = _in_memory_blocks(genotypes, depth)
-        self.blocks: Blocks = blocks
+    genotypes: np.ndarray
+    depth: np.ndarray | None
+    variants: pd.DataFrame
+    samples: pd.DataFrame
+    contigs: dict[str, int]
+    truth: dict
+    haploid: np.ndarray | None = None
+    haploid_sites: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
         """(n_samples, n_sites), without drawing the genotypes."""
         return len(self.samples), len(self.variants)
 
-    @property
-    def genotypes(self) -> np.ndarray:
-        if self._genotypes is not None:
-            return self._genotypes
-        return self._assemble(0)
+    def has_depth(self) -> bool:
+        return self.depth is not None
 
-    @property
-    def depth(self) -> np.ndarray:
-        if self._depth is not None:
-            return self._depth
-        return self._assemble(1)
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """(genotypes, depth) for consecutive blocks of sites (views, no copies)."""
+        genotypes, depth = self.genotypes, self.depth
+        for start in range(0, self.shape[1], STREAM_BLOCK):
+            stop = start + STREAM_BLOCK
+            yield genotypes[:, start:stop], None if depth is None else depth[:, start:stop]
 
-    def _assemble(self, part: int) -> np.ndarray:
-        pieces = [block[part] for block in self.blocks()]
-        if not pieces:
-            return np.empty(self.shape, dtype=np.int8 if part == 0 else np.uint8)
-        return np.concatenate(pieces, axis=1)
-
-    def write(self, directory: str | PathLike[str], *, with_depth: bool = True) -> Path:
+    def write(self, directory: str | PathLike[str], *, with_depth: bool | None = None) -> Path:
         """Write the cohort's three files into ``directory`` (created if needed).
 
         ``with_depth=False`` leaves FORMAT/DP out: a genotype-only file (GT),
-        as the scale benchmark uses.
+        as the scale benchmark uses; by default DP is written when there is one.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        with_depth = self.has_depth() if with_depth is None else with_depth and self.has_depth()
         command = " ".join(
             [f"model={self.truth['model']}", f"seed={self.truth['seed']}"]
             + [f"{key}={value}" for key, value in self.truth["parameters"].items()]
@@ -118,6 +96,7 @@ class SimulatedCohort:
             contigs=self.contigs,
             with_depth=with_depth,
             haploid_samples=self.haploid,
+            haploid_sites=self.haploid_sites,
             meta=[f"source=vcfml.simulate {command}"],
         )
         self.samples.to_csv(directory / SAMPLES_NAME, sep="\t", index=False, lineterminator="\n")
@@ -125,15 +104,56 @@ class SimulatedCohort:
         return directory
 
 
-def _in_memory_blocks(genotypes: np.ndarray, depth: np.ndarray) -> Blocks:
-    """The blocks interface over matrices already in memory (views, no copies)."""
+class StreamedCohort(SimulatedCohort):
+    """A cohort whose genotypes and depths are drawn again, block by block, by
+    ``draw_blocks`` each time they are needed; its matrices are never stored.
 
-    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        for start in range(0, genotypes.shape[1], STREAM_BLOCK):
-            stop = start + STREAM_BLOCK
-            yield genotypes[:, start:stop], depth[:, start:stop]
+    ``genotypes`` and ``depth`` assemble the whole matrix on each access, for
+    small cohorts in notebooks and tests; ``write`` streams.
+    """
 
-    return blocks
+    def __init__(
+        self,
+        variants: pd.DataFrame,
+        samples: pd.DataFrame,
+        contigs: dict[str, int],
+        truth: dict,
+        haploid: np.ndarray | None = None,
+        *,
+        draw_blocks: Blocks,
+        haploid_sites: np.ndarray | None = None,
+    ) -> None:
+        self.variants = variants
+        self.samples = samples
+        self.contigs = contigs
+        self.truth = truth
+        self.haploid = haploid
+        self.haploid_sites = haploid_sites
+        self._draw_blocks = draw_blocks
+
+    @property
+    def genotypes(self) -> np.ndarray:  # type: ignore[override]
+        return self._assemble(0, np.int8)
+
+    @property
+    def depth(self) -> np.ndarray:  # type: ignore[override]
+        return self._assemble(1, np.uint8)
+
+    def has_depth(self) -> bool:
+        return True
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        return self._draw_blocks()
+
+    def _assemble(self, part: int, dtype) -> np.ndarray:
+        pieces = [block[part] for block in self.blocks()]
+        if not pieces:
+            return np.empty(self.shape, dtype=dtype)
+        return np.concatenate(pieces, axis=1)
+
+    def __repr__(self) -> str:
+        n_samples, n_sites = self.shape
+        return f"StreamedCohort({self.truth.get('model')}: {n_samples} samples x {n_sites} sites)"
 
 
 def sample_ids(n_samples: int) -> list[str]:

@@ -30,7 +30,7 @@ from scipy.stats import norm
 from vcfml.simulate import bayes
 from vcfml.simulate.cohort import (
     STREAM_BLOCK,
-    SimulatedCohort,
+    StreamedCohort,
     causal_site_records,
     depths_from_draws,
     sample_ids,
@@ -92,7 +92,7 @@ class LiabilityModel:
             raise ValueError("; ".join(problems))
 
 
-def simulate_liability(**parameters) -> SimulatedCohort:
+def simulate_liability(**parameters) -> StreamedCohort:
     """Simulate a cohort under the liability-threshold model.
 
     Keyword arguments are the fields of :class:`LiabilityModel`.
@@ -208,9 +208,7 @@ def simulate_liability(**parameters) -> SimulatedCohort:
             "population": bayes.summary(population_probability),
         },
     }
-    return SimulatedCohort(
-        None, None, variants, samples, contigs, truth, haploid=male, blocks=blocks
-    )
+    return StreamedCohort(variants, samples, contigs, truth, haploid=male, draw_blocks=blocks)
 
 
 def _parameters(model: LiabilityModel) -> dict:
