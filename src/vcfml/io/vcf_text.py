@@ -36,7 +36,7 @@ from pysam.libcbgzf import BGZFile
 
 from vcfml.io import vcf_diagnose
 
-BLOCK_BYTES = 1 << 19  # text parsed per call of the compiled function (512 KiB)
+BLOCK_BYTES = 1 << 18  # text parsed per call of the compiled function (256 KiB)
 MAX_PLOIDY = 8
 MAX_ALLELE = 1 << 20
 
