@@ -11,22 +11,28 @@ BIN := $(VENV)/bin
 # One constraints file per Python minor version: newer releases of numpy and
 # friends drop old Pythons, so each version has its own pinned set.
 PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null)
+# The Pythons with a pinned set for `make` (3.14 is pinned for workshop packs only:
+# scikit-allel, a test reference, has no 3.14 wheel yet).
+PINNED_PYTHONS := 3.10 3.11 3.12 3.13
 CONSTRAINTS := requirements/constraints-py$(PYTHON_VERSION).txt
 INSTALLED := $(VENV)/.installed-py$(PYTHON_VERSION)
 PYTEST_ARGS ?=
 # A workshop configuration (workshops/NAME.yml); empty builds the full course.
 WORKSHOP ?=
-SITE ?= _build/html
+# The site site-check opens: a workshop's when WORKSHOP is given.
+SITE ?= $(if $(strip $(WORKSHOP)),_build/workshops/$(basename $(notdir $(WORKSHOP)))/_build/html,_build/html)
 
 .PHONY: help install book test lint exercises solutions data constraints clean \
-	workshop-check workshop-pack site-check check-env jupyter-kernel
+	workshop-check workshop-pack workshop-guide site-check check-env jupyter-kernel
 
 help:
 	@echo "make book        build the course website into _build/html (installs first)"
-	@echo "make book WORKSHOP=workshops/NAME.yml   build that workshop's site"
-	@echo "make workshop-pack WORKSHOP=workshops/NAME.yml   the participants' download"
+	@echo "make book WORKSHOP=workshops/NAME.yml   that workshop's site and pack (the site links the pack)"
+	@echo "make workshop-pack WORKSHOP=workshops/NAME.yml   the participants' download only"
+	@echo "make workshop-guide WORKSHOP=workshops/NAME.yml  the instructors' site: schedule, answers"
 	@echo "make workshop-check   check every workshops/*.yml (or WORKSHOP=...)"
-	@echo "make site-check  open every page of a built site in Chromium (SITE=_build/html)"
+	@echo "make site-check  open every page of a built site in Chromium (SITE=_build/html, or"
+	@echo "                 WORKSHOP=...: fails on any solution the workshop has not released)"
 	@echo "make check-env   is this machine ready for the course? (one line per check)"
 	@echo "make jupyter-kernel   install, then register the kernel 'Python (vcfml)' for your Jupyter"
 	@echo "make test        run all tests: unit, notebooks (nbval), exercises, book build"
@@ -35,14 +41,17 @@ help:
 	@echo "make solutions   re-execute solutions/ so their outputs are fresh"
 	@echo "make data        regenerate the datasets in data/ byte for byte"
 	@echo "make lint        ruff"
-	@echo "make constraints pin new dependencies for Python 3.10-3.12 (maintainers; UPGRADE=1)"
+	@echo "make constraints pin new dependencies for every pinned Python (maintainers; UPGRADE=1)"
+	@echo ""
+	@echo "Pinned Pythons: $(PINNED_PYTHONS) (PYTHON=python3.11 to choose); 3.14 for workshop packs only."
 
 $(INSTALLED): pyproject.toml $(wildcard $(CONSTRAINTS))
+	@test -n "$(PYTHON_VERSION)" || { echo "PYTHON=$(PYTHON) does not run here: install Python $(lastword $(PINNED_PYTHONS)) or name one that runs, e.g. make PYTHON=python3.11 ..."; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "vcfml needs Python 3.10 or newer: run make PYTHON=python3.11 ...")'
-	@test -f $(CONSTRAINTS) || { echo "No pinned versions for Python $(PYTHON_VERSION) in requirements/: use Python 3.10, 3.11 or 3.12 (make PYTHON=python3.11 ...)"; exit 1; }
+	@test -n "$(filter $(PYTHON_VERSION),$(PINNED_PYTHONS))" || { echo "No pinned versions for Python $(PYTHON_VERSION) for make: use one of $(PINNED_PYTHONS) (make PYTHON=python3.11 ...)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade -c $(CONSTRAINTS) pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,scale]"
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e ".[dev,scale,tracking]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python (vcfml)" > /dev/null
 	touch $@
 
@@ -62,8 +71,13 @@ workshop-pack: $(INSTALLED)
 	@test -n "$(WORKSHOP)" || { echo "usage: make workshop-pack WORKSHOP=workshops/NAME.yml"; exit 1; }
 	$(BIN)/python tools/workshop_pack.py $(WORKSHOP)
 
+workshop-guide: $(INSTALLED)
+	@test -n "$(WORKSHOP)" || { echo "usage: make workshop-guide WORKSHOP=workshops/NAME.yml"; exit 1; }
+	$(BIN)/python tools/workshop.py build $(WORKSHOP) --instructors
+
+# Screenshots of every page go beside the site: SITE/../screenshots.
 site-check: $(INSTALLED)
-	$(BIN)/python tools/check_site.py $(SITE) --screenshots _build/screenshots
+	$(BIN)/python tools/check_site.py $(SITE) $(if $(strip $(WORKSHOP)),--workshop $(WORKSHOP))
 
 check-env: $(INSTALLED)
 	$(BIN)/vcfml check-env --data data --constraints $(CONSTRAINTS)
@@ -96,7 +110,7 @@ solutions: $(INSTALLED)
 data: $(INSTALLED)
 	$(BIN)/python tools/make_data.py
 
-# Maintainers: pin new dependencies for Python 3.10, 3.11 and 3.12 at once, keeping
+# Maintainers: pin new dependencies for every Python in tools/pin_requirements.py at once, keeping
 # the existing pins (UPGRADE=1 re-resolves everything at the newest versions).
 constraints: $(INSTALLED)
 	$(BIN)/python tools/pin_requirements.py $(if $(UPGRADE),--upgrade)

@@ -107,10 +107,9 @@ def test_vote_predicts_the_weighted_mean_of_its_refitted_members(voted, liabilit
     expected = np.zeros(len(data.samples))
     for member in voted.model.params["members"]:
         screen = GenotypeScreen(n_sites=member["n_sites"], min_maf=0.01)
-        screen.fit(data.genotypes, data.target)
-        features = np.hstack(
-            [screen.transform(data.genotypes), data.covariates.to_numpy(dtype=np.float32)]
-        )
+        covariates = data.covariates.to_numpy(dtype=np.float32)
+        screen.fit(data.genotypes, data.target, covariates)  # ranked given the covariates
+        features = np.hstack([screen.transform(data.genotypes), covariates])
         model = build_estimator(member["estimator"], member["params"], 0).fit(features, data.target)
         expected += member["weight"] * model.predict_proba(features)[:, 1]
     np.testing.assert_allclose(voted.model.predict_proba(data), expected, rtol=1e-5)

@@ -55,7 +55,8 @@ def test_store_holds_the_same_genotypes_and_variants(store, in_memory):
 def test_screen_statistics_match_the_in_memory_screen(store, in_memory, liability_dir):
     result = prescreen(store, liability_dir / "samples.tsv", settings=SETTINGS)
     screen = GenotypeScreen(n_sites=SETTINGS.max_sites, min_maf=SETTINGS.min_maf)
-    screen.fit(in_memory.genotypes, in_memory.target)
+    covariates = in_memory.covariates.to_numpy(dtype=np.float32)
+    screen.fit(in_memory.genotypes, in_memory.target, covariates)
     np.testing.assert_allclose(result.statistics["maf"], screen.maf_)
     np.testing.assert_allclose(result.statistics["score"], screen.scores_, equal_nan=True)
     np.testing.assert_allclose(result.statistics["pvalue"], screen.pvalues_, equal_nan=True)

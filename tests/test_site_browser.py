@@ -37,11 +37,11 @@ def test_default_site_works_in_a_browser(built_book, chromium):
         built_book.html,
         screenshot_dir=ARTIFACTS / "screenshots" / "default",
         chromium=chromium,
-        screenshot_page="book/01_vcf_basics/index.html",
     )
     assert report.ok, "\n".join(report.problems)
     assert len(report.pages) >= 30
     assert report.search_hits > 0
+    assert len(report.screenshots) == len(report.pages)  # one per page
     for shot in report.screenshots:
         assert_png(shot)
     # The full course shows its solutions, so the leak check must see them there.
@@ -97,13 +97,55 @@ def test_workshop_site_without_solutions_works_in_a_browser(workshop_site, chrom
         screenshot_dir=ARTIFACTS / "screenshots" / "workshop",
         chromium=chromium,
         forbidden_solutions=SOLUTIONS,
-        screenshot_page="book/01_vcf_basics/index.html",
+        workshop=staged.workshop,
     )
     assert report.ok, "\n".join(report.problems)
     assert not (result.html / "solutions").exists()
     assert not list((staged.source / "solutions").glob("*.ipynb"))
+    assert len(report.screenshots) == len(report.pages)
     for shot in report.screenshots:
         assert_png(shot)
+
+
+def test_workshop_site_sends_participants_to_the_pack(workshop_site):
+    staged, result = workshop_site
+    pack = result.html / "smalltown-2027-pack.zip"
+    assert pack.is_file() and pack.read_bytes() == staged.pack.read_bytes()
+    setup = (result.html / "book" / "setup.html").read_text()
+    assert 'href="../smalltown-2027-pack.zip"' in setup and "bash setup.sh" in setup
+    assert "git clone" not in setup and "make install" not in setup
+    intro = (result.html / "book" / "intro.html").read_text()
+    assert "git clone" not in intro and "make test" not in intro
+    howto = (result.html / "book" / "exercises_howto.html").read_text()
+    assert "make exercises" not in howto and "make test" not in howto
+    assert not (result.html / "book" / "contributing.html").exists()
+    for relative in site_pages(result.html):
+        page = (result.html / relative).read_text()
+        assert "mybinder.org" not in page, f"Binder button on {relative}"
+        assert "github.com/automl-on-variants" not in page, f"repository link on {relative}"
+
+
+def test_released_then_withdrawn_solutions_leave_nothing(tmp_path, chromium):
+    """The instructor's sequence from issue 17: build with the solutions released, then
+    without; the second site has no solution page, notebook, source or index entry."""
+    config = yaml.safe_load((ROOT / "workshops" / "example.yml").read_text())
+    config.update(chapters=[1], solutions_released=True)
+    config["dataset"] = {"seed": 5, "samples": 150, "sites": 200}
+    path = tmp_path / "sequence.yml"
+    path.write_text(yaml.safe_dump(config))
+    staged, result = build_workshop(path, output_root=tmp_path / "out", echo=False)
+    assert result.ok, "\n".join(result.problems)
+    assert (result.html / "solutions" / "01_genotypes_to_dosages.html").exists()
+    assert "solutions/01_genotypes_to_dosages" in (result.html / "searchindex.js").read_text()
+
+    config["solutions_released"] = False
+    path.write_text(yaml.safe_dump(config))
+    staged, result = build_workshop(path, output_root=tmp_path / "out", echo=False)
+    assert result.ok, "\n".join(result.problems)
+    assert not list(result.html.rglob("*solutions*"))
+    assert "solutions/" not in (result.html / "searchindex.js").read_text()
+    report = check_site(result.html, chromium=chromium, workshop=staged.workshop)
+    assert report.ok, "\n".join(report.problems)
 
 
 def test_checker_reports_each_kind_of_problem(tmp_path, chromium):

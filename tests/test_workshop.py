@@ -3,7 +3,10 @@ GitHub workflows (the sites themselves are opened in tests/test_site_browser.py)
 
 from __future__ import annotations
 
+import copy
+import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,18 +14,29 @@ import zipfile
 import pytest
 import yaml
 from conftest import ROOT
+from packaging.requirements import Requirement
 
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+from check_site import workshop_leaks
+from course_site import exercise_minutes, reading_minutes
 from workshop import (
     AZURE_PAGE,
+    CONTRIBUTORS_PAGE,
+    GUIDE_PAGE,
+    INSTRUCTORS,
     WorkshopConfigError,
     course_chapters,
     load_workshop,
     main,
     toc_pages,
+    workshop_config,
     workshop_toc,
 )
 from workshop_pack import make_pack
+from workshop_site import answer_notes, schedule, schedule_markdown
+
+from exercises import solution_lines
 
 EXAMPLE = ROOT / "workshops" / "example.yml"
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -59,6 +73,15 @@ def test_example_documents_every_key():
     ("changes", "message"),
     [
         ({"colour": "red"}, "unknown key 'colour'"),
+        (
+            {"solutions_relased": True},
+            "unknown key 'solutions_relased' (did you mean 'solutions_released'?)",
+        ),
+        (
+            {"dataset": {"seed": 3, "sampels": 200}},
+            "unknown key 'dataset.sampels' (did you mean 'samples'?)",
+        ),
+        ({"start_date": "10/05/2027"}, "key 'start_date': expected a date as YYYY-MM-DD"),
         ({"title": None}, "missing required key 'title'"),
         ({"dataset": {"samples": 600}}, "missing required key 'dataset.seed'"),
         (
@@ -81,6 +104,29 @@ def test_bad_configs_name_the_file_and_the_key(tmp_path, changes, message):
         load_workshop(path)
     assert str(path) in str(error.value)
     assert message in str(error.value)
+
+
+def test_config_errors_do_not_dump_the_config(tmp_path):
+    path = write_config(tmp_path, end_date="2027-03-01", colour="red")
+    with pytest.raises(WorkshopConfigError) as error:
+        load_workshop(path)
+    message = str(error.value)
+    assert message.count("\n") == 0 and "{" not in message and "Ada" not in message
+    assert "unknown key 'colour'" in message
+    assert "did you mean" not in message  # nothing close to 'colour'
+
+
+def test_check_reports_every_file_in_one_run(tmp_path, capsys):
+    good = write_config(tmp_path, "good.yml")
+    typo = write_config(tmp_path, "typo.yml", venu="x", venue=None)
+    dates = write_config(tmp_path, "dates.yml", start_date="15.03.2027")
+    assert main(["check", str(typo), str(good), str(dates)]) == 1
+    output = capsys.readouterr()
+    assert f"{good}: OK" in output.out
+    assert f"{typo}: unknown key 'venu' (did you mean 'venue'?)" in output.err
+    assert f"{dates}: key 'start_date': expected a date as YYYY-MM-DD" in output.err
+    assert "2 of 3 workshop files have problems" in output.err
+    assert main(["check", str(good)]) == 0
 
 
 def test_unreadable_configs(tmp_path):
@@ -117,16 +163,51 @@ def test_toc_filters_chapters_solutions_and_azure(tmp_path):
     assert set(pages).isdisjoint(removed)
     assert set(pages) | set(removed) == set(toc_pages(TOC))
 
+    assert CONTRIBUTORS_PAGE in removed and CONTRIBUTORS_PAGE in toc_pages(TOC)
+
     everything = load_workshop(write_config(tmp_path, chapters=None))
     assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6]
-    from workshop import workshop_config
-
-    hub = load_workshop(write_config(tmp_path, jupyterhub_url="https://hub.example.org"))
-    config = workshop_config(hub, {"launch_buttons": {"binderhub_url": "x"}}, [])
-    assert config["launch_buttons"]["jupyterhub_url"] == "https://hub.example.org"
     released = load_workshop(write_config(tmp_path, solutions_released=True, show_azure=True))
     toc, removed = workshop_toc(released, TOC)
-    assert removed == [] and toc == TOC
+    assert removed == [CONTRIBUTORS_PAGE]
+    assert toc_pages(toc) == [page for page in toc_pages(TOC) if page != CONTRIBUTORS_PAGE]
+
+
+def test_instructors_get_every_solution_and_their_guide(tmp_path):
+    workshop = load_workshop(write_config(tmp_path, chapters=[1, 4], solutions_released=False))
+    toc, removed = workshop_toc(workshop, TOC, INSTRUCTORS)
+    pages = toc_pages(toc)
+    assert "solutions/04_run_and_evaluate" in pages and "solutions/01_genotypes_to_dosages" in pages
+    assert pages[-1] == GUIDE_PAGE and CONTRIBUTORS_PAGE in pages
+    assert "book/02_simulation/index" in removed
+    assert all(p[10:12] not in ("01", "04") for p in removed if p.startswith("solutions/"))
+
+
+def test_instructor_pages_are_left_out_of_participants_sites(tmp_path):
+    toc = copy.deepcopy(TOC)
+    chapter = course_chapters(toc)[1]
+    chapter["sections"].append({"file": "book/01_vcf_basics/instructor_notes"})
+    workshop = load_workshop(write_config(tmp_path, chapters=[1], solutions_released=True))
+    participants, removed = workshop_toc(workshop, toc)
+    assert "book/01_vcf_basics/instructor_notes" in removed
+    assert "book/01_vcf_basics/instructor_notes" not in toc_pages(participants)
+    instructors, _ = workshop_toc(workshop, toc, INSTRUCTORS)
+    assert "book/01_vcf_basics/instructor_notes" in toc_pages(instructors)
+
+
+def test_workshop_site_links_no_repository_and_launches_nothing(tmp_path):
+    hub = load_workshop(write_config(tmp_path, jupyterhub_url="https://hub.example.org"))
+    course_config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert course_config["html"]["use_repository_button"]  # the course site does
+    config = workshop_config(hub, course_config, [])
+    assert not config["html"]["use_repository_button"]
+    assert not config["html"]["use_issues_button"]
+    buttons = config["launch_buttons"]
+    assert not buttons.get("binderhub_url") and not buttons.get("jupyterhub_url")
+    assert "solutions/*" in config["execute"]["exclude_patterns"]  # executed when staged
+    substitutions = config["parse"]["myst_substitutions"]
+    assert "60 seconds" in substitutions["automl_budget"]
+    assert "VCFML_AUTOML_BUDGET=60" in substitutions["automl_budget"]
 
 
 def test_pack_holds_what_participants_need(tmp_path):
@@ -144,11 +225,62 @@ def test_pack_holds_what_participants_need(tmp_path):
     assert "river-2027/data/SHA256SUMS" in names
     assert "river-2027/data/liability/cohort.vcf.gz" in names
     assert any(name.startswith("river-2027/wheels/vcfml-") for name in names)
-    for version in ("3.10", "3.11", "3.12"):
+    for version in ("3.10", "3.11", "3.12", "3.13", "3.14"):
         assert f"river-2027/requirements/constraints-py{version}.txt" in names
+    assert not any("azure" in name or name.endswith("Makefile") for name in names)
     assert "VCFML_AUTOML_BUDGET 90" in setup and "check-env" in setup
+    assert "--name vcfml" in setup and "[notebook,scale]" in setup
     assert mode & 0o111, "setup.sh is not executable"
     assert "Ada Lovelace" in readme and "15–16 March 2027" in readme
+    # How to start, how to check the machine as it is in the pack, which kernel.
+    assert "bash setup.sh" in readme and "jupyter lab exercises/" in readme
+    check = (
+        ".venv/bin/vcfml check-env --data data --constraints requirements/constraints-py3.11.txt"
+    )
+    assert check in readme and "make " not in readme
+    assert "**Python (vcfml)**" in readme and "90 seconds" in readme
+
+
+def test_pack_notebooks_open_with_the_kernel_that_sets_the_budget(tmp_path):
+    path = write_config(tmp_path, "kernel.yml", chapters=[1])
+    archive = make_pack(path, output_root=tmp_path / "out")
+    with zipfile.ZipFile(archive) as zipped:
+        setup = zipped.read("kernel/setup.sh").decode()
+        notebooks = [n for n in zipped.namelist() if n.endswith(".ipynb")]
+        specs = [json.loads(zipped.read(n))["metadata"]["kernelspec"] for n in notebooks]
+    assert notebooks and all(spec["name"] == "vcfml" for spec in specs)
+    assert all(spec["display_name"] == "Python (vcfml)" for spec in specs)
+    assert 'ipykernel install --user --name vcfml \\\n  --display-name "Python (vcfml)"' in setup
+    # The course's own notebooks are unchanged.
+    committed = json.loads((ROOT / "exercises" / "01_genotypes_to_dosages.ipynb").read_text())
+    assert committed["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_pack_setup_script_refuses_a_python_it_has_no_pins_for(tmp_path):
+    path = write_config(tmp_path, "py.yml", chapters=[1])
+    archive = make_pack(path, output_root=tmp_path / "out")
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(tmp_path / "unpacked")
+    setup = tmp_path / "unpacked" / "py" / "setup.sh"
+    missing = subprocess.run(
+        ["bash", str(setup)],
+        env={**os.environ, "PYTHON": "python3.99"},
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 1 and "No 'python3.99' here" in missing.stderr
+    assert "Python 3.10 to 3.14" in missing.stderr and "Traceback" not in missing.stderr
+    fake = tmp_path / "python-2.7"
+    fake.write_text("#!/bin/sh\necho 2.7\n")
+    fake.chmod(0o755)
+    old = subprocess.run(
+        ["bash", str(setup)],
+        env={**os.environ, "PYTHON": str(fake)},
+        capture_output=True,
+        text=True,
+    )
+    assert old.returncode == 1 and "Python 2.7 has no pinned packages here" in old.stderr
+    assert not (setup.parent / ".venv").exists()
 
 
 def test_pack_data_passes_its_own_check(tmp_path):
@@ -163,7 +295,9 @@ def test_pack_data_passes_its_own_check(tmp_path):
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
-    assert "✅ Data: 8 files" in result.stdout, result.stdout + result.stderr
+    files = len((data / "SHA256SUMS").read_text().splitlines())
+    assert files >= 8  # every dataset in data/datasets.yml, with its VCF index
+    assert f"✅ Data: {files} files" in result.stdout, result.stdout + result.stderr
     default = (ROOT / "data" / "SHA256SUMS").read_text()
     assert (data / "SHA256SUMS").read_text() != default  # the workshop's own data
 
@@ -203,3 +337,213 @@ def test_github_workflows_publish_and_test():
             for step in job["steps"]:
                 if "uses" in step:
                     assert "@v" in step["uses"], f"{step['uses']} is not pinned to a version"
+
+
+def fake_jupyter_book(source, output, echo=True):
+    """Stands in for jupyter-book: writes a page per table-of-contents entry and the
+    search index, and, like jupyter-book, never deletes what an earlier build left."""
+    from build_book import BookBuild
+
+    html = output / "_build" / "html"
+    toc = yaml.safe_load((source / "_toc.yml").read_text())
+    pages = toc_pages(toc)
+    for page in pages:
+        (html / f"{page}.html").parent.mkdir(parents=True, exist_ok=True)
+        (html / f"{page}.html").write_text(f"<html><body>{page}</body></html>")
+        suffix = ".ipynb" if page.startswith(("exercises/", "solutions/")) else ".md"
+        (html / "_sources" / f"{page}{suffix}").parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / f"{page}{suffix}", html / "_sources" / f"{page}{suffix}")
+    (html / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/intro.html">')
+    (html / "searchindex.js").write_text(f"Search.setIndex({json.dumps({'docnames': pages})})")
+    return BookBuild(html=html, log="", problems=[])
+
+
+def test_released_then_unreleased_leaves_no_solution_behind(tmp_path, monkeypatch):
+    import workshop
+
+    monkeypatch.setattr(workshop, "build", fake_jupyter_book)
+    executed = []
+    monkeypatch.setattr(workshop, "execute_notebook", executed.append)
+    released = write_config(tmp_path, "seq.yml", chapters=[1], solutions_released=True)
+    staged, result = workshop.build_workshop(released, output_root=tmp_path / "out", echo=False)
+    assert result.ok, result.problems
+    assert (staged.html / "solutions" / "01_genotypes_to_dosages.html").exists()
+    assert [path.name for path in executed] == [
+        "01_frequencies_and_missingness.ipynb",
+        "01_genotypes_to_dosages.ipynb",
+    ]  # executed on the workshop's data before the site and the pack are made
+    with zipfile.ZipFile(staged.html / "seq-pack.zip") as zipped:
+        assert "seq/solutions/01_genotypes_to_dosages.ipynb" in zipped.namelist()
+
+    withdrawn = write_config(tmp_path, "seq.yml", chapters=[1], solutions_released=False)
+    staged, result = workshop.build_workshop(withdrawn, output_root=tmp_path / "out", echo=False)
+    assert result.ok, result.problems
+    assert not list(staged.html.rglob("*solutions*"))
+    assert "solutions/" not in (staged.html / "searchindex.js").read_text()
+    with zipfile.ZipFile(staged.html / "seq-pack.zip") as zipped:
+        assert not any("solutions" in name for name in zipped.namelist())
+
+    # A build that did not start from an empty folder fails on what it left.
+    stale = staged.html / "solutions" / "01_genotypes_to_dosages.html"
+    stale.parent.mkdir()
+    stale.write_text("<p>answer</p>")
+    problems = workshop.stale_pages(staged) + workshop_leaks(staged.html, staged.workshop)
+    assert "stale page: solutions/01_genotypes_to_dosages.html" in problems
+    assert "solution file served: solutions/01_genotypes_to_dosages.html" in problems
+
+
+def test_workshop_leaks_finds_every_kind_of_solution_file(tmp_path):
+    site = tmp_path / "html"
+    (site / "_sources" / "solutions").mkdir(parents=True)
+    (site / "_sources" / "solutions" / "01_genotypes_to_dosages.ipynb").write_text("{}")
+    docnames = ["book/intro", "solutions/01_genotypes_to_dosages"]
+    (site / "searchindex.js").write_text(f"Search.setIndex({json.dumps({'docnames': docnames})})")
+    with zipfile.ZipFile(site / "ws-pack.zip", "w") as zipped:
+        zipped.writestr("ws/solutions/01_genotypes_to_dosages.ipynb", "{}")
+        zipped.writestr("ws/exercises/01_genotypes_to_dosages.ipynb", "{}")
+    unreleased = load_workshop(write_config(tmp_path, solutions_released=False))
+    problems = "\n".join(workshop_leaks(site, unreleased))
+    assert "solution file served: _sources/solutions/01_genotypes_to_dosages.ipynb" in problems
+    assert "search index lists the solution page solutions/01_genotypes_to_dosages" in problems
+    assert "ws-pack.zip holds solutions: ws/solutions/01_genotypes_to_dosages.ipynb" in problems
+    released = load_workshop(write_config(tmp_path, solutions_released=True))
+    assert workshop_leaks(site, released) == []
+
+
+def test_a_line_the_exercise_shows_is_not_a_leak(tmp_path):
+    site = tmp_path / "html"
+    (site / "_sources" / "exercises").mkdir(parents=True)
+    shown = "probability = result.model.predict_proba(test)"
+    (site / "_sources" / "exercises" / "04_run_and_evaluate.ipynb").write_text(shown)
+    unreleased = load_workshop(write_config(tmp_path, solutions_released=False))
+    assert workshop_leaks(site, unreleased) == []
+    import nbformat
+
+    notebook = nbformat.read(ROOT / "solutions" / "04_run_and_evaluate.ipynb", as_version=4)
+    secret = next(
+        line for cell in notebook.cells for line in solution_lines(cell.source) if len(line) > 20
+    )
+    (site / "exercises.html").write_text(secret)
+    assert workshop_leaks(site, unreleased)
+
+
+def test_schedule_adds_up_from_the_notebooks(tmp_path):
+    workshop = load_workshop(write_config(tmp_path, chapters=[1, 2, 4, 5]))
+    rows = schedule(workshop, ROOT)
+    assert [row["number"] for row in rows] == [1, 2, 4, 5]
+    for row in rows:
+        assert row["exercises"], f"chapter {row['number']} has no exercise"
+        assert all(minutes for _, minutes in row["exercises"]), row["exercises"]
+        assert row["minutes"] == row["reading"] + sum(m for _, m in row["exercises"])
+        page = ROOT / course_chapters()[row["number"]]["file"]
+        assert row["reading"] == reading_minutes(page.with_suffix(".md")) > 0
+    days = [row["day"] for row in rows]
+    assert days == sorted(days) and days[0] == workshop.start_date
+    assert days[-1] == workshop.end_date  # a two-day workshop uses both days
+    text = schedule_markdown(rows)
+    total = sum(row["minutes"] for row in rows)
+    assert f"**{total}**" in text and "01_genotypes_to_dosages (15 min)" in text
+
+
+def test_every_chapter_page_states_its_time_from_the_notebooks():
+    """The chapter page says {chapter-time}`N` (reading); the exercise minutes are summed
+    by book/_ext from each notebook, so page, notebooks and schedule cannot disagree."""
+    for number, chapter in course_chapters().items():
+        page = (ROOT / chapter["file"]).with_suffix(".md")
+        assert reading_minutes(page), f"{page} has no {{chapter-time}}`N` line"
+        assert "minutes (" not in page.read_text(), f"{page} still hard-codes its time"
+        for stem, minutes in exercise_minutes(ROOT, number):
+            assert minutes, f"exercises/{stem}.ipynb has no '*Time: about N minutes.*' line"
+
+
+def test_answer_notes_show_what_each_solution_prints(tmp_path):
+    import nbformat
+
+    (tmp_path / "solutions").mkdir()
+    cell = nbformat.v4.new_code_cell("check.exercise_9_1(answer)\nmore")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="✅ Exercise 9.1: correct. 0.731\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
+    ]
+    table = nbformat.v4.new_code_cell("frame")
+    table.outputs = [
+        nbformat.v4.new_output(
+            "execute_result", data={"text/plain": "\n".join(f"row {i}" for i in range(20))}
+        )
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell, table, nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(notebook, tmp_path / "solutions" / "09_demo.ipynb")
+    notes = answer_notes(tmp_path)
+    assert "### 09_demo" in notes and "[](../solutions/09_demo.ipynb)" in notes
+    assert "`check.exercise_9_1(answer)`" in notes and "correct. 0.731" in notes
+    assert "a warning" not in notes and "x = 1" not in notes
+    assert "row 7" in notes and "row 8" not in notes and "(12 more lines)" in notes
+
+
+def test_the_default_budget_is_stated_once():
+    from vcfml.automl.settings import COURSE_TRIALS
+    from vcfml.settings import DEFAULT_BUDGET_SECONDS
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    statement = config["parse"]["myst_substitutions"]["automl_budget"]
+    assert f"fixed {COURSE_TRIALS} trials" in statement
+    assert f"for {DEFAULT_BUDGET_SECONDS:g} seconds" in statement
+    assert "{{ automl_budget }}" in (ROOT / "book" / "exercises_howto.md").read_text()
+    pages = [*ROOT.glob("book/**/*.md"), ROOT / "README.md"]
+    for page in pages:
+        text = page.read_text()
+        assert f"{COURSE_TRIALS} trials" not in text, f"{page} states the default budget again"
+        assert "default 10" not in text and "default: 10" not in text, page
+
+
+def test_make_knows_the_workshop_for_site_check_and_says_which_pythons():
+    result = subprocess.run(
+        ["make", "-n", "site-check", "WORKSHOP=workshops/example.yml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (
+        "tools/check_site.py _build/workshops/example/_build/html --workshop workshops/example.yml"
+        in result.stdout
+    )
+    help_text = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    from pin_requirements import PARTICIPANTS_ONLY, PYTHONS
+
+    pinned = [version for version in PYTHONS if version not in PARTICIPANTS_ONLY]
+    assert f"Pinned Pythons: {' '.join(pinned)} " in help_text
+    assert all(f"{version} for workshop packs only" in help_text for version in PARTICIPANTS_ONLY)
+    files = {path.name for path in (ROOT / "requirements").glob("constraints-py*.txt")}
+    assert files == {f"constraints-py{version}.txt" for version in PYTHONS}
+
+
+def test_a_python_that_does_not_exist_gets_one_clear_line(tmp_path):
+    result = subprocess.run(
+        ["make", "install", "PYTHON=python3.99", f"VENV={tmp_path / 'venv'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "PYTHON=python3.99 does not run here" in result.stdout
+    assert "pyenv" not in result.stdout + result.stderr and "127" not in result.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+def test_participants_install_nothing_for_tests_gpus_or_xgboost():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    participants = [*project["dependencies"], *extras["notebook"], *extras["scale"]]
+    names = {Requirement(text).name.lower() for text in participants}
+    assert not names & {"xgboost", "playwright", "pytest", "ruff", "jupyter-book", "nbval"}
+    assert "mlflow" not in names  # its server stack is 370 MiB no notebook uses (tracking)
+    assert [Requirement(t).name for t in extras["tracking"]] == ["mlflow"]
+    flaml = next(Requirement(t) for t in participants if Requirement(t).name.lower() == "flaml")
+    assert not flaml.extras, "flaml[automl] brings xgboost and NVIDIA's NCCL"
+    # ... which is right only while the library uses no flaml.automl.
+    for path in (ROOT / "src").rglob("*.py"):
+        text = path.read_text()
+        assert "flaml.automl" not in text and "from flaml import AutoML" not in text, path

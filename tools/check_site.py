@@ -9,10 +9,15 @@ Used by the browser tests and by instructors (``make site-check``) before publis
 - an image that does not render;
 - an internal link to a page or an anchor that does not exist;
 - a search for "genotype" that finds nothing;
-- with ``--no-solutions``, any solution code or solution page in the files served.
+- with ``--no-solutions``, any solution code or solution page in the files served;
+- with ``--workshop workshops/NAME.yml`` (``make site-check WORKSHOP=...``), the
+  workshop's site is checked and, while its solutions are not released, any
+  solution page, notebook, source (``_sources``), search-index entry
+  (``searchindex.js``), executed copy or pack holding solutions fails the check.
 
 Drives Debian's ``chromium`` through Playwright (``executable_path``), so no browser
-is downloaded. Screenshots of the landing page and of one chapter are saved.
+is downloaded. A screenshot of every page is saved in ``screenshots/`` beside the
+site folder (``_build/html`` -> ``_build/screenshots``), or in ``--screenshots``.
 """
 
 from __future__ import annotations
@@ -23,13 +28,17 @@ import functools
 import html
 import html.parser
 import http.server
+import json
+import re
 import shutil
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import nbformat
@@ -159,6 +168,13 @@ def solution_leaks(html_dir: Path, solutions: list[Path]) -> list[str]:
             if SOLUTION_TAG in cell.metadata.get("tags", []):
                 secrets.update(line.strip() for line in cell.source.splitlines() if len(line) > 20)
             secrets.update(line for line in solution_lines(cell.source) if len(line) > 12)
+    # A line that an exercise shows too (in another cell) is no secret.
+    for path in solutions:
+        exercise = path.parent.parent / "exercises" / path.name
+        if exercise.exists():
+            for cell in nbformat.read(exercise, as_version=4).cells:
+                if cell.cell_type == "code":
+                    secrets.difference_update(line.strip() for line in cell.source.splitlines())
     problems = []
     for path in sorted(html_dir.rglob("*")):
         if not path.is_file():
@@ -180,14 +196,60 @@ def solution_leaks(html_dir: Path, solutions: list[Path]) -> list[str]:
     return problems
 
 
+SEARCH_INDEX_DOCNAMES = re.compile(r'"?docnames"?\s*:\s*(\[[^\]]*\])')
+
+
+def workshop_leaks(html_dir: Path, workshop: Any, solutions_dir: Path | None = None) -> list[str]:
+    """Everything of the solutions a workshop site holds while they are not released.
+
+    Solution pages, notebooks and sources (any file with a ``solutions`` folder in its
+    path), search-index entries for solution pages, packs in the site that hold
+    solutions, and any line of solution code in the served files. Empty when the
+    workshop releases its solutions.
+    """
+    if workshop.solutions_released:
+        return []
+    html_dir = Path(html_dir)
+    solutions_dir = solutions_dir or Path(__file__).resolve().parents[1] / "solutions"
+    problems = solution_leaks(html_dir, sorted(solutions_dir.glob("*.ipynb")))
+    index = html_dir / "searchindex.js"
+    if index.exists():
+        match = SEARCH_INDEX_DOCNAMES.search(index.read_text(encoding="utf-8"))
+        docnames = json.loads(match.group(1)) if match else []
+        problems += [
+            f"search index lists the solution page {name}"
+            for name in docnames
+            if name.startswith("solutions/")
+        ]
+    for archive in sorted(html_dir.rglob("*.zip")):
+        with zipfile.ZipFile(archive) as zipped:
+            inside = [name for name in zipped.namelist() if "/solutions/" in f"/{name}"]
+        if inside:
+            problems.append(
+                f"{archive.relative_to(html_dir)} holds solutions: {inside[0]} and "
+                f"{len(inside) - 1} more"
+            )
+    return problems
+
+
+def screenshot_name(relative: str) -> str:
+    """``book/01_vcf_basics/index.html`` -> ``book__01_vcf_basics__index.png``."""
+    return relative.removesuffix(".html").replace("/", "__") + ".png"
+
+
 def check_site(
     html_dir: Path,
     screenshot_dir: Path | None = None,
     chromium: str | None = None,
     forbidden_solutions: list[Path] | None = None,
-    screenshot_page: str | None = None,
+    workshop: Any | None = None,
 ) -> SiteReport:
-    """Open every page of the built site ``html_dir`` in headless Chromium."""
+    """Open every page of the built site ``html_dir`` in headless Chromium.
+
+    With ``screenshot_dir``, each page is saved there as it is opened (the
+    viewport, 1280 x 900). With ``workshop`` (a :class:`workshop.Workshop`), a
+    solution it does not release is a problem wherever it is found.
+    """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -201,6 +263,12 @@ def check_site(
     report.problems += broken_links(html_dir, report.pages)
     if forbidden_solutions is not None:
         report.problems += solution_leaks(html_dir, forbidden_solutions)
+    if workshop is not None:
+        report.problems += workshop_leaks(html_dir, workshop)
+    if screenshot_dir is not None:  # only this run's pages in it
+        screenshot_dir.mkdir(parents=True, exist_ok=True)
+        for old in screenshot_dir.glob("*.png"):
+            old.unlink()
 
     with serve(html_dir) as root, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
@@ -242,6 +310,10 @@ def check_site(
                 ".map(img => img.getAttribute('src'))"
             )
             report.problems += [f"{relative}: image does not render: {src}" for src in unrendered]
+            if screenshot_dir is not None:
+                target = screenshot_dir / screenshot_name(relative)
+                page.screenshot(path=str(target), full_page=False)
+                report.screenshots.append(target)
 
         current["page"] = "search.html"
         page.goto(f"{root}search.html?q={SEARCH_TERM}", wait_until="load")
@@ -251,28 +323,23 @@ def check_site(
         if report.search_hits == 0:
             report.problems.append(f"search for {SEARCH_TERM!r} found nothing")
 
-        if screenshot_dir is not None:
-            screenshot_dir.mkdir(parents=True, exist_ok=True)
-            shots = {"landing": "index.html"}
-            chapter = screenshot_page or next(
-                (p for p in report.pages if p.endswith("index.html") and "/0" in p), None
-            )
-            if chapter:
-                shots["chapter"] = chapter
-            for name, relative in shots.items():
-                page.goto(root + relative, wait_until="load")
-                page.wait_for_load_state("networkidle")
-                target = screenshot_dir / f"{name}.png"
-                page.screenshot(path=str(target), full_page=False)
-                report.screenshots.append(target)
         browser.close()
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("html", type=Path, help="the built site, e.g. _build/html")
-    parser.add_argument("--screenshots", type=Path, help="folder for the screenshots")
+    parser.add_argument("html", type=Path, nargs="?", help="the built site (default: _build/html)")
+    parser.add_argument(
+        "--screenshots", type=Path, help="folder for the screenshots (default: beside the site)"
+    )
+    parser.add_argument(
+        "--workshop",
+        type=Path,
+        metavar="CONFIG",
+        help="workshops/NAME.yml: check that workshop's site (default folder "
+        "_build/workshops/NAME/_build/html) and fail on solutions it does not release",
+    )
     parser.add_argument(
         "--no-solutions",
         type=Path,
@@ -281,12 +348,33 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     forbidden = sorted(args.no_solutions.glob("*.ipynb")) if args.no_solutions else None
-    report = check_site(args.html, args.screenshots, forbidden_solutions=forbidden)
+    workshop = None
+    html_dir = args.html or Path("_build/html")
+    if args.workshop is not None:
+        from workshop import WorkshopConfigError, load_workshop, workshop_output
+
+        try:
+            workshop = load_workshop(args.workshop)
+        except WorkshopConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        html_dir = (
+            args.html or workshop_output(args.workshop, None, "participants") / "_build" / "html"
+        )
+        released = "released" if workshop.solutions_released else "not released"
+        print(f"workshop {args.workshop.stem}: solutions {released}")
+    if not (html_dir / "index.html").is_file():
+        print(
+            f"error: no built site in {html_dir} (no index.html): build it first", file=sys.stderr
+        )
+        return 1
+    screenshots = args.screenshots or html_dir.parent / "screenshots"
+    report = check_site(html_dir, screenshots, forbidden_solutions=forbidden, workshop=workshop)
     print(
         f"{len(report.pages)} pages opened; search for {SEARCH_TERM!r}: {report.search_hits} hits"
     )
-    for shot in report.screenshots:
-        print(f"screenshot: {shot}")
+    if report.screenshots:
+        print(f"{len(report.screenshots)} screenshots in {screenshots}")
     if report.problems:
         print(f"{len(report.problems)} problems:", file=sys.stderr)
         for problem in report.problems:

@@ -2,9 +2,11 @@
 
 pip resolves for another Python version without having it installed
 (``pip install --dry-run --python-version X --only-binary=:all: --report``), so one
-machine writes ``requirements/constraints-pyX.Y.txt`` for 3.10, 3.11 and 3.12.
-Existing pins are kept unless ``--upgrade`` is given, so adding a dependency does
-not silently move every other version. Our own environment markers (such as
+machine writes ``requirements/constraints-pyX.Y.txt`` for every Python in
+:data:`PYTHONS`. Existing pins are kept unless ``--upgrade`` is given, so adding a
+dependency does not silently move every other version; a Python pinned for the
+first time starts from the pins of the Python before it, so that it runs the same
+versions wherever their wheels exist. Our own environment markers (such as
 ``python_version < '3.11'``) are evaluated for the target version here; pins of
 packages that only other Pythons need (tomli on 3.10) are kept from the old file.
 """
@@ -23,8 +25,18 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 # The newest patch release of each: some packages need e.g. 3.11.5 or newer.
-PYTHONS = {"3.10": "3.10.19", "3.11": "3.11.14", "3.12": "3.12.12"}
-EXTRAS = ("dev", "notebook", "scale")
+PYTHONS = {
+    "3.10": "3.10.19",
+    "3.11": "3.11.14",
+    "3.12": "3.12.12",
+    "3.13": "3.13.9",
+    "3.14": "3.14.0",
+}
+EXTRAS = ("dev", "notebook", "scale", "tracking")
+# Pythons pinned for what participants install only (a workshop pack's setup.sh):
+# scikit-allel, a test reference in `dev`, has no wheel for 3.14 yet.
+PARTICIPANT_EXTRAS = ("notebook", "scale")
+PARTICIPANTS_ONLY = {"3.14"}
 TOOLS = {"pip": "25.3", "setuptools": "84.2.1", "wheel": "0.48.0"}
 
 
@@ -36,7 +48,7 @@ def project_requirements(python: str) -> list[str]:
         sys.exit("tools/pin_requirements.py needs Python 3.11 or newer (tomllib)")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     texts = list(project["dependencies"])
-    for extra in EXTRAS:
+    for extra in PARTICIPANT_EXTRAS if python in PARTICIPANTS_ONLY else EXTRAS:
         texts += project["optional-dependencies"][extra]
     environment = {"python_version": python, "python_full_version": PYTHONS[python], "extra": ""}
     kept = []
@@ -93,6 +105,17 @@ def resolve(python: str, keep: dict[str, str]) -> dict[str, str]:
     }
 
 
+def previous_pins(python: str) -> dict[str, str]:
+    """The pins of the Python listed before ``python`` (a starting point for a new one)."""
+    versions = list(PYTHONS)
+    index = versions.index(python)
+    return (
+        read_pins(ROOT / "requirements" / f"constraints-py{versions[index - 1]}.txt")
+        if index
+        else {}
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", action="append", choices=list(PYTHONS), help="default: all")
@@ -101,17 +124,26 @@ def main(argv: list[str] | None = None) -> int:
     for python in args.python or PYTHONS:
         path = ROOT / "requirements" / f"constraints-py{python}.txt"
         old = {} if args.upgrade else read_pins(path)
+        seeded = not old and not args.upgrade and previous_pins(python)
         tools = {name: f"{name}=={version}" for name, version in TOOLS.items()}
-        keep = {name: pin for name, pin in old.items() if name not in tools}
-        pins = resolve(python, keep)
+        keep = {name: pin for name, pin in (old or seeded or {}).items() if name not in tools}
+        try:
+            pins = resolve(python, keep)
+        except subprocess.CalledProcessError:
+            if not seeded:
+                raise
+            print(f"Python {python}: the pins of the Python before it do not all have wheels;")
+            print("resolving afresh at the newest versions")
+            keep, pins = {}, resolve(python, {})
         # pip evaluates its dependencies' markers for the Python running it, so
         # packages such as tomli (needed below 3.11 only) are missing from a 3.10
         # resolution made on 3.11: keep their earlier pins.
-        for name, pin in keep.items():
-            pins.setdefault(name, pin)
+        for name, pin in old.items():
+            if name not in tools:
+                pins.setdefault(name, pin)
         pins.update(tools)
         path.write_text("\n".join(sorted(pins.values(), key=str.lower)) + "\n")
-        added = sorted(set(pins) - set(old))
+        added = sorted(set(pins) - set(old)) if old else ["(a new file)"]
         print(f"{path.relative_to(ROOT)}: {len(pins)} pins; new: {', '.join(added) or 'none'}")
     return 0
 

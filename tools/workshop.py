@@ -6,18 +6,27 @@
    with the file and the key when something is wrong;
 2. a copy of the book is staged in ``_build/workshops/NAME/source`` (:func:`stage`)
    with the chapters the workshop teaches, its banner, its own datasets
-   (simulated with the workshop's seed, so answers differ between workshops),
-   and the solution notebooks only when they are released: pages that are not
-   released are never copied, so they cannot leak into the HTML or the search index;
-3. that copy is built into ``_build/workshops/NAME/_build/html``.
+   (simulated with the workshop's seed, so answers differ between workshops), a
+   set-up page for its pack, and the solution notebooks only when they are
+   released, executed on the workshop's data: pages that are not released are
+   never copied, so they cannot leak into the HTML or the search index;
+3. the participants' pack is made from that copy (``tools/workshop_pack.py``);
+4. the copy is built into an emptied ``_build/workshops/NAME/_build/html``, the
+   pack is put beside its pages, and the build fails on any page the workshop
+   does not list and on any solution it does not release.
 
-``workshops/example.yml`` documents every key.
+``--instructors`` builds the instructors' site instead (every solution, the
+schedule and the answer notes for the workshop's data; ``tools/workshop_site.py``)
+into ``_build/workshops/NAME/instructors``. ``workshops/example.yml`` documents
+every key.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import difflib
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -32,9 +41,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
 from build_book import BookBuild, build, report  # noqa: E402
+from check_site import site_pages, workshop_leaks  # noqa: E402
+from execute_solutions import execute as execute_notebook  # noqa: E402
 from make_data import load_spec, make_datasets  # noqa: E402
 
+from vcfml.settings import BUDGET_VARIABLE  # noqa: E402
+
 AZURE_PAGE = "book/04_experiments/azure"
+CONTRIBUTORS_PAGE = "book/contributing"
+GUIDE_PAGE = "book/instructors_workshop"  # generated for the instructors' build
+PARTICIPANTS, INSTRUCTORS = "participants", "instructors"
 
 
 class WorkshopConfigError(ValueError):
@@ -92,13 +108,58 @@ class Workshop(BaseModel):
         return f"{self.title} · {when} · {self.venue}"
 
 
+DATE_TYPES = {
+    "date_type",
+    "date_parsing",
+    "date_from_datetime_parsing",
+    "date_from_datetime_inexact",
+}
+
+
+def _expected_keys(model: type[BaseModel], location: tuple) -> list[str]:
+    """The keys allowed where an unknown key was found (top level or ``dataset``)."""
+    for part in location[:-1]:
+        annotation = model.model_fields[str(part)].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return list(model.model_fields)
+
+
 def _describe(error: dict[str, Any]) -> str:
+    """One short phrase per problem: the key, what is wrong, the value when it is short."""
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
-        return f"unknown key '{key}'"
+        name = str(error["loc"][-1])
+        close = difflib.get_close_matches(name, _expected_keys(Workshop, error["loc"]), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key '{key}'{hint}"
     if error["type"] == "missing":
         return f"missing required key '{key}'"
-    return f"key '{key}': {error['msg']} (got {error.get('input')!r})"
+    if error["type"] in DATE_TYPES:
+        got = error.get("input")
+        return f"key '{key}': expected a date as YYYY-MM-DD, e.g. 2027-03-15 (got {got!r})"
+    message = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:  # a check of several keys: the whole file is the input, not shown
+        return message
+    value = error.get("input")
+    shown = repr(value)
+    return f"key '{key}': {message}" + (f" (got {shown})" if len(shown) <= 60 else "")
+
+
+def _describe_all(errors: list[dict[str, Any]]) -> list[str]:
+    """Every problem once: a required key that is missing because it was mistyped is
+    reported as the typo ("did you mean ...") only."""
+    described = [_describe(error) for error in errors]
+    suggested = {
+        text.split("(did you mean '")[1].split("'")[0]
+        for text in described
+        if "did you mean" in text
+    }
+    return [
+        text
+        for error, text in zip(errors, described, strict=True)
+        if not (error["type"] == "missing" and str(error["loc"][-1]) in suggested)
+    ]
 
 
 def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Workshop:
@@ -115,7 +176,7 @@ def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Wo
     try:
         workshop = Workshop.model_validate(raw)
     except ValidationError as error:
-        problems = "; ".join(_describe(e) for e in error.errors())
+        problems = "; ".join(_describe_all(error.errors()))
         raise WorkshopConfigError(f"{path}: {problems}") from None
     available = chapters_available or sorted(course_chapters())
     if workshop.chapters is None:  # every chapter of the course
@@ -140,15 +201,37 @@ def course_chapters(toc: dict | None = None) -> dict[int, dict]:
     return chapters
 
 
-def workshop_toc(workshop: Workshop, toc: dict) -> tuple[dict, list[str]]:
-    """The workshop's table of contents, and the pages it leaves out."""
+def instructors_only(page: str) -> bool:
+    """Pages for instructors and contributors, left out of every participants' site.
+
+    The instructor's guide, the per-chapter instructor notes (any page whose name
+    starts with ``instructor``) and the contributors' page.
+    """
+    name = page.rsplit("/", 1)[-1]
+    return name.startswith("instructor") or page == CONTRIBUTORS_PAGE
+
+
+def workshop_toc(
+    workshop: Workshop, toc: dict, audience: str = PARTICIPANTS
+) -> tuple[dict, list[str]]:
+    """The workshop's table of contents, and the pages it leaves out.
+
+    Participants get the chapters taught, solutions only when released, no
+    instructor or contributor pages. Instructors get the same chapters with every
+    solution and their pages.
+    """
     toc = copy.deepcopy(toc)
     numbered = course_chapters(toc)
     removed: list[str] = []
+    for_instructors = audience == INSTRUCTORS
 
     def keep(entry: dict) -> bool:
         page = entry["file"]
+        if for_instructors:
+            return True
         if page.startswith("solutions/") and not workshop.solutions_released:
+            return False
+        if instructors_only(page):
             return False
         return not (page == AZURE_PAGE and not workshop.show_azure)
 
@@ -157,7 +240,7 @@ def workshop_toc(workshop: Workshop, toc: dict) -> tuple[dict, list[str]]:
         for chapter in part["chapters"]:
             number = next((n for n, c in numbered.items() if c is chapter), None)
             pages = [chapter["file"], *(s["file"] for s in chapter.get("sections", []))]
-            if number is not None and number not in workshop.chapters:
+            if (number is not None and number not in workshop.chapters) or not keep(chapter):
                 removed += pages
                 continue
             sections = chapter.get("sections", [])
@@ -167,24 +250,46 @@ def workshop_toc(workshop: Workshop, toc: dict) -> tuple[dict, list[str]]:
             kept_chapters.append(chapter)
         part["chapters"] = kept_chapters
     toc["parts"] = [part for part in toc["parts"] if part["chapters"]]
+    if for_instructors:
+        toc["parts"].append({"caption": "This workshop", "chapters": [{"file": GUIDE_PAGE}]})
     return toc, removed
 
 
-def workshop_config(workshop: Workshop, config: dict, removed: list[str]) -> dict:
-    """The workshop's ``_config.yml``: its title, banner and substitutions."""
+def workshop_config(
+    workshop: Workshop, config: dict, removed: list[str], audience: str = PARTICIPANTS
+) -> dict:
+    """The workshop's ``_config.yml``: its title, banner, substitutions, no repository.
+
+    A workshop site links no repository and launches nothing from it: GitHub and
+    Binder buttons would open ``main``, with every solution and the default data.
+    Participants get the pack instead (the set-up page links it).
+    """
     config = copy.deepcopy(config)
     config["title"] = workshop.title
-    config.setdefault("html", {})["announcement"] = workshop.banner
+    if audience == INSTRUCTORS:
+        config["title"] += " (instructors)"
+    html = config.setdefault("html", {})
+    html["announcement"] = workshop.banner
+    html["use_repository_button"] = False
+    html["use_issues_button"] = False
+    html["use_edit_page_button"] = False
+    config["launch_buttons"] = {"notebook_interface": "jupyterlab", "thebe": False}
     parse = config.setdefault("parse", {})
     substitutions = parse.setdefault("myst_substitutions", {})
-    substitutions["automl_budget"] = f"{workshop.automl_budget:g}"
-    if not workshop.solutions_released:
+    substitutions["automl_budget"] = (
+        f"In this workshop every AutoML run searches for {workshop.automl_budget:g} "
+        "seconds: the kernel *Python (vcfml)*, which the pack's `setup.sh` registers, "
+        f"sets `VCFML_AUTOML_BUDGET={workshop.automl_budget:g}`."
+    )
+    if not workshop.solutions_released and audience == PARTICIPANTS:
         substitutions["solutions_note"] = (
             "Solutions for this workshop are released by your instructors after the "
             "session; until then the self-check cell tells you whether you are right."
         )
-    if workshop.jupyterhub_url:
-        config.setdefault("launch_buttons", {})["jupyterhub_url"] = workshop.jupyterhub_url
+    execute = config.setdefault("execute", {})
+    # Solutions are executed on the workshop's data before the build (stage), so
+    # that the site, the pack and the answer notes show the same numbers.
+    execute["exclude_patterns"] = [*execute.get("exclude_patterns", []), "solutions/*"]
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx_config["course_removed_docs"] = removed
     return config
@@ -196,6 +301,15 @@ class StagedWorkshop:
     source: Path
     output: Path
     workshop: Workshop
+    audience: str = PARTICIPANTS
+
+    @property
+    def html(self) -> Path:
+        return self.output / "_build" / "html"
+
+    @property
+    def pack(self) -> Path:
+        return self.output / f"{self.name}-pack.zip"
 
 
 def workshop_dataset_spec(workshop: Workshop) -> dict[str, dict]:
@@ -208,19 +322,36 @@ def workshop_dataset_spec(workshop: Workshop) -> dict[str, dict]:
     return spec
 
 
-def stage(config_path: Path, output_root: Path | None = None) -> StagedWorkshop:
-    """Copy what the workshop shows into its own folder, with its own data."""
+def workshop_output(config_path: Path, output_root: Path | None, audience: str) -> Path:
+    """``_build/workshops/NAME`` (participants) or ``_build/workshops/NAME/instructors``."""
+    output = (output_root or ROOT / "_build" / "workshops") / Path(config_path).stem
+    return output / "instructors" if audience == INSTRUCTORS else output
+
+
+def stage(
+    config_path: Path,
+    output_root: Path | None = None,
+    audience: str = PARTICIPANTS,
+    execute: bool = True,
+) -> StagedWorkshop:
+    """Copy what the workshop shows into its own folder, with its own data.
+
+    Solution notebooks that are shown (released, or the instructors' build) are
+    executed on the workshop's data here, unless ``execute`` is false.
+    """
     config_path = Path(config_path)
     workshop = load_workshop(config_path)
     name = config_path.stem
-    output = (output_root or ROOT / "_build" / "workshops") / name
+    output = workshop_output(config_path, output_root, audience)
     source = output / "source"
     if source.exists():
         shutil.rmtree(source)
     source.mkdir(parents=True)
 
-    toc, removed = workshop_toc(workshop, yaml.safe_load((ROOT / "_toc.yml").read_text()))
-    config = workshop_config(workshop, yaml.safe_load((ROOT / "_config.yml").read_text()), removed)
+    toc, removed = workshop_toc(workshop, yaml.safe_load((ROOT / "_toc.yml").read_text()), audience)
+    config = workshop_config(
+        workshop, yaml.safe_load((ROOT / "_config.yml").read_text()), removed, audience
+    )
     (source / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
@@ -232,13 +363,29 @@ def stage(config_path: Path, output_root: Path | None = None) -> StagedWorkshop:
             if f"{folder}/{notebook.stem}" in kept:
                 shutil.copy2(notebook, source / folder / notebook.name)
 
+    staged = StagedWorkshop(
+        name=name, source=source, output=output, workshop=workshop, audience=audience
+    )
+    from workshop_site import participants_pages
+
+    participants_pages(staged)
     spec = workshop_dataset_spec(workshop)
     make_datasets(source / "data", spec=spec)
     (source / "data" / "datasets.yml").write_text(
         f"# Datasets of the workshop {name}: data/datasets.yml with its seed and size.\n"
         + yaml.safe_dump(spec, sort_keys=False)
     )
-    return StagedWorkshop(name=name, source=source, output=output, workshop=workshop)
+    if execute:
+        # With the course's deterministic setting (as the committed solutions), not
+        # a budget the instructor's shell may have set: the same answers every build.
+        budget = os.environ.pop(BUDGET_VARIABLE, None)
+        try:
+            for notebook in sorted((source / "solutions").glob("*.ipynb")):
+                execute_notebook(notebook)
+        finally:
+            if budget is not None:
+                os.environ[BUDGET_VARIABLE] = budget
+    return staged
 
 
 def toc_pages(toc: dict) -> list[str]:
@@ -251,11 +398,65 @@ def toc_pages(toc: dict) -> list[str]:
     return pages
 
 
+def stale_pages(staged: StagedWorkshop) -> list[str]:
+    """Built pages that the workshop's table of contents does not list."""
+    toc = yaml.safe_load((staged.source / "_toc.yml").read_text())
+    expected = {f"{page}.html" for page in toc_pages(toc)} | {"index.html", "search.html"}
+    expected.add("genindex.html")
+    return [
+        f"stale page: {page}"
+        for page in site_pages(staged.html)
+        if page not in expected and not page.startswith("reports/")
+    ]
+
+
 def build_workshop(
-    config_path: Path, output_root: Path | None = None, echo: bool = True
+    config_path: Path,
+    output_root: Path | None = None,
+    echo: bool = True,
+    audience: str = PARTICIPANTS,
 ) -> tuple[StagedWorkshop, BookBuild]:
-    staged = stage(config_path, output_root)
-    return staged, build(source=staged.source, output=staged.output, echo=echo)
+    """Stage, pack and build the workshop's site into a clean folder, then check it.
+
+    The site folder is emptied first, so pages of an earlier build (solutions
+    released once, then withdrawn) cannot survive; any built page the table of
+    contents does not list, and any solution in a build that does not release
+    them, fails the build all the same.
+    """
+    from workshop_pack import pack_staged
+    from workshop_site import instructors_pages
+
+    staged = stage(config_path, output_root, audience)
+    for folder in ("html", "jupyter_execute"):
+        shutil.rmtree(staged.output / "_build" / folder, ignore_errors=True)
+    if audience == INSTRUCTORS:
+        instructors_pages(staged, config_path)
+    else:
+        pack_staged(staged, config_path)
+    result = build(source=staged.source, output=staged.output, echo=echo)
+    if result.ok and audience == PARTICIPANTS:
+        shutil.copy2(staged.pack, staged.html / staged.pack.name)
+    if (staged.html / "index.html").exists():
+        result.problems += stale_pages(staged)
+        if audience == PARTICIPANTS:
+            result.problems += workshop_leaks(staged.html, staged.workshop)
+    return staged, result
+
+
+def check_configs(paths: list[Path]) -> int:
+    """Check every file (not only up to the first bad one); 0 when all are usable."""
+    failed = 0
+    for path in paths:
+        try:
+            workshop = load_workshop(path)
+        except WorkshopConfigError as error:
+            print(f"error: {error}", file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{path}: OK ({workshop.banner})")
+    if failed and len(paths) > 1:
+        print(f"{failed} of {len(paths)} workshop files have problems", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,20 +464,30 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check workshop files and say what is wrong")
     check.add_argument("configs", type=Path, nargs="+")
-    build_parser = commands.add_parser("build", help="build one workshop's site")
+    build_parser = commands.add_parser(
+        "build", help="build one workshop's site and pack into _build/workshops/NAME"
+    )
     build_parser.add_argument("config", type=Path)
+    build_parser.add_argument(
+        "--instructors",
+        action="store_true",
+        help="the instructors' site instead: every solution, the schedule and the answer "
+        "notes for the workshop's data (_build/workshops/NAME/instructors)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "check":
+        return check_configs(args.configs)
+    audience = INSTRUCTORS if args.instructors else PARTICIPANTS
     try:
-        if args.command == "check":
-            for path in args.configs:
-                workshop = load_workshop(path)
-                print(f"{path}: OK ({workshop.banner})")
-            return 0
-        staged, result = build_workshop(args.config)
+        staged, result = build_workshop(args.config, audience=audience)
     except WorkshopConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    return report(result, f"The site of workshop {staged.name}")
+    what = f"The {audience}' site of workshop {staged.name}"
+    status = report(result, what)
+    if status == 0 and audience == PARTICIPANTS:
+        print(f"The participants' pack: {staged.pack} (linked from the set-up page)")
+    return status
 
 
 if __name__ == "__main__":

@@ -3,15 +3,18 @@
 The pack is one zip file, ``_build/workshops/NAME/NAME-pack.zip``, holding a folder
 ``NAME/`` with:
 
-- ``exercises/`` (the workshop's chapters) and ``solutions/`` only when released;
+- ``exercises/`` (the workshop's chapters) and ``solutions/`` only when released
+  (executed on the workshop's data); every notebook names the kernel ``vcfml``;
 - ``data/``: the workshop's own datasets with their ``SHA256SUMS``;
 - ``wheels/``: the course library, built from this checkout;
-- ``requirements/``: the pinned package versions, one file per Python;
+- ``requirements/``: the pinned package versions, one file per Python (no ``make``);
 - ``setup.sh`` (Linux, macOS, Windows with WSL) and ``environment.yml`` (conda);
 - ``README.md`` with the workshop's name, dates, instructors and the two steps.
 
-``setup.sh`` makes ``.venv``, installs the pinned packages, registers the Jupyter
-kernel "Python (vcfml)" with the day's AutoML budget, and runs ``vcfml check-env``.
+``setup.sh`` makes ``.venv``, installs the pinned packages (the lean participant set:
+no test or build tools), registers the Jupyter kernel ``vcfml`` ("Python (vcfml)")
+with the day's AutoML budget, and runs ``vcfml check-env``. ``make book
+WORKSHOP=...`` makes the pack too and puts it in the site.
 """
 
 from __future__ import annotations
@@ -23,22 +26,33 @@ import sys
 import zipfile
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 
 from workshop import StagedWorkshop, WorkshopConfigError, stage  # noqa: E402
 
+KERNEL = "vcfml"
+KERNEL_DISPLAY_NAME = "Python (vcfml)"
+
 SETUP_SH = """#!/usr/bin/env bash
 # Set up this workshop pack: a virtual environment with the course's pinned
-# packages, the Jupyter kernel "Python (vcfml)", then a check of the machine.
+# packages, the Jupyter kernel "{display_name}" (it sets the day's AutoML budget),
+# then a check of the machine. Safe to run again: it only checks what is there.
 # Usage: bash setup.sh            (or PYTHON=python3.11 bash setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${{PYTHON:-python3}}"
+if ! command -v "$PYTHON" > /dev/null; then
+  echo "No '$PYTHON' here: install Python {pythons}, or name yours:" >&2
+  echo "  PYTHON=python3.11 bash setup.sh" >&2
+  exit 1
+fi
 version=$("$PYTHON" -c 'import sys; print(f"{{sys.version_info[0]}}.{{sys.version_info[1]}}")')
 constraints="requirements/constraints-py$version.txt"
 if [ ! -f "$constraints" ]; then
-  echo "Python $version has no pinned packages here: use 3.10, 3.11 or 3.12, e.g." >&2
+  echo "Python $version has no pinned packages here: use {pythons}, e.g." >&2
   echo "  PYTHON=python3.11 bash setup.sh" >&2
   exit 1
 fi
@@ -46,11 +60,13 @@ test -x .venv/bin/python || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade -c "$constraints" pip setuptools wheel
 .venv/bin/python -m pip install --quiet -c "$constraints" "$(ls wheels/vcfml-*.whl)[notebook,scale]"
 .venv/bin/python -m ipykernel install --user --name {kernel} \\
-  --display-name "Python (vcfml)" --env VCFML_AUTOML_BUDGET {budget:g}
+  --display-name "{display_name}" --env VCFML_AUTOML_BUDGET {budget:g}
 .venv/bin/vcfml check-env --data data --constraints "$constraints"
 echo
 echo "Ready. Start Jupyter with:  .venv/bin/jupyter lab exercises/"
-echo "(on an Azure ML compute instance, open the notebooks and pick the kernel 'Python (vcfml)')"
+echo "The notebooks open with the kernel '{display_name}' (AutoML runs {budget:g} s)."
+echo "Check this machine again with:"
+echo "  .venv/bin/vcfml check-env --data data --constraints $constraints"
 """
 
 README = """# {title}
@@ -62,18 +78,28 @@ Instructors: {instructors}
 ## Get ready (before the workshop)
 
 1. Unpack this folder and open a terminal in it (Windows: in WSL).
-2. Run `bash setup.sh`. It installs everything into `.venv/` (about 2 GB, a few
-   minutes), registers the Jupyter kernel *Python (vcfml)* and checks your machine:
-   every line should be ✅. A ❌ line says how to fix it.
+2. Run `bash setup.sh` (or `PYTHON=python3.11 bash setup.sh` to pick a Python;
+   {pythons} work). It installs the course's packages into `.venv/` in this folder
+   (measured: {install_size}), registers the Jupyter kernel **{display_name}** and
+   checks your machine: every line should be ✅; a ❌ line says how to fix it.
+
+To check the machine again later (here with Python 3.11; use your version in the
+file name):
+
+    .venv/bin/vcfml check-env --data data --constraints requirements/constraints-py3.11.txt
 
 Conda users: `conda env create -f environment.yml`, `conda activate vcfml`, then
-`python -m ipykernel install --user --name vcfml --display-name "Python (vcfml)"`.
+
+    python -m ipykernel install --user --name {kernel} --display-name "{display_name}" \\
+      --env VCFML_AUTOML_BUDGET {budget:g}
 
 ## During the workshop
 
 Start Jupyter with `.venv/bin/jupyter lab exercises/` and open the first exercise.
-Each exercise ends with a self-check cell. Every AutoML cell runs for
-{budget:g} seconds (set by the kernel; change `VCFML_AUTOML_BUDGET` to run longer).
+The notebooks open with the kernel **{display_name}**; if Jupyter asks which kernel
+to use, pick that one (on an Azure ML compute instance or a JupyterHub too): it runs
+every AutoML cell for {budget:g} seconds, the workshop's setting. Each exercise ends
+with a self-check cell.
 
 Chapters: {chapters}. {solutions}
 """
@@ -90,6 +116,8 @@ dependencies:
       - -c requirements/constraints-py3.11.txt
       - ./wheels/{wheel}[notebook,scale]
 """
+# Measured by benchmarks/install_size.py (see benchmarks/RESULTS.md); updated by hand.
+INSTALL_SIZE = "about 980 MiB installed, a 240 MiB download"
 
 
 def build_wheel(target: Path) -> Path:
@@ -114,23 +142,65 @@ def build_wheel(target: Path) -> Path:
     return wheel
 
 
+def pinned_pythons() -> list[str]:
+    """The Pythons with a constraints file, oldest first."""
+    versions = [
+        path.stem.removeprefix("constraints-py")
+        for path in (ROOT / "requirements").glob("constraints-py3.*.txt")
+    ]
+    return sorted(versions, key=lambda version: tuple(map(int, version.split("."))))
+
+
+def with_course_kernel(notebook_path: Path, target: Path) -> None:
+    """Copy a notebook, naming the kernel that ``setup.sh`` registers.
+
+    The course's notebooks name ``python3``; opened as they are, they would run
+    without the workshop's ``VCFML_AUTOML_BUDGET`` (that kernel's environment).
+    """
+    notebook = nbformat.read(notebook_path, as_version=4)
+    notebook.metadata["kernelspec"] = {
+        "name": KERNEL,
+        "display_name": KERNEL_DISPLAY_NAME,
+        "language": "python",
+    }
+    nbformat.write(notebook, target)
+
+
 def make_pack(config_path: Path, output_root: Path | None = None) -> Path:
-    staged: StagedWorkshop = stage(config_path, output_root)
+    """Stage the workshop (released solutions executed on its data), then pack it."""
+    return pack_staged(stage(config_path, output_root), config_path)
+
+
+def pack_staged(staged: StagedWorkshop, config_path: Path) -> Path:
+    """The participants' zip from a staged workshop; returns its path."""
     workshop = staged.workshop
     folder = staged.output / "pack" / staged.name
     if folder.parent.exists():
         shutil.rmtree(folder.parent)
     folder.mkdir(parents=True)
 
-    shutil.copytree(staged.source / "exercises", folder / "exercises")
-    if workshop.solutions_released:
-        shutil.copytree(staged.source / "solutions", folder / "solutions")
+    folders = ["exercises", "solutions"] if workshop.solutions_released else ["exercises"]
+    for name in folders:
+        (folder / name).mkdir()
+        for notebook in sorted((staged.source / name).glob("*.ipynb")):
+            with_course_kernel(notebook, folder / name / notebook.name)
     shutil.copytree(staged.source / "data", folder / "data")
-    shutil.copytree(ROOT / "requirements", folder / "requirements")
+    (folder / "requirements").mkdir()
+    pythons = pinned_pythons()
+    for version in pythons:
+        name = f"constraints-py{version}.txt"
+        shutil.copy2(ROOT / "requirements" / name, folder / "requirements" / name)
     wheel = build_wheel(folder / "wheels")
     shutil.copy2(config_path, folder / "workshop.yml")
-    kernel = "vcfml"
-    (folder / "setup.sh").write_text(SETUP_SH.format(kernel=kernel, budget=workshop.automl_budget))
+    pythons_text = f"Python {pythons[0]} to {pythons[-1]}"
+    (folder / "setup.sh").write_text(
+        SETUP_SH.format(
+            kernel=KERNEL,
+            display_name=KERNEL_DISPLAY_NAME,
+            budget=workshop.automl_budget,
+            pythons=pythons_text,
+        )
+    )
     (folder / "setup.sh").chmod(0o755)
     (folder / "environment.yml").write_text(ENVIRONMENT_YML.format(wheel=wheel.name))
     (folder / "README.md").write_text(
@@ -139,14 +209,19 @@ def make_pack(config_path: Path, output_root: Path | None = None) -> Path:
             banner=workshop.banner,
             instructors=", ".join(workshop.instructors),
             budget=workshop.automl_budget,
+            kernel=KERNEL,
+            display_name=KERNEL_DISPLAY_NAME,
+            pythons=pythons_text,
+            install_size=INSTALL_SIZE,
             chapters=", ".join(str(number) for number in workshop.chapters),
-            solutions="Solutions are included in `solutions/`."
+            solutions="Solutions, executed on this workshop's data, are in `solutions/`."
             if workshop.solutions_released
             else "Solutions are released after the workshop.",
         )
     )
 
-    archive = staged.output / f"{staged.name}-pack.zip"
+    archive = staged.pack
+    archive.unlink(missing_ok=True)
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for path in sorted(folder.rglob("*")):
             if path.is_file():

@@ -3,10 +3,15 @@
 A Sphinx extension local to the book (``sphinx.local_extensions`` in ``_config.yml``).
 Kept to what the themes get wrong with the pinned versions; each fix is tested by
 the browser test (``tests/test_site_browser.py``), which fails on console errors.
+It also turns links to pages a workshop leaves out into text, and gives chapter
+pages the role ``{chapter-time}`N``` that adds the exercise notebooks' own minutes
+to N minutes of reading (``tools/workshop_site.py`` builds schedules from the same).
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -73,9 +78,65 @@ class UnlinkRemovedPages(SphinxPostTransform):
                 node.replace_self(text)
 
 
+NOTEBOOK_TIME = re.compile(r"\*Time: about (\d+) minutes\.\*")
+CHAPTER_TIME = re.compile(r"\{chapter-time\}`(\d+)`")
+
+
+def exercise_minutes(source: Path, chapter: int) -> list[tuple[str, int | None]]:
+    """Each exercise notebook of a chapter in ``source/exercises`` with its minutes.
+
+    The minutes are the notebook's own "*Time: about N minutes.*" line (None when it
+    has none); every sum of exercise time in the course starts here.
+    """
+    found = []
+    for notebook in sorted((source / "exercises").glob(f"{chapter:02d}_*.ipynb")):
+        match = NOTEBOOK_TIME.search(notebook.read_text(encoding="utf-8"))
+        found.append((notebook.stem, int(match.group(1)) if match else None))
+    return found
+
+
+def reading_minutes(index_page: Path) -> int | None:
+    """The reading time a chapter page states with ``{chapter-time}`N```."""
+    match = CHAPTER_TIME.search(index_page.read_text(encoding="utf-8"))
+    return int(match.group(1)) if match else None
+
+
+def chapter_time_role(
+    name: str, rawtext: str, text: str, lineno: int, inliner: Any, options=None, content=None
+) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    """``{chapter-time}`20``` on a chapter page: "60 minutes (20 reading, 40 exercises)".
+
+    The reading minutes are the argument; the exercise minutes are the sum over the
+    chapter's exercise notebooks in this build, so the page, the notebooks and a
+    workshop's schedule always agree.
+    """
+    env = inliner.document.settings.env
+    folder = env.docname.split("/")[1] if env.docname.count("/") >= 2 else ""
+    if not (folder[:2].isdigit() and text.strip().isdigit()):
+        message = inliner.reporter.error(
+            f"chapter-time needs reading minutes on a chapter page, got {text!r}", line=lineno
+        )
+        return [], [message]
+    notebooks = exercise_minutes(Path(env.srcdir), int(folder[:2]))
+    missing = [stem for stem, minutes in notebooks if minutes is None]
+    if missing:
+        message = inliner.reporter.error(
+            f"exercises {missing} have no '*Time: about N minutes.*' line", line=lineno
+        )
+        return [], [message]
+    for stem, _ in notebooks:
+        env.note_dependency(str(Path(env.srcdir) / "exercises" / f"{stem}.ipynb"))
+    reading = int(text)
+    practice = sum(minutes or 0 for _, minutes in notebooks)
+    label = "exercise" if len(notebooks) == 1 else "exercises"
+    shown = f"{reading + practice} minutes ({reading} reading, {practice} {label})"
+    return [nodes.inline(rawtext, shown)], []
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("course_removed_docs", [], "env")
     app.add_post_transform(UnlinkRemovedPages)
+    app.add_role("chapter-time", chapter_time_role)
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
     app.connect("html-page-context", set_default_colour_mode)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -4,7 +4,8 @@ The library behind the *AutoML on Variants* course. Its parts follow the chapter
 
 * :mod:`vcfml.io`: read VCF/BCF into a dosage matrix, write VCF (chapter 1);
 * :mod:`vcfml.simulate`: cohorts with a known answer (chapter 2);
-* :mod:`vcfml.features`: genotypes + covariates + target, ready for a model.
+* :mod:`vcfml.features`: genotypes + covariates + target, ready for a model;
+* :mod:`vcfml.stats`: allele frequency, association scan and PCA, as PLINK 2 (chapters 1, 5).
 """
 
 from vcfml.io import GenotypeMatrix, read_samples_table, read_vcf, write_vcf

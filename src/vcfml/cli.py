@@ -205,9 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     check_env.add_argument("--azure-config", help="workspace config.json (default: search)")
     check_env.set_defaults(handler=run_check_env)
 
-    from vcfml.cli_automl import add_commands
+    from vcfml import cli_automl, cli_stats
 
-    add_commands(commands)
+    cli_automl.add_commands(commands)
+    cli_stats.add_commands(commands)
     return parser
 
 

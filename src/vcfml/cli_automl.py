@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
-from vcfml.errors import VcfmlError, VcfmlInputError
+from vcfml.errors import MissingExtraError, VcfmlError, VcfmlInputError
 
 
 def add_commands(commands) -> None:
@@ -57,7 +58,9 @@ def add_commands(commands) -> None:
         default=1,
         help="trials at once: Azure ML cluster nodes, or Ray workers locally (parallel extra)",
     )
-    automl.add_argument("--tracking-uri", help="MLflow store (default: sqlite:///mlflow.db here)")
+    automl.add_argument(
+        "--tracking-uri", help="MLflow store (default: mlflow.db beside the --out folder)"
+    )
     automl.add_argument("--no-track", action="store_true", help="do not log to MLflow")
     automl.add_argument("--quiet", action="store_true", help="no progress output")
     automl.set_defaults(handler=run_automl_command)
@@ -161,10 +164,19 @@ def run_automl_command(args: argparse.Namespace) -> None:
         f"({len(result.leaderboard)} trials, {result.wall_seconds:.1f}s); wrote {out}/"
     )
     if not args.no_track:
-        from vcfml.automl.tracking import track_run
+        from vcfml.automl.tracking import default_store, track_run
 
-        track_run(result, out, tracking_uri=args.tracking_uri)
-        print("logged to MLflow: run `mlflow ui` here to browse the experiment")
+        chosen = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+        try:
+            track_run(result, out, tracking_uri=args.tracking_uri)
+        except MissingExtraError as error:  # the run itself is written and fine
+            print(f"vcfml: not logged to MLflow: {error}", file=sys.stderr)
+            return
+        if chosen:
+            print("logged to MLflow")
+        else:
+            store = os.path.relpath(default_store(out))
+            print(f"logged to MLflow: mlflow ui --backend-store-uri sqlite:///{store}")
 
 
 def run_predict_command(args: argparse.Namespace) -> None:

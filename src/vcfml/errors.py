@@ -26,6 +26,11 @@ EXTRAS = {
         "VCF Zarr and chunked screening (chapter 6)",
         'pip install -e ".[scale]" in the course folder, or `make install`',
     ),
+    "tracking": (
+        "logging a run to MLflow",
+        'pip install -e ".[tracking]" in the course folder (`make install` has it); '
+        "in a workshop pack: .venv/bin/pip install mlflow",
+    ),
     "azure": (
         "the Azure ML backend",
         'pip install -e ".[azure]" in an environment of its own (README, Azure ML)',

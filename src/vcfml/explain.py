@@ -28,7 +28,6 @@ from sklearn.pipeline import Pipeline
 
 from vcfml.automl.ensemble import VotingEnsemble
 from vcfml.automl.model import FittedModel
-from vcfml.automl.screening import GenotypeScreen
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
 
@@ -146,13 +145,35 @@ def explain_sample(
     return table.iloc[order].reset_index(drop=True)
 
 
-def association_table(dataset: Dataset, min_maf: float = 0.0) -> pd.DataFrame:
-    """The per-site association scan on all samples: F statistic and p-value."""
-    screen = GenotypeScreen(n_sites=1, min_maf=min_maf).fit(dataset.genotypes, dataset.target)
-    table = dataset.variants[["chrom", "pos", "id", "ref", "alt"]].copy()
-    table["score"] = screen.scores_
-    table["pvalue"] = screen.pvalues_
-    order = np.argsort(-np.nan_to_num(screen.scores_, nan=-1.0), kind="stable")
+def association_table(
+    dataset: Dataset, min_maf: float = 0.0, male: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The per-site association scan on all samples, adjusted for the dataset's
+    covariates: :func:`vcfml.stats.association_scan` (logistic regression, as
+    ``plink2 --glm``), plus ``score`` (-log10 p, higher is stronger) and ``rank``
+    (1 = smallest p-value; untestable sites, e.g. monomorphic ones, come last
+    with NaN results, as PLINK 2's NA).
+
+    ``male`` (per sample) codes chrX as PLINK 2 does; by default it is taken
+    from a ``sex=male`` covariate when there is one. Sites below ``min_maf``
+    are left out of the ranking (NaN).
+    """
+    from vcfml.stats import association_scan, check_covariates, minor_allele_frequency
+
+    if male is None and "sex=male" in dataset.covariates.columns:
+        male = dataset.covariates["sex=male"].to_numpy() == 1
+    # A regression has an intercept: one level of each text covariate is the baseline.
+    levels = dataset.covariate_levels or {}
+    baselines = [f"{name}={found[0]}" for name, found in levels.items() if found and len(found) > 2]
+    design = check_covariates(dataset.covariates.drop(columns=baselines, errors="ignore"))
+    table = association_scan(
+        dataset.genotypes, dataset.variants, dataset.target, design, binary=True, male=male
+    )
+    if min_maf > 0:
+        rare = minor_allele_frequency(table["a1_freq"].to_numpy()) < min_maf
+        table.loc[rare, ["beta", "se", "stat", "pvalue"]] = np.nan
+    table["score"] = -np.log10(table["pvalue"].clip(lower=1e-300))
+    order = np.argsort(table["pvalue"].fillna(np.inf).to_numpy(), kind="stable")
     table["rank"] = 0
     table.iloc[order, table.columns.get_loc("rank")] = np.arange(1, len(order) + 1)
     return table

@@ -47,7 +47,8 @@ class Prescreen:
         dataset: the kept sites with the covariates and target, ready for
             :func:`vcfml.automl.run_automl` (with the same settings).
         kept: indices of the kept sites in the store.
-        statistics: one row per site of the store: ``maf``, ``score`` (F) and
+        statistics: one row per site of the store: ``maf``, ``score`` (the
+            covariate-adjusted score test of the screen) and
             ``pvalue`` on all samples; the scan that chapter 5 plots.
         n_blocks: how many blocks of sites the screen was split into.
     """
@@ -59,9 +60,13 @@ class Prescreen:
 
 
 def block_statistics(
-    site_major_block: np.ndarray, y: np.ndarray, training_rows: list[np.ndarray]
+    site_major_block: np.ndarray,
+    y: np.ndarray,
+    training_rows: list[np.ndarray],
+    covariates: np.ndarray | None = None,
 ) -> np.ndarray:
-    """MAF, F statistic and p-value of each site of a block, on each set of training rows.
+    """MAF, covariate-adjusted score statistic and p-value of each site of a
+    block, on each set of training rows (as ``GenotypeScreen`` computes them).
 
     Returns an array of shape (len(training_rows), 3, sites in the block). Runs on
     a Dask worker: plain NumPy in, plain NumPy out.
@@ -70,7 +75,8 @@ def block_statistics(
     result = np.empty((len(training_rows), len(STATISTICS), genotypes.shape[1]))
     for index, rows in enumerate(training_rows):
         means, maf = column_means(genotypes[rows])
-        scores, pvalues = association_scores(genotypes[rows], y[rows], means)
+        adjust = None if covariates is None else covariates[rows]
+        scores, pvalues = association_scores(genotypes[rows], y[rows], means, adjust)
         result[index] = (maf, scores, pvalues)
     return result
 
@@ -125,7 +131,10 @@ def prescreen(
     y = labelled.target
     site_major = site_major_dosages(dataset_zarr)
     blocks = site_major.to_delayed().ravel()
-    tasks = [dask.delayed(block_statistics)(block, y, training_rows) for block in blocks]
+    covariates = labelled.covariates.to_numpy(dtype=np.float32)
+    tasks = [
+        dask.delayed(block_statistics)(block, y, training_rows, covariates) for block in blocks
+    ]
     statistics = np.concatenate(_compute(tasks, scheduler), axis=2)
 
     kept = _kept_sites(statistics, settings, f"{site_major.shape[0]} sites in {store}")
@@ -173,9 +182,11 @@ def prescreen_vcf(
     n_sites = genotypes.shape[1]
     starts = range(0, n_sites, block_sites)
 
+    covariates = labelled.covariates.to_numpy(dtype=np.float32)
+
     def statistics_of(start: int) -> np.ndarray:
         block = genotypes[:, start : start + block_sites].T  # site-major: a view
-        return block_statistics(block, labelled.target, training_rows)
+        return block_statistics(block, labelled.target, training_rows, covariates)
 
     # numpy releases the GIL in its loops: threads use every core, as Dask's do.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count()) as pool:

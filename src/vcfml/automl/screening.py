@@ -2,9 +2,19 @@
 
 Genotype data has far more features (sites) than samples. Handing every site to
 a model drowns the few causal ones in noise, so the pipeline first ranks sites
-by a per-site association test and keeps the strongest. The test is sklearn's
-ANOVA F (``f_classif``); for a 0/1 phenotype and a dosage it ranks sites exactly
-like the Cochran-Armitage trend test (F is a monotone function of n r^2).
+by a per-site association test and keeps the strongest.
+
+The test is adjusted for the run's covariates (sex, age, principal
+components, ...): the score test of :func:`vcfml.stats.score_test` for the
+logistic model ``target ~ covariates + dosage``. Without the adjustment a site
+that merely tracks a covariate ranks high: at a non-PAR chrX site males carry
+0 or 1 copies and females 0, 1 or 2, so when the phenotype depends on sex every
+chrX site "associates" with it and pushes causal autosomal sites out of the
+model. The score test fits the covariates-only model once per fold and then
+costs one matrix product per block of sites, so it stays cheap over 100,000
+sites; it is asymptotically the same chi-square statistic as PLINK 2's Wald
+test and ranks sites alike (``tests/test_stats.py``). The covariates still
+enter the model as features; the screen only decides which sites join them.
 
 Everything here is *fitted on training data only*: the allele frequencies used
 by the MAF filter, the mean dosages used to fill missing calls and the ranking.
@@ -15,15 +25,11 @@ look predictable (chapter 3 shows it).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_selection import f_classif
 
 from vcfml.errors import VcfmlError
-
-BLOCK_COLUMNS = 4096  # sites converted to float at a time, to bound memory
+from vcfml.stats import allele_frequency, mean_dosage, minor_allele_frequency, score_test
 
 
 class GenotypeScreen(TransformerMixin, BaseEstimator):
@@ -39,9 +45,24 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
         self.n_sites = n_sites
         self.min_maf = min_maf
 
-    def fit(self, genotypes: np.ndarray, y: np.ndarray) -> GenotypeScreen:
-        means, maf = column_means(genotypes)
-        scores, pvalues = association_scores(genotypes, y, means)
+    def fit(
+        self,
+        genotypes: np.ndarray,
+        y: np.ndarray,
+        covariates: np.ndarray | None = None,
+        ploidy: np.ndarray | int = 2,
+    ) -> GenotypeScreen:
+        """Rank sites on these (training) samples.
+
+        Args:
+            covariates: (n_samples, k) numeric covariates to adjust the
+                ranking for; ``None`` ranks by the unadjusted test.
+            ploidy: alleles per call for the MAF filter
+                (:func:`vcfml.stats.call_ploidy`); 2 counts every call as diploid.
+        """
+        means = mean_dosage(genotypes)
+        maf = minor_allele_frequency(allele_frequency(genotypes, ploidy))
+        scores, pvalues = association_scores(genotypes, y, means, covariates)
         eligible = np.flatnonzero(maf >= self.min_maf) if self.min_maf > 0 else np.arange(len(maf))
         eligible = eligible[np.isfinite(scores[eligible])]
         if eligible.size == 0:
@@ -63,18 +84,9 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
 
 
 def column_means(genotypes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean dosage of each site over called genotypes, and its minor-allele frequency."""
-    n_sites = genotypes.shape[1]
-    means = np.zeros(n_sites)
-    for start in range(0, n_sites, BLOCK_COLUMNS):
-        block = genotypes[:, start : start + BLOCK_COLUMNS]
-        called = block >= 0
-        counts = called.sum(axis=0)
-        totals = np.where(called, block, 0).sum(axis=0, dtype=np.int64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means[start : start + BLOCK_COLUMNS] = np.where(counts > 0, totals / counts, 0.0)
-    frequency = means / 2
-    return means, np.minimum(frequency, 1 - frequency)
+    """Mean dosage of each site over called genotypes, and its minor-allele
+    frequency (:func:`vcfml.stats.allele_frequency`, every call counted diploid)."""
+    return mean_dosage(genotypes), minor_allele_frequency(allele_frequency(genotypes))
 
 
 def impute(genotypes: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -87,19 +99,16 @@ def impute(genotypes: np.ndarray, means: np.ndarray) -> np.ndarray:
 
 
 def association_scores(
-    genotypes: np.ndarray, y: np.ndarray, means: np.ndarray
+    genotypes: np.ndarray,
+    y: np.ndarray,
+    means: np.ndarray,
+    covariates: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-site F statistic of dosage against the 0/1 target and its p-value
-    (NaN for monomorphic sites)."""
-    scores = np.empty(genotypes.shape[1])
-    pvalues = np.empty(genotypes.shape[1])
-    for start in range(0, genotypes.shape[1], BLOCK_COLUMNS):
-        stop = start + BLOCK_COLUMNS
-        block = impute(genotypes[:, start:stop], means[start:stop])
-        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-            # Monomorphic sites get NaN and are never kept; no need to warn.
-            warnings.simplefilter("ignore", UserWarning)
-            f_values, p_values = f_classif(block, y)
-        scores[start:stop] = f_values
-        pvalues[start:stop] = p_values
-    return scores, pvalues
+    """Per-site score-test chi-square of dosage (missing calls filled with
+    ``means``) against the 0/1 target given the covariates, and its p-value.
+    NaN for a site the covariates explain entirely (e.g. monomorphic)."""
+    n = genotypes.shape[0]
+    design = np.ones((n, 1))
+    if covariates is not None and np.size(covariates):
+        design = np.column_stack([design, np.asarray(covariates, dtype=float)])
+    return score_test(genotypes, y, design, binary=True, fill=means)

@@ -246,7 +246,7 @@ def _prepare_folds(dataset: Dataset, settings: AutoMLSettings) -> list[_Fold]:
     folds = []
     for train, valid in cv_splits(y, settings):
         screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
-        screen.fit(dataset.genotypes[train], y[train])
+        screen.fit(dataset.genotypes[train], y[train], covariates[train])
         top = screen.ranking_[: settings.max_sites]
         means = screen.means_[top]
         folds.append(
@@ -396,8 +396,8 @@ def _refit(
         weights = {}
         rows = [chosen]
     screen = GenotypeScreen(n_sites=int(chosen["n_sites"]), min_maf=settings.min_maf)
-    screen.fit(dataset.genotypes, dataset.target)
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
+    screen.fit(dataset.genotypes, dataset.target, covariates)
     features = np.hstack([screen.transform(dataset.genotypes), covariates])
     rank = np.empty(dataset.genotypes.shape[1], dtype=np.int64)
     rank[screen.ranking_] = np.arange(len(screen.ranking_))

@@ -2,9 +2,12 @@
 
 One parent run holds the settings, the cross-validated scores and the run
 directory's files; one nested run per trial holds its pipeline and score. The
-default store is MLflow's own default, a SQLite file ``mlflow.db`` in the current
-folder (or ``MLFLOW_TRACKING_URI``); nothing leaves the machine. Logging happens
-after the search, so it never eats into the AutoML budget.
+default store is a SQLite file ``mlflow.db`` beside the run directory (``--out
+runs/cohort`` logs to ``runs/mlflow.db``, so every run in ``runs/`` shows in one
+``mlflow ui``), its artifacts in ``mlartifacts/`` there; ``MLFLOW_TRACKING_URI``
+or ``tracking_uri`` choose another store. Nothing is written to the current
+folder and nothing leaves the machine. Logging happens after the search, so it
+never eats into the AutoML budget.
 """
 
 from __future__ import annotations
@@ -14,9 +17,17 @@ import os
 from pathlib import Path
 
 from vcfml.automl.search import AutoMLResult
+from vcfml.errors import require_extra
 
-DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 EXPERIMENT = "vcfml-automl"
+STORE_NAME = "mlflow.db"
+ARTIFACTS_NAME = "mlartifacts"
+
+
+def default_store(run_dir: Path | None) -> Path:
+    """Where a run is logged by default: ``mlflow.db`` beside its run directory."""
+    folder = Path(run_dir).resolve().parent if run_dir is not None else Path.cwd()
+    return folder / STORE_NAME
 
 
 def track_run(
@@ -26,14 +37,25 @@ def track_run(
     experiment: str = EXPERIMENT,
 ) -> str:
     """Log the run; returns the MLflow run ID of the parent run."""
-    import mlflow
-    from mlflow.entities import Metric, Param
+    with require_extra("tracking"):
+        import mlflow
+        from mlflow.entities import Metric, Param
 
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
-    mlflow.set_tracking_uri(uri)
-    client = mlflow.MlflowClient()
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    artifacts = None
+    if not uri:
+        store = default_store(run_dir)
+        uri = f"sqlite:///{store}"
+        artifacts = (store.parent / ARTIFACTS_NAME).as_uri()
+    # The client, not mlflow.set_tracking_uri: that would set MLFLOW_TRACKING_URI for
+    # the rest of the process, and the next run would log into this run's store.
+    client = mlflow.MlflowClient(tracking_uri=uri)
     found = client.get_experiment_by_name(experiment)
-    experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+    experiment_id = (
+        found.experiment_id
+        if found
+        else client.create_experiment(experiment, artifact_location=artifacts)
+    )
     settings = result.settings.to_dict()
     parent = client.create_run(experiment_id, run_name=run_dir.name if run_dir else "automl")
     parent_id = parent.info.run_id

@@ -23,7 +23,8 @@ from packaging.utils import canonicalize_name
 
 from vcfml.check.feedback import FAILED, PASSED
 
-SUPPORTED_PYTHONS = ((3, 10), (3, 11), (3, 12))
+# The Pythons with pinned packages in requirements/ (3.14: workshop packs only).
+SUPPORTED_PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13), (3, 14))
 CHECKSUMS = "SHA256SUMS"
 MIN_AVAILABLE_GIB = 2.0
 MIN_CORES = 2

@@ -40,6 +40,7 @@ from cyvcf2 import VCF
 
 from vcfml.errors import VcfmlInputError, preview_names
 from vcfml.io import vcf_diagnose
+from vcfml.stats.frequency import allele_frequency
 
 CONTIG_LINE = re.compile(r"^##contig=<ID=([^,>]+)(.*)>$", re.MULTILINE)
 LENGTH_FIELD = re.compile(r",length=(\d+)")
@@ -388,10 +389,9 @@ class _DosageBuilder:
         np.add(first == 1, second == 1, out=dosage, dtype=np.int8)
         dosage[missing] = MISSING
         called = ~missing
-        called_alleles = (called & (first >= 0)).sum(axis=1) + (called & (second >= 0)).sum(axis=1)
-        alt_alleles = np.where(called, dosage, 0).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            af = alt_alleles / called_alleles
+        # The one allele frequency of vcfml.stats, with each call's own ploidy.
+        ploidy = np.where(second == -2, 1, 2).astype(np.int8)
+        af = allele_frequency(dosage.T, ploidy.T)
         diploid_called = called & (second != -2)
         phased = diploid_called.any(axis=1) & ((phase == 1) | ~diploid_called).all(axis=1)
         chroms, positions, names, refs, filters, alts = zip(*self.queue_rows, strict=True)

@@ -1,9 +1,61 @@
-"""Population-genetic statistics on dosage matrices: plain functions over arrays.
+"""Statistics of genotype arrays, sgkit-style: plain functions over the dosage
+matrix of :func:`vcfml.read_vcf` and plain tables.
 
-``ld``: linkage disequilibrium (r² between sites, tag sets, LD decay) and the
-site-frequency spectrum; ``ld_plots``: their figures and a PCA of the cohort.
+* :mod:`~vcfml.stats.frequency`: the one definition of allele frequency
+  (ploidy-aware), missingness, Hardy-Weinberg;
+* :mod:`~vcfml.stats.association`: per-site linear and logistic regression
+  with covariates, and the score test the AutoML screen ranks by;
+* :mod:`~vcfml.stats.scan`: the whole scan of ``vcfml scan`` with PLINK 2's
+  chrX coding;
+* :mod:`~vcfml.stats.pca`: principal components as ``plink2 --pca``;
+* :mod:`~vcfml.stats.ld`: linkage disequilibrium (r² between sites, tag sets,
+  LD decay) and the site-frequency spectrum; ``ld_plots``: their figures.
 """
 
+from vcfml.stats.association import (
+    ScanResult,
+    check_covariates,
+    linear_scan,
+    logistic_scan,
+    score_test,
+)
+from vcfml.stats.frequency import (
+    allele_counts,
+    allele_frequency,
+    call_ploidy,
+    haploid_in_males,
+    hardy_weinberg,
+    mean_dosage,
+    minor_allele_frequency,
+    missingness,
+)
 from vcfml.stats.ld import adjacent_r2, ld_decay, ld_r2, site_frequency_spectrum, tag_sets
+from vcfml.stats.pca import PCAResult, autosomal, pca, relationship_matrix
+from vcfml.stats.scan import SCAN_COLUMNS, association_scan
 
-__all__ = ["adjacent_r2", "ld_decay", "ld_r2", "site_frequency_spectrum", "tag_sets"]
+__all__ = [
+    "SCAN_COLUMNS",
+    "PCAResult",
+    "ScanResult",
+    "adjacent_r2",
+    "allele_counts",
+    "allele_frequency",
+    "association_scan",
+    "autosomal",
+    "call_ploidy",
+    "check_covariates",
+    "haploid_in_males",
+    "hardy_weinberg",
+    "ld_decay",
+    "ld_r2",
+    "linear_scan",
+    "logistic_scan",
+    "mean_dosage",
+    "minor_allele_frequency",
+    "missingness",
+    "pca",
+    "relationship_matrix",
+    "score_test",
+    "site_frequency_spectrum",
+    "tag_sets",
+]

@@ -1,0 +1,206 @@
+"""``vcfml scan`` and ``vcfml pca``: the association scan and principal
+components of :mod:`vcfml.stats` from the command line, with PLINK 2's column
+names so that results can be compared with ``plink2 --glm`` / ``--pca``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vcfml.errors import VcfmlInputError, preview_names
+
+MALE_CODES = {"male": True, "m": True, "1": True, "female": False, "f": False, "2": False}
+
+
+def add_commands(commands) -> None:
+    scan = commands.add_parser(
+        "scan", help="per-site association test with covariates and PCs (as plink2 --glm)"
+    )
+    scan.add_argument("--vcf", required=True, help="VCF/BCF file")
+    scan.add_argument("--samples", required=True, help="samples table (TSV/CSV) with the target")
+    scan.add_argument(
+        "--target",
+        default="phenotype",
+        help="column to test: two values -> logistic regression, numbers -> linear",
+    )
+    scan.add_argument("--covariates", help="comma-separated covariate columns (default: none)")
+    scan.add_argument(
+        "--pcs", type=int, default=0, help="also adjust for the first K principal components"
+    )
+    scan.add_argument(
+        "--build",
+        default="GRCh38",
+        choices=["GRCh38", "GRCh37"],
+        help="genome build of the chrX pseudo-autosomal regions",
+    )
+    scan.add_argument("--out", required=True, help="TSV to write (one row per ALT allele)")
+    scan.set_defaults(handler=run_scan)
+
+    pca = commands.add_parser(
+        "pca", help="principal components of the autosomal genotypes (as plink2 --pca)"
+    )
+    pca.add_argument("--vcf", required=True, help="VCF/BCF file")
+    pca.add_argument("--pcs", type=int, default=10, help="number of components")
+    pca.add_argument("--out", required=True, help="TSV to write: sample_id, PC1..PCk")
+    pca.set_defaults(handler=run_pca)
+
+
+def principal_components(genotypes, n_components: int, source) -> tuple[pd.DataFrame, np.ndarray]:
+    """PCs of the autosomal sites of a :class:`~vcfml.GenotypeMatrix`, as a table."""
+    from vcfml.stats import autosomal, pca
+
+    keep = autosomal(genotypes.variants["chrom"])
+    if n_components < 1:
+        raise VcfmlInputError(source, f"the number of PCs must be at least 1, got {n_components}")
+    try:
+        result = pca(genotypes.genotypes[:, keep], n_components)
+    except ValueError as error:
+        raise VcfmlInputError(source, f"cannot compute principal components: {error}") from error
+    return result.to_frame(genotypes.samples), result.eigenvalues
+
+
+def run_pca(args: argparse.Namespace) -> None:
+    from vcfml.io.atomic import check_writable
+    from vcfml.io.vcf_reader import read_vcf
+
+    check_writable(args.out)  # before the work, not after it
+    genotypes = read_vcf(args.vcf)
+    table, eigenvalues = principal_components(genotypes, args.pcs, args.vcf)
+    write_table(table, args.out)
+    shown = ", ".join(f"{value:.3g}" for value in eigenvalues)
+    print(f"wrote {args.out}: {len(table)} samples x {len(eigenvalues)} PCs (eigenvalues {shown})")
+
+
+def run_scan(args: argparse.Namespace) -> None:
+    from vcfml.io.atomic import check_writable
+    from vcfml.io.samples_table import read_samples_table
+    from vcfml.io.vcf_reader import read_vcf
+    from vcfml.stats import association_scan, check_covariates
+
+    check_writable(args.out)  # before the work, not after it
+    genotypes = read_vcf(args.vcf)
+    table = read_samples_table(args.samples)
+    table = aligned_table(table, genotypes.samples, args.samples, args.vcf)
+    target, binary = scan_target(table, args.target, args.samples)
+    names = [name.strip() for name in (args.covariates or "").split(",") if name.strip()]
+    covariates = scan_covariates(table, names, args.target, args.samples)
+    if args.pcs:
+        pcs, _ = principal_components(genotypes, args.pcs, args.vcf)
+        covariates = pd.concat(
+            [covariates, pcs.drop(columns="sample_id").set_index(table.index)], axis=1
+        )
+    design = check_covariates(covariates, args.samples)
+    male = sex_of(table, args.samples)
+    if male is None and genotypes.variants["chrom"].astype(str).isin(["chrX", "X"]).any():
+        print(
+            f"vcfml: note: {args.samples} has no 'sex' column: chrX is coded like an autosome",
+            file=sys.stderr,
+        )
+    result = association_scan(
+        genotypes.genotypes, genotypes.variants, target, design, binary=binary, male=male,
+        build=args.build,
+    )  # fmt: skip
+    write_table(result, args.out)
+    model = "logistic" if binary else "linear"
+    adjusted = ", ".join(covariates.columns) or "nothing"
+    best = result["pvalue"].min()
+    print(
+        f"wrote {args.out}: {len(result)} sites, {model} regression of {args.target!r} "
+        f"adjusted for {adjusted}; smallest p-value {best:.3g}"
+    )
+
+
+def aligned_table(table: pd.DataFrame, samples: list[str], table_path, vcf_path) -> pd.DataFrame:
+    """The samples table in the VCF's sample order; every sample on both sides."""
+    only_vcf = [name for name in samples if name not in table.index]
+    if only_vcf:
+        raise VcfmlInputError(
+            table_path,
+            f"{len(only_vcf)} samples of {Path(vcf_path).name} have no row: "
+            f"{preview_names(only_vcf)}",
+        )
+    in_vcf = set(samples)
+    only_table = [name for name in table.index if name not in in_vcf]
+    if only_table:
+        raise VcfmlInputError(
+            table_path,
+            f"{len(only_table)} samples are not in {Path(vcf_path).name}: "
+            f"{preview_names(only_table)}",
+        )
+    return table.loc[samples]
+
+
+def scan_target(table: pd.DataFrame, column: str, source) -> tuple[np.ndarray, bool]:
+    """The target as numbers, and whether it is binary (logistic) or not (linear)."""
+    from vcfml.features import encode_target
+
+    if column not in table.columns:
+        raise VcfmlInputError(source, f"no column {column!r} to use as the target")
+    values = table[column]
+    if values.isna().any():
+        first = values.index[values.isna().to_numpy().argmax()]
+        raise VcfmlInputError(source, f"target {column!r} is missing for sample {first}")
+    levels = values.astype(str).str.strip().unique()
+    if len(levels) < 2:
+        raise VcfmlInputError(
+            source,
+            f"target {column!r} has one value ({levels[0]}) for every sample: nothing to test",
+        )
+    if len(levels) == 2:
+        y, _ = encode_target(values, source, column)
+        return y.astype(float), True
+    if not pd.api.types.is_numeric_dtype(values):
+        raise VcfmlInputError(
+            source,
+            f"target {column!r} has {len(levels)} text values; it must have two "
+            "(case/control) or be a number (quantitative)",
+        )
+    return values.to_numpy(dtype=float), False
+
+
+def scan_covariates(table: pd.DataFrame, names: list[str], target: str, source) -> pd.DataFrame:
+    """The named columns: numbers as they are, text as one indicator per level
+    but the first (``sex=male``, ``population=pop2``, ...)."""
+    from vcfml.features import encode_covariates
+
+    unknown = [name for name in names if name not in table.columns]
+    if unknown:
+        raise VcfmlInputError(
+            source, f"covariate column {unknown[0]!r} is not in the table ({len(unknown)} unknown)"
+        )
+    if target in names:
+        raise VcfmlInputError(source, f"the target {target!r} cannot also be a covariate")
+    if not names:
+        return pd.DataFrame(index=table.index)
+    encoded, levels = encode_covariates(table[names], source)
+    # A regression has an intercept: one level of each text column is the baseline.
+    baselines = [f"{name}={found[0]}" for name, found in levels.items() if found and len(found) > 2]
+    return encoded.drop(columns=baselines)
+
+
+def sex_of(table: pd.DataFrame, source) -> np.ndarray | None:
+    """True for males, from a ``sex`` column (male/female, M/F or PLINK's 1/2)."""
+    if "sex" not in table.columns:
+        return None
+    codes = table["sex"].astype(str).str.strip().str.lower()
+    unknown = ~codes.isin(list(MALE_CODES))
+    if unknown.any():
+        sample = table.index[unknown.to_numpy().argmax()]
+        raise VcfmlInputError(
+            source,
+            f"column 'sex' has {table['sex'][sample]!r} for sample {sample}; "
+            "use male/female, M/F or PLINK's 1/2",
+        )
+    return codes.map(MALE_CODES).to_numpy(dtype=bool)
+
+
+def write_table(table: pd.DataFrame, path) -> None:
+    """Write a TSV all at once: a half-written file never replaces a good one."""
+    from vcfml.io.atomic import atomic_path
+
+    with atomic_path(path) as temporary:
+        table.to_csv(temporary, sep="\t", index=False, na_rep="NA", float_format="%.6g")

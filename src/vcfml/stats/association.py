@@ -1,0 +1,401 @@
+"""Per-site association tests adjusted for covariates, vectorized over sites.
+
+For every site the model is ``target ~ intercept + covariates + dosage``:
+linear regression for a quantitative target, logistic regression for a 0/1
+target, as ``plink2 --glm`` fits it. Each site is fitted on the samples with a
+called genotype at that site (a missing call drops the sample from that site's
+regression only, as PLINK 2 does). There is no Python loop over sites: the
+sufficient statistics of a block of sites are a few matrix products, and the
+logistic fits take their Newton steps for all sites of the block at once.
+
+Functions:
+
+* :func:`linear_scan`, :func:`logistic_scan`: Wald tests with PLINK 2's
+  ``beta``, ``se``, ``stat`` (t or z) and ``pvalue``;
+* :func:`score_test`: the score (Lagrange multiplier) test of the same
+  hypothesis. It fits the covariates-only model once and then needs one matrix
+  product per block, so it is the statistic the AutoML screen ranks sites by
+  in every fold. Score and Wald statistics are asymptotically the same
+  chi-square statistic under small effects, so they rank sites alike
+  (``tests/test_stats.py`` measures it);
+* :func:`check_covariates`: a constant or collinear covariate is an input
+  error, named, not a silent NaN column.
+
+A genotype that is (nearly) a linear function of the covariates among the
+called samples, e.g. a monomorphic site, gets NaN results, like PLINK 2's
+``NA`` (its variance-inflation check, VIF > 50).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special  # the distribution functions without scipy.stats' import cost
+
+from vcfml.errors import VcfmlInputError
+
+BLOCK_COLUMNS = 128  # sites per block: n x 128 float arrays stay in cache (4x faster than 512)
+MAX_VIF = 50.0  # PLINK 2's --vif default
+MAX_ITERATIONS = 25
+THREADS = os.cpu_count() or 1  # blocks fitted at once
+# The Newton iterations of the logistic scan run in single precision over the
+# (samples x sites) arrays, as PLINK 2's logistic regression does; the small
+# per-site systems are solved in double. Against double throughout: betas within
+# 1e-4, SEs within 1e-3 (relative), about twice as fast (tests/test_stats.py).
+WORKING_DTYPE = np.float32
+TOLERANCE = 1e-4  # on each coefficient; Newton then lands within ~1e-8 of the optimum
+MAX_ABS_BETA = 1e3  # a larger logistic effect means separation: report NaN
+
+
+@dataclass
+class ScanResult:
+    """One value per site: effect of one more ALT copy, its standard error, the
+    t (linear) or Wald z (logistic) statistic, the p-value and the number of
+    samples in the site's regression."""
+
+    beta: np.ndarray
+    se: np.ndarray
+    stat: np.ndarray
+    pvalue: np.ndarray
+    n: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "n": self.n,
+                "beta": self.beta,
+                "se": self.se,
+                "stat": self.stat,
+                "pvalue": self.pvalue,
+            }
+        )
+
+
+def check_covariates(covariates: pd.DataFrame, source: object = "samples table") -> np.ndarray:
+    """The design matrix: an intercept column, then the covariates.
+
+    Raises:
+        VcfmlInputError: a covariate that is constant, or a linear function of
+            the others (the message names the column and the file).
+    """
+    values = covariates.to_numpy(dtype=float)
+    names = list(map(str, covariates.columns))
+    design = np.column_stack([np.ones(len(values)), values]) if len(values) else values
+    for index, name in enumerate(names):
+        column = values[:, index]
+        if len(column) and np.ptp(column) == 0:
+            raise VcfmlInputError(
+                source,
+                f"covariate {name!r} has the same value ({column[0]:g}) for every sample, "
+                "so it cannot adjust anything; leave it out",
+            )
+    for index, name in enumerate(names):
+        others = np.delete(design, index + 1, axis=1)
+        fitted = others @ np.linalg.lstsq(others, design[:, index + 1], rcond=None)[0]
+        residual = design[:, index + 1] - fitted
+        centered = design[:, index + 1] - design[:, index + 1].mean()
+        if residual @ residual <= 1e-8 * (centered @ centered):
+            partners = _collinear_partners(values, index, names)
+            raise VcfmlInputError(
+                source,
+                f"covariate {name!r} is collinear with {partners}: it adds nothing the others "
+                "do not say; leave one out",
+            )
+    return design
+
+
+def _collinear_partners(values: np.ndarray, index: int, names: list[str]) -> str:
+    correlations = [
+        abs(np.corrcoef(values[:, index], values[:, other])[0, 1]) if other != index else 0.0
+        for other in range(values.shape[1])
+    ]
+    best = int(np.nanargmax(correlations))
+    if correlations[best] > 0.999:
+        return repr(names[best])
+    return "a combination of " + ", ".join(repr(n) for i, n in enumerate(names) if i != index)
+
+
+def _block_dosage(
+    genotypes: np.ndarray, start: int, stop: int, scale, dtype=np.float64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float dosages of a block (0 where missing) and the called-mask."""
+    block = genotypes[:, start:stop]
+    called = block >= 0
+    dosage = np.where(called, block, 0).astype(dtype)
+    if scale is not None:
+        dosage *= (scale if scale.shape[1] == 1 else scale[:, start:stop]).astype(dtype)
+    return dosage, called.astype(dtype)
+
+
+def _pair_products(design: np.ndarray) -> np.ndarray:
+    """(n, c*c): every product of two design columns, for per-site C'WC = W' @ this."""
+    n, c = design.shape
+    return (design[:, :, None] * design[:, None, :]).reshape(n, c * c)
+
+
+def _genotype_column_last(cwc: np.ndarray, cwg: np.ndarray, gwg: np.ndarray) -> np.ndarray:
+    """Per-site (c+1, c+1) matrices [[C'WC, C'Wg], [g'WC, g'Wg]]."""
+    b, c, _ = cwc.shape
+    matrix = np.empty((b, c + 1, c + 1))
+    matrix[:, :c, :c] = cwc
+    matrix[:, :c, c] = cwg
+    matrix[:, c, :c] = cwg
+    matrix[:, c, c] = gwg
+    return matrix
+
+
+def _genotype_vif(
+    cwc: np.ndarray, cwg: np.ndarray, gwg: np.ndarray, weights_total: np.ndarray, gw: np.ndarray
+) -> np.ndarray:
+    """Variance inflation of the genotype given the covariates, per site:
+    its weighted variance over the part the covariates leave unexplained."""
+    solved = _solve(cwc, cwg)
+    residual = gwg - np.einsum("bc,bc->b", cwg, solved)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = gwg - gw**2 / weights_total
+        return np.where(residual > 1e-12 * np.maximum(gwg, 1e-300), total / residual, np.inf)
+
+
+def _solve(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Batched solve that leaves NaN for singular systems instead of failing."""
+    try:
+        return np.linalg.solve(matrices, vectors[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full(vectors.shape, np.nan)
+        for i in range(len(matrices)):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                out[i] = np.linalg.solve(matrices[i], vectors[i])
+        return out
+
+
+def _inverse_last(matrices: np.ndarray) -> np.ndarray:
+    """The last diagonal element of each matrix's inverse (NaN if singular)."""
+    unit = np.zeros(matrices.shape[:2])
+    unit[:, -1] = 1.0
+    return _solve(matrices, unit)[:, -1]
+
+
+def linear_scan(
+    genotypes: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    dosage_scale: np.ndarray | None = None,
+) -> ScanResult:
+    """Ordinary least squares of ``y`` on ``design`` + dosage, for every site.
+
+    ``design`` is (n_samples, c) with the intercept column (see
+    :func:`check_covariates`); ``dosage_scale`` multiplies dosages (2 for a
+    male's non-PAR chrX call under PLINK 2's coding).
+    """
+    y = np.asarray(y, dtype=float)
+    n_sites = genotypes.shape[1]
+    c = design.shape[1]
+    pairs = _pair_products(design)
+    design_y = design * y[:, None]
+    out = {key: np.full(n_sites, np.nan) for key in ("beta", "se", "stat", "pvalue")}
+    n_obs = np.zeros(n_sites, dtype=np.int64)
+    for start in range(0, n_sites, BLOCK_COLUMNS):
+        stop = min(start + BLOCK_COLUMNS, n_sites)
+        dosage, called = _block_dosage(genotypes, start, stop, dosage_scale)
+        b = stop - start
+        ctc = (called.T @ pairs).reshape(b, c, c)
+        ctg = dosage.T @ design
+        gg = (dosage * dosage).sum(axis=0)
+        cty = called.T @ design_y
+        gy = dosage.T @ y
+        yy = called.T @ (y * y)
+        n = called.sum(axis=0)
+        xtx = _genotype_column_last(ctc, ctg, gg)
+        xty = np.column_stack([cty, gy])
+        coefficients = _solve(xtx, xty)
+        residual_ss = yy - np.einsum("bk,bk->b", coefficients, xty)
+        dof = n - c - 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sigma2 = np.maximum(residual_ss, 0) / dof
+            se = np.sqrt(sigma2 * _inverse_last(xtx))
+            beta = coefficients[:, -1]
+            stat = beta / se
+        vif = _genotype_vif(ctc, ctg, gg, n, ctg[:, 0])
+        valid = (vif <= MAX_VIF) & (dof > 0) & np.isfinite(stat)
+        out["beta"][start:stop] = np.where(valid, beta, np.nan)
+        out["se"][start:stop] = np.where(valid, se, np.nan)
+        out["stat"][start:stop] = np.where(valid, stat, np.nan)
+        out["pvalue"][start:stop] = np.where(
+            valid, 2 * special.stdtr(np.maximum(dof, 1), -np.abs(stat)), np.nan
+        )
+        n_obs[start:stop] = n
+    return ScanResult(n=n_obs, **out)
+
+
+def fit_logistic(design: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Maximum-likelihood logistic coefficients of ``y`` on ``design`` (Newton)."""
+    beta = np.zeros(design.shape[1])
+    mean = np.clip(y.mean(), 1e-6, 1 - 1e-6)
+    beta[0] = np.log(mean / (1 - mean))
+    for _ in range(MAX_ITERATIONS):
+        probability = _sigmoid(design @ beta)
+        weights = probability * (1 - probability)
+        information = (design * weights[:, None]).T @ design
+        step = np.linalg.lstsq(information, design.T @ (y - probability), rcond=None)[0]
+        beta += step
+        if np.abs(step).max() < TOLERANCE:
+            break
+    return beta
+
+
+def _sigmoid(eta: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp overflows to inf for eta < -709: the limit, 0
+        return 1.0 / (1.0 + np.exp(-eta))
+
+
+def logistic_scan(
+    genotypes: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    dosage_scale: np.ndarray | None = None,
+) -> ScanResult:
+    """Logistic regression of 0/1 ``y`` on ``design`` + dosage, for every site:
+    Newton-Raphson (IRLS) steps taken for a block of sites at once, starting
+    from the covariates-only fit, in ``WORKING_DTYPE`` precision. A site that
+    does not converge in 25 steps or whose effect runs off (separation) gets
+    NaN, as ``plink2 --glm no-firth``."""
+    y = np.asarray(y, dtype=float)
+    n_sites = genotypes.shape[1]
+    c = design.shape[1]
+    pairs = _pair_products(design)
+    null = fit_logistic(design, y)
+    out = {key: np.full(n_sites, np.nan) for key in ("beta", "se", "stat", "pvalue")}
+    n_obs = np.zeros(n_sites, dtype=np.int64)
+    null_probability = _sigmoid(design @ null)[:, None]
+
+    fast_design, fast_pairs = design.astype(WORKING_DTYPE), pairs.astype(WORKING_DTYPE)
+    fast_y = y.astype(WORKING_DTYPE)[:, None]
+    fast_null = null_probability.astype(WORKING_DTYPE)
+
+    def fit_block(start: int) -> None:
+        stop = min(start + BLOCK_COLUMNS, n_sites)
+        dosage, called = _block_dosage(genotypes, start, stop, dosage_scale, WORKING_DTYPE)
+        n_obs[start:stop] = called.sum(axis=0)
+        b = stop - start
+        coefficients = np.tile(np.append(null, 0.0), (b, 1))
+        information = np.empty((b, c + 1, c + 1))
+        active = np.arange(b)
+        converged = np.zeros(b, dtype=bool)
+        for iteration in range(MAX_ITERATIONS):
+            everything = active.size == b
+            d = dosage if everything else dosage[:, active]
+            m = called if everything else called[:, active]
+            beta = coefficients[active]
+            if iteration == 0:  # every site starts at the null fit: one probability per sample
+                probability = fast_null
+            else:
+                fast_beta = beta.astype(WORKING_DTYPE)
+                probability = _sigmoid(fast_design @ fast_beta[:, :c].T + d * fast_beta[:, c])
+            weights = m * (probability * (1 - probability))
+            residual = m * (fast_y - probability)
+            weighted_dosage = weights * d
+            matrix = _genotype_column_last(
+                (weights.T @ fast_pairs).reshape(len(active), c, c),
+                weighted_dosage.T @ fast_design,
+                np.einsum("ns,ns->s", weighted_dosage, d),
+            )
+            gradient = np.column_stack(
+                [residual.T @ fast_design, np.einsum("ns,ns->s", residual, d)]
+            ).astype(np.float64)
+            step = _solve(matrix, gradient)
+            coefficients[active] = beta + step
+            information[active] = matrix
+            done = ~(np.abs(step).max(axis=1) >= TOLERANCE)  # NaN steps stop too
+            runaway = np.abs(coefficients[active, c]) > MAX_ABS_BETA
+            converged[active[done & np.isfinite(step).all(axis=1) & ~runaway]] = True
+            active = active[~done & ~runaway]
+            if active.size == 0:
+                break
+        # The standard error comes from the information of the last Newton step,
+        # taken at most TOLERANCE away from the estimate.
+        final = np.flatnonzero(converged)
+        beta = coefficients[final]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            se = np.sqrt(_inverse_last(information[final]))
+            stat = beta[:, c] / se
+        d = dosage if final.size == b else dosage[:, final]
+        m = called if final.size == b else called[:, final]
+        # PLINK 2's VIF check uses the unweighted correlation of the predictors.
+        ones = m.T @ pairs
+        vif = _genotype_vif(
+            ones.reshape(len(final), c, c),
+            d.T @ design,
+            (d * d).sum(axis=0),
+            m.sum(axis=0),
+            d.sum(axis=0),
+        )
+        valid = np.isfinite(stat) & (vif <= MAX_VIF)
+        index = start + final
+        out["beta"][index] = np.where(valid, beta[:, c], np.nan)
+        out["se"][index] = np.where(valid, se, np.nan)
+        out["stat"][index] = np.where(valid, stat, np.nan)
+        out["pvalue"][index] = np.where(valid, 2 * special.ndtr(-np.abs(stat)), np.nan)
+
+    # NumPy releases the GIL in its array operations: blocks run on all cores.
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(fit_block, range(0, n_sites, BLOCK_COLUMNS)))
+    return ScanResult(n=n_obs, **out)
+
+
+def score_test(
+    dosages: np.ndarray,
+    y: np.ndarray,
+    design: np.ndarray,
+    binary: bool = True,
+    fill: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score-test chi-square statistic (1 df) and p-value per site.
+
+    ``dosages`` is the dosage matrix; with ``fill`` (one value per site) its
+    negative entries (missing calls) are replaced by it, as the model sees them.
+    Under the covariates-only model (fitted once) with fitted values ``mu``
+    and weights ``w`` (``mu(1-mu)`` for logistic, 1 for linear), the statistic
+    is ``(g'(y - mu))^2 / (phi * g'W(I - H)g)``, where ``H`` projects onto the
+    covariates and ``phi`` is the residual variance (1 for logistic). For a
+    linear model it is a monotone function of the partial correlation of
+    dosage and target given the covariates.
+    Sites the covariates explain entirely (constant sites) get NaN.
+    """
+    y = np.asarray(y, dtype=float)
+    if binary:
+        fitted = _sigmoid(design @ fit_logistic(design, y))
+        weights = fitted * (1 - fitted)
+        dispersion = 1.0
+    else:
+        fitted = design @ np.linalg.lstsq(design, y, rcond=None)[0]
+        weights = np.ones_like(y)
+        dispersion = ((y - fitted) ** 2).sum() / max(len(y) - design.shape[1], 1)
+    residual = y - fitted
+    weighted_design = design * weights[:, None]
+    # pinv: a covariate constant within one fold (a rare level) must not stop the screen.
+    inverse = np.linalg.pinv(design.T @ weighted_design)
+    n_sites = dosages.shape[1]
+    statistic = np.full(n_sites, np.nan)
+    for start in range(0, n_sites, BLOCK_COLUMNS):
+        raw = dosages[:, start : start + BLOCK_COLUMNS]
+        block = np.asarray(raw, dtype=np.float64)
+        if fill is not None:
+            block = np.where(raw < 0, fill[start : start + BLOCK_COLUMNS], block)
+        # Centre first: removes the mean without cancellation on near-constant sites.
+        block = block - block.mean(axis=0)
+        score = residual @ block
+        projected = weighted_design.T @ block  # (c, b)
+        variance = (weights @ (block * block)) - np.einsum(
+            "cb,cb->b", projected, inverse @ projected
+        )
+        scale = weights @ (block * block)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = score**2 / (dispersion * variance)
+        testable = variance > 1e-9 * np.maximum(scale, 1e-300)
+        statistic[start : start + BLOCK_COLUMNS] = np.where(testable, value, np.nan)
+    return statistic, special.chdtrc(1, statistic)

@@ -1,0 +1,95 @@
+"""The genome-wide association scan as ``vcfml scan`` runs it: every site's
+regression with covariates, chrX coded as PLINK 2 codes it, in one table.
+
+**chrX convention (PLINK 2's default, ``--xchr-model 2``).** At a non-PAR
+chrX site a male carries one copy, called haploid in the VCF (dosage 0 or 1).
+PLINK 2 codes a male's genotype there as 0 or 2, so that a hemizygous male
+counts like a homozygous female (the dosage-compensation model: one active X
+in each sex), and adds sex as a covariate on chrX, so that the different
+coding of the sexes cannot stand in for sex. vcfml does the same: the
+default of the PLINK 2 version everybody checks against, and the one that
+keeps a sex effect from looking like a chrX association. PAR sites (GRCh38
+bounds, as ``plink2 --split-par b38``) are treated as autosomal. The effect
+(``beta``) is per copy of the ALT allele on the female scale.
+
+The ``a1_freq`` column is the ploidy-aware ALT frequency of
+:func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele), as
+PLINK 2's ``A1_FREQ``. ``a1`` is always the ALT allele (``--glm omit-ref``):
+one row per ALT allele, whatever its frequency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vcfml.stats.association import ScanResult, linear_scan, logistic_scan
+from vcfml.stats.frequency import allele_frequency, haploid_in_males
+
+SCAN_COLUMNS = [
+    "chrom", "pos", "id", "ref", "alt", "a1", "a1_freq", "n", "beta", "se", "stat", "pvalue",
+]  # fmt: skip
+
+
+def association_scan(
+    genotypes: np.ndarray,
+    variants: pd.DataFrame,
+    target: np.ndarray,
+    design: np.ndarray,
+    *,
+    binary: bool,
+    male: np.ndarray | None = None,
+    build: str | None = "GRCh38",
+) -> pd.DataFrame:
+    """One row per site: PLINK 2's columns of ``--glm`` (see the module docstring).
+
+    Args:
+        genotypes: (n_samples, n_sites) dosages, -1 missing.
+        variants: the reader's variants table (``chrom``, ``pos``, ``id``, ``ref``, ``alt``).
+        target: 0/1 (``binary``) or a quantitative value per sample.
+        design: intercept + covariates, from :func:`vcfml.stats.check_covariates`.
+        male: per sample, True for a male; needed for chrX (None: chrX is coded
+            like an autosome, without the sex covariate).
+        build: the genome build whose PAR bounds apply (None: all of chrX is non-PAR).
+    """
+    scan = logistic_scan if binary else linear_scan
+    n_sites = genotypes.shape[1]
+    haploid = (
+        haploid_in_males(variants["chrom"], variants["pos"], build)
+        if male is not None
+        else np.zeros(n_sites, dtype=bool)
+    )
+    frequency = np.empty(n_sites)
+    result = ScanResult(
+        *(np.full(n_sites, np.nan) for _ in range(4)), n=np.zeros(n_sites, dtype=np.int64)
+    )
+    diploid_sites = np.flatnonzero(~haploid)
+    x_sites = np.flatnonzero(haploid)
+    for sites, part in ((diploid_sites, None), (x_sites, "x")):
+        if sites.size == 0:
+            continue
+        calls = genotypes if sites.size == n_sites else genotypes[:, sites]
+        if part == "x":
+            male_column = np.asarray(male, dtype=float)
+            frequency[sites] = allele_frequency(calls, (2 - male_column).astype(np.int8)[:, None])
+            site_design = _with_sex(design, male_column)
+            fitted = scan(calls, target, site_design, dosage_scale=(1 + male_column)[:, None])
+        else:
+            frequency[sites] = allele_frequency(calls)
+            fitted = scan(calls, target, design)
+        for name in ("beta", "se", "stat", "pvalue", "n"):
+            getattr(result, name)[sites] = getattr(fitted, name)
+    table = variants[["chrom", "pos", "id", "ref", "alt"]].reset_index(drop=True).copy()
+    table["a1"] = table["alt"]
+    table["a1_freq"] = frequency
+    table = pd.concat([table, result.to_frame()], axis=1)
+    return table[SCAN_COLUMNS]
+
+
+def _with_sex(design: np.ndarray, male: np.ndarray) -> np.ndarray:
+    """The design with a male indicator, unless the covariates already span it."""
+    coefficients = np.linalg.lstsq(design, male, rcond=None)[0]
+    residual = male - design @ coefficients
+    if residual @ residual <= 1e-8 * len(male):
+        return design
+    return np.column_stack([design, male])

@@ -1,0 +1,373 @@
+"""vcfml.stats against PLINK 2 and against hand-computed cases.
+
+PLINK 2 (Debian's plink2, installed by .ci/run) is the reference: the same
+simulated cohorts (autosomes with population structure, and chrX with haploid
+males) go through ``plink2 --glm`` and ``vcfml scan`` with the same
+covariates, and through ``plink2 --pca`` and ``vcfml pca``.
+
+The liability simulator writes haploid male calls on all of chrX, PAR
+included; PLINK 2 (``--split-par b38``) reads a haploid call inside a PAR as a
+homozygous diploid one, vcfml's reader as one copy. Those few PAR sites are
+therefore left out of the agreement checks (the simulator, not the scan, is
+what is off there).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as scipy_stats
+
+from vcfml import read_vcf
+from vcfml.automl.screening import GenotypeScreen
+from vcfml.cli import main
+from vcfml.explain import association_table
+from vcfml.features import join_samples
+from vcfml.simulate import simulate_liability
+from vcfml.stats import (
+    allele_frequency,
+    call_ploidy,
+    check_covariates,
+    haploid_in_males,
+    hardy_weinberg,
+    logistic_scan,
+    missingness,
+    score_test,
+)
+
+PLINK_COLUMNS = "cols=chrom,pos,ref,alt,a1freq,nobs,beta,se,tz,p"
+
+
+@pytest.fixture(scope="module")
+def plink2() -> str:
+    path = shutil.which("plink2")
+    if path is None:
+        pytest.fail("plink2 is not installed: run `apt-get install -y plink2` (Debian)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory) -> Path:
+    """600 samples of three populations, autosomes and chrX, a sex effect;
+    plus a quantitative trait and a constant and a collinear column for bad-input tests."""
+    folder = tmp_path_factory.mktemp("structured")
+    simulated = simulate_liability(
+        n_samples=600, n_sites=2000, n_populations=3, fst=0.05, seed=3
+    ).write(folder)
+    table = pd.read_csv(folder / "samples.tsv", sep="\t")
+    rng = np.random.default_rng(0)
+    population_shift = table["population"].map({"pop1": 0.0, "pop2": 0.5, "pop3": -0.5})
+    table["height"] = 170 + 5 * population_shift + rng.normal(0, 3, len(table))
+    table["age"] = rng.integers(20, 80, len(table))
+    table["age_months"] = table["age"] * 12
+    table["site"] = "clinic"
+    table.to_csv(folder / "samples.tsv", sep="\t", index=False)
+    table["SEX"] = np.where(table["sex"] == "male", 1, 2)
+    table["PHENO1"] = table["phenotype"] + 1  # PLINK: 1 control, 2 case
+    table.rename(columns={"sample_id": "#IID"})[["#IID", "SEX", "PHENO1", "height"]].to_csv(
+        folder / "plink.psam", sep="\t", index=False
+    )
+    return Path(simulated)
+
+
+def run_plink(plink2: str, cohort: Path, out: Path, *options: str) -> None:
+    subprocess.run(
+        [
+            plink2, "--vcf", str(cohort / "cohort.vcf.gz"), "--psam", str(cohort / "plink.psam"),
+            "--split-par", "b38", "--threads", "1", "--out", str(out), *options,
+        ],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def compare(ours: pd.DataFrame, plink: pd.DataFrame) -> dict[str, float]:
+    """Agreement of two scans on the sites both could test (outside the PARs)."""
+    assert len(ours) == len(plink)
+    assert (ours["pos"].to_numpy() == plink["POS"].to_numpy()).all()
+    outside_par = ~plink["#CHROM"].astype(str).str.startswith("PAR").to_numpy()
+    both = outside_par & ours["pvalue"].notna().to_numpy() & plink["P"].notna().to_numpy()
+    assert both.sum() > 0.95 * outside_par.sum()
+    ours, plink = ours[both], plink[both]
+    autosomal = (plink["#CHROM"].astype(str) != "X").to_numpy()
+    top = 20
+    return {
+        "spearman": scipy_stats.spearmanr(-np.log10(ours["pvalue"]), -np.log10(plink["P"]))[0],
+        "same_top": len(
+            set(np.argsort(ours["pvalue"].to_numpy())[:top])
+            & set(np.argsort(plink["P"].to_numpy())[:top])
+        ),
+        "beta": float(np.max(np.abs(ours["beta"].to_numpy() - plink["BETA"].to_numpy()))),
+        # Relative SE differences: nearly all sites agree to 1e-6; a few logistic
+        # fits differ by up to 2% (PLINK 2's single-precision solver?), so both
+        # the 99th percentile and the largest are reported.
+        "se_p99": float(np.quantile(np.abs(ours["se"] / plink["SE"] - 1), 0.99)),
+        "se_max": float(np.max(np.abs(ours["se"] / plink["SE"] - 1))),
+        # --glm's A1_FREQ on chrX is of the model's coding (a male counts as two
+        # copies); vcfml's a1_freq is --freq's on every contig (checked below).
+        "a1_freq": float(np.max(np.abs(ours["a1_freq"] - plink["A1_FREQ"])[autosomal])),
+        "n": int(np.max(np.abs(ours["n"].to_numpy() - plink["OBS_CT"].to_numpy()))),
+    }
+
+
+def test_logistic_scan_with_pcs_agrees_with_plink2(plink2, cohort, tmp_path):
+    # vcfml's PCs go to both tools, so the comparison tests the scan, not the PCA.
+    assert main(["pca", "--vcf", str(cohort / "cohort.vcf.gz"), "--pcs", "3",
+                 "--out", str(tmp_path / "pcs.tsv")]) == 0  # fmt: skip
+    pcs = pd.read_csv(tmp_path / "pcs.tsv", sep="\t").rename(columns={"sample_id": "#IID"})
+    pcs.to_csv(tmp_path / "pcs.cov", sep="\t", index=False)
+    scan_out = tmp_path / "scan.tsv"
+    assert main(["scan", "--vcf", str(cohort / "cohort.vcf.gz"),
+                 "--samples", str(cohort / "samples.tsv"), "--target", "phenotype",
+                 "--covariates", "sex", "--pcs", "3", "--out", str(scan_out)]) == 0  # fmt: skip
+    # 'sex' puts PLINK's SEX column in every model, as --covariates sex does here.
+    run_plink(plink2, cohort, tmp_path / "plink", "--covar", str(tmp_path / "pcs.cov"),
+              "--glm", "sex", "omit-ref", "no-firth", "hide-covar", PLINK_COLUMNS)  # fmt: skip
+    plink = pd.read_csv(tmp_path / "plink.PHENO1.glm.logistic", sep="\t")
+    ours = pd.read_csv(scan_out, sep="\t")
+    assert list(ours.columns) == [
+        "chrom", "pos", "id", "ref", "alt", "a1", "a1_freq", "n", "beta", "se", "stat", "pvalue",
+    ]  # fmt: skip
+    agreement = compare(ours, plink)
+    assert agreement["spearman"] >= 0.99
+    assert agreement["same_top"] == 20
+    assert agreement["beta"] < 1e-3
+    assert agreement["se_p99"] < 1e-3 and agreement["se_max"] < 0.05
+    assert agreement["a1_freq"] < 1e-5
+    # The one allele frequency is PLINK 2's --freq, where a male chrX call counts once.
+    run_plink(plink2, cohort, tmp_path / "freq", "--freq")
+    frequency = pd.read_csv(tmp_path / "freq.afreq", sep="\t")
+    outside_par = ~frequency["#CHROM"].astype(str).str.startswith("PAR").to_numpy()
+    np.testing.assert_allclose(
+        ours["a1_freq"][outside_par], frequency["ALT_FREQS"][outside_par], atol=1e-5
+    )
+    assert agreement["n"] == 0
+    on_x = (ours["chrom"] == "chrX").to_numpy() & ~plink["#CHROM"].str.startswith("PAR")
+    assert on_x.sum() > 10  # the chrX coding (males 0/2, sex covariate) is part of the check
+
+
+def test_linear_scan_agrees_with_plink2(plink2, cohort, tmp_path):
+    scan_out = tmp_path / "scan.tsv"
+    assert main(["scan", "--vcf", str(cohort / "cohort.vcf.gz"),
+                 "--samples", str(cohort / "samples.tsv"), "--target", "height",
+                 "--covariates", "sex,population", "--out", str(scan_out)]) == 0  # fmt: skip
+    table = pd.read_csv(cohort / "samples.tsv", sep="\t")
+    covariates = pd.DataFrame(
+        {
+            "#IID": table["sample_id"],
+            "pop2": (table["population"] == "pop2").astype(int),
+            "pop3": (table["population"] == "pop3").astype(int),
+        }
+    )
+    covariates.to_csv(tmp_path / "pop.cov", sep="\t", index=False)
+    run_plink(plink2, cohort, tmp_path / "plink", "--covar", str(tmp_path / "pop.cov"),
+              "--pheno-name", "height", "--glm", "sex", "omit-ref", "hide-covar",
+              PLINK_COLUMNS)  # fmt: skip
+    plink = pd.read_csv(tmp_path / "plink.height.glm.linear", sep="\t")
+    agreement = compare(pd.read_csv(scan_out, sep="\t"), plink)
+    assert agreement["spearman"] >= 0.99
+    assert agreement["same_top"] == 20
+    assert agreement["beta"] < 1e-3
+    assert agreement["se_p99"] < 1e-3 and agreement["se_max"] < 0.05
+
+
+def test_pca_agrees_with_plink2(plink2, cohort, tmp_path):
+    assert main(["pca", "--vcf", str(cohort / "cohort.vcf.gz"), "--pcs", "5",
+                 "--out", str(tmp_path / "pcs.tsv")]) == 0  # fmt: skip
+    run_plink(plink2, cohort, tmp_path / "plink", "--autosome", "--pca", "5", "meanimpute")
+    ours = pd.read_csv(tmp_path / "pcs.tsv", sep="\t")
+    plink = pd.read_csv(tmp_path / "plink.eigenvec", sep="\t")
+    assert ours["sample_id"].tolist() == plink["#IID"].tolist()
+    eigenvalues = np.loadtxt(tmp_path / "plink.eigenval")
+    from vcfml.stats import autosomal, pca
+
+    genotypes = read_vcf(cohort / "cohort.vcf.gz")
+    result = pca(genotypes.genotypes[:, autosomal(genotypes.variants["chrom"])], 5)
+    np.testing.assert_allclose(result.eigenvalues, eigenvalues, rtol=1e-4)
+    assert eigenvalues[0] > 5 * eigenvalues[2]  # two strong ancestry axes: three populations
+    for index in range(1, 6):
+        ours_pc, plink_pc = ours[f"PC{index}"].to_numpy(), plink[f"PC{index}"].to_numpy()
+        sign = np.sign(ours_pc @ plink_pc)
+        np.testing.assert_allclose(sign * ours_pc, plink_pc, atol=1e-5)
+
+
+def test_score_test_ranks_like_the_wald_test(cohort):
+    genotypes = read_vcf(cohort / "cohort.vcf.gz")
+    dataset = join_samples(genotypes, cohort / "samples.tsv", covariates=["sex", "population"])
+    covariates = dataset.covariates.drop(columns="population=pop1")
+    design = check_covariates(covariates)
+    wald = logistic_scan(dataset.genotypes, dataset.target, design)
+    means = np.where(dataset.genotypes >= 0, dataset.genotypes, 0).sum(0) / (
+        dataset.genotypes >= 0
+    ).sum(0)
+    score, _ = score_test(dataset.genotypes, dataset.target, design, fill=means)
+    both = np.isfinite(score) & np.isfinite(wald.stat)
+    assert scipy_stats.spearmanr(score[both], wald.stat[both] ** 2)[0] >= 0.99
+    top_score = set(np.argsort(-np.nan_to_num(score, nan=-1))[:20])
+    top_wald = set(np.argsort(-np.nan_to_num(wald.stat**2, nan=-1))[:20])
+    assert len(top_score & top_wald) >= 18
+
+
+def test_adjusted_screen_no_longer_prefers_chrx(liability_like):
+    """With a sex effect, unadjusted chrX dosage is a proxy for sex (males 0/1,
+    females 0/1/2): the unadjusted screen fills its top 20 with chrX sites,
+    the sex-adjusted one does not."""
+    dataset, causal = liability_like
+    top = {}
+    for label, covariates in (("raw", None), ("adjusted", dataset.covariates.to_numpy(float))):
+        screen = GenotypeScreen(n_sites=20).fit(dataset.genotypes, dataset.target, covariates)
+        kept = dataset.variants.iloc[screen.ranking_[:20]]
+        top[label] = ((kept["chrom"] == "chrX").sum(), kept["id"].isin(causal).sum())
+    assert top["raw"][0] >= 10
+    assert top["adjusted"][0] <= 5
+    assert top["adjusted"][1] >= top["raw"][1]
+
+
+@pytest.fixture(scope="module")
+def liability_like():
+    cohort = simulate_liability(n_samples=600, n_sites=1500, seed=5, sex_effect=1.0)
+    from vcfml.io.vcf_reader import GenotypeMatrix
+
+    samples = list(cohort.samples["sample_id"])
+    matrix = GenotypeMatrix(cohort.genotypes, cohort.variants, samples)
+    dataset = join_samples(matrix, cohort.samples.set_index("sample_id"), covariates=["sex"])
+    return dataset, {site["id"] for site in cohort.truth["causal_sites"]}
+
+
+def test_association_table_has_no_negative_or_spurious_nan_scores(liability_like):
+    dataset, _ = liability_like
+    genotypes = dataset.genotypes.copy()
+    genotypes[:, 0] = 0  # monomorphic: untestable
+    genotypes[:, 1] = 0
+    # Two ALT copies, one in a case and one in a control: near-constant but testable.
+    genotypes[[np.argmax(dataset.target == 1), np.argmax(dataset.target == 0)], 1] = 1
+    table = association_table(replace(dataset, genotypes=genotypes))
+    assert (table["score"].dropna() >= 0).all()
+    assert np.isnan(table.loc[0, "pvalue"])
+    assert table.loc[0, "rank"] > table["pvalue"].notna().sum()  # untestable sites come last
+    assert np.isfinite(table.loc[1, "pvalue"]) and np.isfinite(table.loc[1, "score"])
+
+
+def test_allele_frequency_counts_each_call_by_its_ploidy():
+    # samples x sites; sample 0 and 1 male, 2 female; site 1 is non-PAR chrX.
+    genotypes = np.array([[1, 1], [0, -1], [2, 2]], dtype=np.int8)
+    haploid = haploid_in_males(np.array(["chr1", "chrX"]), np.array([100, 5_000_000]))
+    ploidy = call_ploidy(haploid, np.array([True, True, False]))
+    np.testing.assert_allclose(allele_frequency(genotypes, ploidy), [3 / 6, 3 / 3])
+    np.testing.assert_allclose(allele_frequency(genotypes), [3 / 6, 3 / 4])  # all diploid
+    assert call_ploidy(haploid, np.array([False, False, False])) == 2
+    in_par = haploid_in_males(np.array(["chrX", "chrX"]), np.array([2_000_000, 3_000_000]))
+    assert in_par.tolist() == [False, True]
+
+
+def test_reader_af_is_the_stats_allele_frequency(cohort):
+    genotypes = read_vcf(cohort / "cohort.vcf.gz")
+    table = pd.read_csv(cohort / "samples.tsv", sep="\t").set_index("sample_id")
+    male = (table.loc[genotypes.samples, "sex"] == "male").to_numpy()
+    # The simulator writes haploid male calls on all of chrX: build=None says so.
+    haploid = haploid_in_males(genotypes.variants["chrom"], genotypes.variants["pos"], None)
+    frequency = allele_frequency(genotypes.genotypes, call_ploidy(haploid, male))
+    np.testing.assert_allclose(frequency, genotypes.variants["af"])
+
+
+def test_missingness_and_hardy_weinberg():
+    genotypes = np.array([[0, -1]] * 50 + [[1, 0]] * 20 + [[2, 1]] * 30, dtype=np.int8)
+    np.testing.assert_allclose(missingness(genotypes), [0, 0.5])
+    result = hardy_weinberg(genotypes)
+    p = (2 * 30 + 20) / 200
+    expected = np.array([100 * (1 - p) ** 2, 200 * p * (1 - p), 100 * p**2])
+    chi2 = (((np.array([50, 20, 30]) - expected) ** 2) / expected).sum()
+    assert result.loc[0, "chi2"] == pytest.approx(chi2)
+    assert result.loc[0, "pvalue"] == pytest.approx(scipy_stats.chi2.sf(chi2, 1))
+    assert result.loc[0, "pvalue"] < 1e-8  # far too few heterozygotes
+    assert (result.loc[1, ["hom_ref", "het", "hom_alt"]] == [20, 30, 0]).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "options", "message"),
+    [
+        (None, ["--covariates", "sex,weight"], "covariate column 'weight' is not in the table"),
+        (None, ["--covariates", "site"], "covariate 'site=clinic' has the same value"),
+        (
+            None,
+            ["--covariates", "age,age_months"],
+            "covariate 'age' is collinear with 'age_months'",
+        ),
+        ("one_class", [], "target 'phenotype' has one value (1) for every sample"),
+        ("drop_row", [], "1 samples of cohort.vcf.gz have no row: sample_0002"),
+        ("extra_row", [], "1 samples are not in cohort.vcf.gz: sample_9999"),
+    ],
+)
+def test_scan_bad_inputs(cohort, tmp_path, capsys, change, options, message):
+    table = pd.read_csv(cohort / "samples.tsv", sep="\t")
+    if change == "one_class":
+        table["phenotype"] = 1
+    elif change == "drop_row":
+        table = table[table["sample_id"] != "sample_0002"]
+    elif change == "extra_row":
+        table = pd.concat([table, table.iloc[[0]].assign(sample_id="sample_9999")])
+    samples = tmp_path / "samples.tsv"
+    table.to_csv(samples, sep="\t", index=False)
+    out = tmp_path / "scan.tsv"
+    status = main(["scan", "--vcf", str(cohort / "cohort.vcf.gz"), "--samples", str(samples),
+                   *options, "--out", str(out)])  # fmt: skip
+    error = capsys.readouterr().err.strip()
+    assert status == 1
+    assert error.count("\n") == 0 and error.startswith(f"vcfml: error: {samples}")
+    assert message in error
+    assert not out.exists()
+
+
+def test_linear_score_test_is_the_partial_correlation():
+    """For a quantitative target the score statistic is n * (partial r)^2 up to
+    the degrees of freedom: it ranks sites exactly as the partial correlation."""
+    rng = np.random.default_rng(1)
+    n = 300
+    covariate = rng.normal(size=n)
+    genotypes = rng.binomial(2, 0.3, size=(n, 50)).astype(np.int8)
+    y = 0.5 * covariate + 0.3 * genotypes[:, 3] + rng.normal(size=n)
+    design = np.column_stack([np.ones(n), covariate])
+    statistic, _ = score_test(genotypes, y, design, binary=False)
+    projection = design @ np.linalg.pinv(design)
+    residual_y = y - projection @ y
+    residual_g = genotypes - projection @ genotypes
+    partial = (residual_g.T @ residual_y) / (
+        np.linalg.norm(residual_g, axis=0) * np.linalg.norm(residual_y)
+    )
+    np.testing.assert_allclose(statistic, (n - 2) * partial**2, rtol=1e-8)
+    assert np.argmax(statistic) == 3
+
+
+def test_single_precision_newton_steps_match_double(cohort, monkeypatch):
+    """The logistic scan iterates in float32 for speed; the claim in its
+    docstring (betas within 1e-4, SEs within 1e-3 of double) is checked here."""
+    import vcfml.stats.association as association
+
+    genotypes = read_vcf(cohort / "cohort.vcf.gz")
+    dataset = join_samples(genotypes, cohort / "samples.tsv", covariates=["sex", "population"])
+    design = check_covariates(dataset.covariates.drop(columns="population=pop1"))
+    single = logistic_scan(dataset.genotypes, dataset.target, design)
+    monkeypatch.setattr(association, "WORKING_DTYPE", np.float64)
+    double = logistic_scan(dataset.genotypes, dataset.target, design)
+    assert np.array_equal(np.isnan(single.beta), np.isnan(double.beta))
+    assert np.nanmax(np.abs(single.beta - double.beta)) < 1e-4
+    assert np.nanmax(np.abs(single.se / double.se - 1)) < 1e-3
+
+
+def test_pca_and_scan_refuse_bad_requests(cohort, tmp_path, capsys):
+    vcf = str(cohort / "cohort.vcf.gz")
+    assert main(["pca", "--vcf", vcf, "--pcs", "0", "--out", str(tmp_path / "p.tsv")]) == 1
+    assert "the number of PCs must be at least 1, got 0" in capsys.readouterr().err
+    missing_folder = tmp_path / "absent" / "scan.tsv"
+    status = main(["scan", "--vcf", vcf, "--samples", str(cohort / "samples.tsv"),
+                   "--out", str(missing_folder)])  # fmt: skip
+    assert status == 1 and "does not exist" in capsys.readouterr().err
+    status = main(["scan", "--vcf", vcf, "--samples", str(cohort / "samples.tsv"),
+                   "--target", "population", "--out", str(tmp_path / "s.tsv")])  # fmt: skip
+    error = capsys.readouterr().err
+    assert status == 1 and "target 'population' has 3 text values" in error
