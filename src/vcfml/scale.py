@@ -163,7 +163,7 @@ def prescreen_vcf(
     """The same screen as :func:`prescreen`, straight from a VCF, on one machine.
 
     One pass: :func:`vcfml.read_vcf` reads the int8 matrix (its compiled reader
-    peaks at about 1.3 x the matrix: 1.3 GB for 1,000 samples x 10^6 sites), then
+    peaks at about 1.4 x the matrix, measured at 10^8 calls: 1.4 GB for 10^9), then
     the statistics of :func:`block_statistics` run on ``block_sites`` sites at a
     time (on ``workers`` threads, default one per core), so their floating-point
     copies stay small. No conversion, so on a

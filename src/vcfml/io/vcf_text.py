@@ -7,7 +7,7 @@ with GT:DP (``benchmarks/load_vcf.py``), htslib's parse alone took about 75% of
 the time of a plain cyvcf2 ``gt_types`` loop, so no reader built on htslib's
 records can be twice as fast as that loop; multi-threaded BGZF decompression
 saved under 10%. This module therefore reads the text itself, in blocks of
-1 MiB, with one function compiled by numba that looks only at the fixed
+256 KiB, with one function compiled by numba that looks only at the fixed
 columns and at the GT sub-field of each sample, and writes dosages straight
 into the int8 matrix: no Python step per record or per call.
 
