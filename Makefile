@@ -36,6 +36,7 @@ help:
 	@echo "make check-env   is this machine ready for the course? (one line per check)"
 	@echo "make jupyter-kernel   install, then register the kernel 'Python (vcfml)' for your Jupyter"
 	@echo "make test        run all tests: unit, notebooks (nbval), exercises, book build"
+	@echo "make test-fast   the library's tests without the slow ones (a couple of minutes)"
 	@echo "make exercises   regenerate exercises/ from solutions/"
 	@echo "make solutions   re-execute solutions/ so their outputs are fresh"
 	@echo "make data        regenerate the datasets in data/ byte for byte"
@@ -89,6 +90,12 @@ jupyter-kernel: $(INSTALLED)
 test: $(INSTALLED) lint
 	$(BIN)/python tools/make_exercises.py --check
 	$(BIN)/python -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
+
+# The library's tests without the slow ones (AutoML searches, Dask, notebooks,
+# packs, the book; see SLOW_TESTS in tests/conftest.py): for the edit-test loop.
+.PHONY: test-fast
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest tests -m "not slow and not book" $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tools tests benchmarks book/_ext

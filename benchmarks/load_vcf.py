@@ -1,18 +1,24 @@
 """Benchmark: writing and loading simulated cohorts, vcfml against other readers.
 
 For each cohort size, simulate a liability cohort (autosomes only, 1% missing
-calls) and write it (timed), then load
-it into a samples x variants ALT-dosage matrix with
+calls, GT:DP) and write it (timed: the streamed simulate-and-write, and
+``write_vcf`` of the matrix alone), then load it into a samples x variants
+ALT-dosage matrix with
 
-* ``vcfml.read_vcf``;
+* ``gzip floor``: Python's gzip decompressing the file, nothing parsed;
+* ``vcfml.read_vcf`` (its compiled GT reader of VCF text);
+* ``vcfml htslib path``: ``read_vcf`` with the compiled reader turned off;
 * a plain cyvcf2 loop (``gt_types`` per record, stacked at the end);
-* scikit-allel's ``read_vcf`` followed by ``to_n_alt``.
+* optionally scikit-allel's ``read_vcf`` followed by ``to_n_alt`` (``--allel``).
+
+``x cyvcf2 loop`` is the cyvcf2 loop's time over the reader's, both measured in
+the same run on the same file.
 
 Each load runs in a fresh process so that its peak memory (peak resident set
 minus the resident set before loading) is its own. Prints a Markdown table;
 ``--record`` appends it to benchmarks/RESULTS.md with the machine and date.
 
-Usage: python benchmarks/load_vcf.py [--sizes 2000x10000 1000x100000] [--record]
+Usage: python benchmarks/load_vcf.py [--sizes 2000x10000 1000x100000] [--allel] [--record]
 """
 
 from __future__ import annotations
@@ -28,9 +34,10 @@ from pathlib import Path
 import pandas as pd
 from common import parse_size, record
 
+from vcfml import write_vcf
 from vcfml.simulate import simulate
 
-READERS = ["vcfml", "cyvcf2 loop", "scikit-allel"]
+READERS = ["gzip floor", "vcfml", "vcfml htslib path", "cyvcf2 loop"]
 
 CHILD = r"""
 import json, sys, time
@@ -41,7 +48,17 @@ import allel
 from vcfml import read_vcf
 
 def load(file):
+    if reader == "gzip floor":
+        import gzip
+        with gzip.open(file, "rb") as handle:
+            while handle.read(1 << 22):
+                pass
+        return None
     if reader == "vcfml":
+        return read_vcf(file).genotypes
+    if reader == "vcfml htslib path":
+        from vcfml.io import vcf_text
+        vcf_text.read_text_dosages = lambda *args, **kwargs: None
         return read_vcf(file).genotypes
     if reader == "cyvcf2 loop":
         # gt_types is a view of a buffer cyvcf2 reuses for the next record: copy it.
@@ -52,7 +69,7 @@ def load(file):
     callset = allel.read_vcf(file, fields=["calldata/GT"])
     return allel.GenotypeArray(callset["calldata/GT"]).to_n_alt(fill=-1).T
 
-load(warmup)  # first use loads lazy libraries (pyarrow for pandas strings, ...)
+load(warmup)  # first use loads lazy libraries (pyarrow for pandas strings, numba's cache, ...)
 
 def status_kib(field):
     with open("/proc/self/status") as handle:
@@ -69,9 +86,12 @@ start = time.perf_counter()
 matrix = load(path)
 seconds = time.perf_counter() - start
 peak = status_kib("VmHWM")
-print(json.dumps({"seconds": seconds, "peak_mib": (peak - before) / 1024,
-                  "matrix_mib": matrix.nbytes / 2**20, "shape": list(matrix.shape),
-                  "checksum": int(np.asarray(matrix, dtype=np.int64).sum())}))
+if matrix is None:
+    print(json.dumps({"seconds": seconds, "peak_mib": (peak - before) / 1024}))
+else:
+    print(json.dumps({"seconds": seconds, "peak_mib": (peak - before) / 1024,
+                      "matrix_mib": matrix.nbytes / 2**20, "shape": list(matrix.shape),
+                      "checksum": int(np.asarray(matrix, dtype=np.int64).sum())}))
 """
 
 
@@ -85,44 +105,62 @@ def load_in_child(reader: str, path: Path, warmup: Path) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def run(sizes: list[tuple[int, int]], workdir: Path) -> pd.DataFrame:
+def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.DataFrame:
     rows = []
     small = simulate("liability", seed=2, n_samples=20, n_sites=50, include_chrx=False)
     warmup = small.write(workdir / "warmup") / "cohort.vcf.gz"
     for n_samples, n_sites in sizes:
+        calls = n_samples * n_sites
         start = time.perf_counter()
         # Autosomes only: the other readers do not count haploid chrX calls as
         # vcfml does, and the checksums below must agree.
         cohort = simulate(
             "liability", seed=1, n_samples=n_samples, n_sites=n_sites, include_chrx=False
         )
-        simulated = time.perf_counter() - start
-        start = time.perf_counter()
         folder = cohort.write(workdir / f"{n_samples}x{n_sites}")
-        written = time.perf_counter() - start
+        simulated = time.perf_counter() - start
+        write_rate = _write_rate(cohort, workdir / "matrix.vcf.gz") if calls <= 10**8 else None
         del cohort
         path = folder / "cohort.vcf.gz"
-        calls = n_samples * n_sites
-        checksums = set()
-        for reader in READERS:
-            result = load_in_child(reader, path, warmup)
-            checksums.add(result["checksum"])
+        results = {reader: load_in_child(reader, path, warmup) for reader in readers}
+        checksums = {r["checksum"] for r in results.values() if "checksum" in r}
+        if len(checksums) != 1:
+            raise SystemExit(f"readers disagree on {path}: checksums {checksums}")
+        loop = results["cyvcf2 loop"]["seconds"]
+        for reader, result in results.items():
+            matrix_mib = result.get("matrix_mib")
             rows.append(
                 {
                     "cohort": f"{n_samples:,} x {n_sites:,}",
                     "reader": reader,
                     "seconds": round(result["seconds"], 2),
                     "M calls/s": round(calls / result["seconds"] / 1e6, 1),
+                    "x cyvcf2 loop": round(loop / result["seconds"], 2),
                     "peak MiB": round(result["peak_mib"], 1),
-                    "int8 matrix MiB": round(result["matrix_mib"], 1),
-                    "peak / matrix": round(result["peak_mib"] / result["matrix_mib"], 2),
-                    "simulate s": round(simulated, 1),
-                    "write s": round(written, 1),
+                    "peak / int8 matrix": (
+                        round(result["peak_mib"] / matrix_mib, 2) if matrix_mib else ""
+                    ),
+                    "simulate + write s": round(simulated, 1),
+                    "write_vcf M calls/s": round(write_rate, 1) if write_rate else "",
                 }
             )
-        if len(checksums) != 1:
-            raise SystemExit(f"readers disagree on {path}: checksums {checksums}")
     return pd.DataFrame(rows)
+
+
+def _write_rate(cohort, path: Path) -> float:
+    """write_vcf of the matrix in memory (formatting, BGZF, tabix), M calls/s."""
+    genotypes, depth = cohort.genotypes, cohort.depth
+    start = time.perf_counter()
+    write_vcf(
+        path,
+        genotypes,
+        cohort.variants,
+        cohort.samples["sample_id"].tolist(),
+        contigs=cohort.contigs,
+        depth=depth,
+        haploid_samples=cohort.haploid,
+    )
+    return genotypes.size / (time.perf_counter() - start) / 1e6
 
 
 def main() -> int:
@@ -132,10 +170,12 @@ def main() -> int:
     parser.add_argument(
         "--sizes", nargs="+", type=parse_size, default=[(2000, 10_000), (1000, 100_000)]
     )
+    parser.add_argument("--allel", action="store_true", help="also time scikit-allel")
     parser.add_argument("--record", action="store_true", help="append the table to RESULTS.md")
     args = parser.parse_args()
+    readers = READERS + (["scikit-allel"] if args.allel else [])
     with tempfile.TemporaryDirectory() as workdir:
-        table = run(args.sizes, Path(workdir))
+        table = run(args.sizes, Path(workdir), readers)
     text = table.to_markdown(index=False)
     print(text)
     if args.record:

@@ -127,3 +127,29 @@ def chromium() -> str:
 
 
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
+
+
+# Tests that take tens of seconds to minutes: AutoML searches, Dask and bio2zarr,
+# executed notebooks, workshop packs, `make` sub-processes. They carry the `slow`
+# marker, so `make test-fast` (pytest -m "not slow and not book") runs the rest of
+# the library's tests in a couple of minutes; `make test` runs everything. Listed
+# here, in one place, as test-file names or file::test names.
+SLOW_TESTS = {
+    "test_automl.py": "AutoML searches",
+    "test_automl_cli.py": "AutoML runs through the CLI, MLflow",
+    "test_ensemble.py": "AutoML searches and refits",
+    "test_scale.py": "bio2zarr conversion, Dask screens and a local cluster",
+    "test_exercises.py": "executes the exercise notebooks",
+    "test_workshop.py": "builds workshop packs and runs make",
+    "test_azure.py::test_the_azure_sdk_reads_what_vcfml_writes": "imports the Azure SDK",
+    "test_check_env.py::test_make_jupyter_kernel_registers_python_vcfml": "runs make",
+    "test_evaluate_explain.py::test_importance_finds_the_classic_truth": "fits and permutes models",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        file_name = Path(str(item.fspath)).name
+        test = f"{file_name}::{item.originalname}"
+        if file_name in SLOW_TESTS or test in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)

@@ -21,7 +21,7 @@ from vcfml.automl.screening import GenotypeScreen
 from vcfml.errors import VcfmlError, VcfmlInputError
 from vcfml.features import join_samples
 from vcfml.io.vcf_zarr import open_vcf_zarr, site_major_dosages, variants_table, vcf_to_zarr
-from vcfml.scale import prescreen
+from vcfml.scale import prescreen, prescreen_vcf
 
 SETTINGS = AutoMLSettings(deterministic=True, max_trials=5, max_sites=40, folds=3, verbose=0)
 
@@ -67,6 +67,25 @@ def test_screen_statistics_match_the_in_memory_screen(store, in_memory, liabilit
     assert SETTINGS.max_sites <= result.kept.size < in_memory.genotypes.shape[1]
     assert result.dataset.samples == in_memory.samples
     assert np.array_equal(result.dataset.genotypes, in_memory.genotypes[:, result.kept])
+
+
+def test_screen_straight_from_the_vcf_equals_the_zarr_screen(store, liability_dir):
+    from_zarr = prescreen(store, liability_dir / "samples.tsv", settings=SETTINGS)
+    from_vcf = prescreen_vcf(
+        liability_dir / "cohort.vcf.gz",
+        liability_dir / "samples.tsv",
+        settings=SETTINGS,
+        block_sites=150,
+    )
+    np.testing.assert_array_equal(from_vcf.kept, from_zarr.kept)
+    pd.testing.assert_frame_equal(from_vcf.statistics, from_zarr.statistics)
+    assert from_vcf.n_blocks == 6
+    assert from_vcf.dataset.samples == from_zarr.dataset.samples
+    np.testing.assert_array_equal(from_vcf.dataset.genotypes, from_zarr.dataset.genotypes)
+    np.testing.assert_array_equal(from_vcf.dataset.target, from_zarr.dataset.target)
+    pd.testing.assert_frame_equal(
+        from_vcf.dataset.variants, from_zarr.dataset.variants, check_dtype=False
+    )
 
 
 def test_automl_on_the_prescreen_equals_automl_on_everything(store, in_memory, liability_dir):

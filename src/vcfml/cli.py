@@ -243,7 +243,7 @@ def run_simulate(args: argparse.Namespace) -> None:
     except ValueError as error:
         raise VcfmlError(f"simulate {args.model}: {error}") from error
     directory = cohort.write(args.out)
-    n_samples, n_sites = cohort.genotypes.shape
+    n_samples, n_sites = cohort.shape
     bayes = cohort.truth["bayes_optimal"]["cohort"]
     print(
         f"wrote {directory}/: {n_samples} samples x {n_sites} sites, "

@@ -31,7 +31,7 @@ def check_file(path: Path) -> str | None:
         return "file is empty"
     with path.open("rb") as handle:
         head = handle.read(18)
-        if head[:2] == GZIP_MAGIC and _is_bgzf(head):
+        if head[:2] == GZIP_MAGIC and is_bgzf(head):
             handle.seek(max(0, size - len(BGZF_EOF)))
             if handle.read() != BGZF_EOF:
                 return (
@@ -41,7 +41,7 @@ def check_file(path: Path) -> str | None:
     return None
 
 
-def _is_bgzf(head: bytes) -> bool:
+def is_bgzf(head: bytes) -> bool:
     # BGZF sets FEXTRA and stores the subfield 'BC' at byte 12.
     return len(head) >= 14 and head[3] & 4 == 4 and head[12:14] == b"BC"
 

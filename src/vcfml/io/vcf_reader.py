@@ -1,10 +1,18 @@
 """Read VCF and BCF files into a samples x variants alt-allele dosage matrix.
 
-Parsing is done by htslib (through ``cyvcf2``), the same C library that
-``bcftools`` uses, so vcfml accepts exactly the files the rest of the genomics
-world accepts. This module only turns htslib's per-record genotype arrays into
-one ``int8`` matrix and a variants table, and turns htslib's terse failures into
-errors that name the file and the record.
+htslib (through ``cyvcf2``), the C library of ``bcftools``, is the reference:
+it reads the header of every file, and the records of BCF files, of regions,
+and of any VCF text the fast path declines; its terse failures become errors
+that name the file and the record. VCF text read whole takes the fast path,
+:mod:`vcfml.io.vcf_text`: a strict reader compiled with numba that looks only
+at the fixed columns and the GT sub-field. Why two paths: htslib parses every
+FORMAT field (GT, DP, AD, ...) of every sample before Python sees a record, so
+on a 2,000 x 10,000 GT:DP cohort its parse alone cost about 75% of a plain
+cyvcf2 ``gt_types`` loop, and multi-threaded BGZF decompression saved under
+10%; the compiled reader was 2.9-4.8x that loop in the recorded runs
+(``benchmarks/load_vcf.py``, RESULTS.md; a shared machine).
+Both paths give the same matrix and table; the tests check them against each
+other and against ``bcftools`` on generated VCF text.
 
 Genotype policy (documented in the course, chapter 1):
 
@@ -110,6 +118,11 @@ def read_vcf(
 ) -> GenotypeMatrix:
     """Read a VCF or BCF file (plain, gzip or bgzip) into a :class:`GenotypeMatrix`.
 
+    VCF text read whole goes through the compiled GT reader of
+    :mod:`vcfml.io.vcf_text` (several times faster than htslib's records; see
+    there why); a region, a BCF file, or text that reader declines is read by
+    htslib. Both give the same matrix and table (tested).
+
     Args:
         path: the VCF/BCF file.
         region: only read records overlapping ``chrom``, ``chrom:start-end``
@@ -118,38 +131,43 @@ def read_vcf(
         pass_only: keep only records whose FILTER is ``PASS``.
         min_maf: drop ALT alleles whose minor-allele frequency (among called
             alleles of the samples read) is below this value.
-        threads: extra htslib decompression threads.
+        threads: extra htslib decompression threads (htslib path).
 
     Raises:
         VcfmlInputError: the file is missing, is not a VCF/BCF, is truncated or
             has a malformed record; the message names the file and the record.
     """
     path = Path(path)
-    vcf = _open(path, samples)
+    if min_maf is not None and not 0 <= min_maf <= 0.5:
+        raise VcfmlInputError(path, f"min_maf must be between 0 and 0.5, got {min_maf}")
+    header = _open(path)
     try:
-        if threads > 1:
-            vcf.set_threads(threads)
-        wanted = list(vcf.samples)
-        if region is not None:
-            records = _query(vcf, path, region)
-            capacity = 1024
-        else:
-            records = vcf
-            capacity = _count_records(path) or 1024
-        genotypes, variants = _read_records(records, path, vcf, len(wanted), capacity, region)
-        contigs = _contig_lengths(vcf)
+        file_samples = list(header.samples)  # cyvcf2 builds this list on every access
+        wanted = _requested_samples(path, file_samples, samples)
+        contigs = _contig_lengths(header)
     finally:
-        vcf.close()
+        header.close()
+    capacity = (_count_records(path) if region is None else None) or 1024
+    from vcfml.io import vcf_text  # numba: loaded when a file is read, not on import
 
-    table = pd.DataFrame(variants, columns=VARIANT_COLUMNS)
-    del variants
+    fast = None
+    if region is None and vcf_text.is_text_vcf(path):
+        row_of = {name: row for row, name in enumerate(wanted)}
+        selection = np.array([row_of.get(name, -1) for name in file_samples], dtype=np.int64)
+        fast = vcf_text.read_text_dosages(path, selection, len(wanted), capacity, VARIANT_COLUMNS)
+    if fast is not None:
+        genotypes, table = fast
+    else:
+        genotypes, variants = _read_with_htslib(
+            path, file_samples, wanted, region, threads, capacity
+        )
+        table = pd.DataFrame(variants, columns=VARIANT_COLUMNS)
+        del variants
     table = table.astype({"pos": "int64", "allele_index": "int8", "af": "float64", "phased": bool})
     keep = np.ones(len(table), dtype=bool)
     if pass_only:
         keep &= (table["filter"] == "PASS").to_numpy()
     if min_maf is not None:
-        if not 0 <= min_maf <= 0.5:
-            raise VcfmlInputError(path, f"min_maf must be between 0 and 0.5, got {min_maf}")
         maf = np.minimum(table["af"], 1 - table["af"]).fillna(0).to_numpy()
         keep &= maf >= min_maf
     if not keep.all():
@@ -163,51 +181,60 @@ def read_vcf(
     )
 
 
-def _open(path: Path, samples: Sequence[str] | None) -> VCF:
+def _read_with_htslib(
+    path: Path,
+    file_samples: list[str],
+    wanted: list[str],
+    region: str | None,
+    threads: int,
+    capacity: int,
+) -> tuple[np.ndarray, dict[str, list]]:
+    """Read the records with htslib: regions, BCF, and whatever vcf_text declines."""
+    vcf = _open(path)
+    try:
+        if threads > 1:
+            vcf.set_threads(threads)
+        order = None
+        if wanted != file_samples:
+            vcf.set_samples(wanted)
+            # htslib keeps the file's order; ``order`` puts the rows in the caller's.
+            chosen = set(wanted)
+            in_file_order = [name for name in file_samples if name in chosen]
+            row_in_file_order = {name: row for row, name in enumerate(in_file_order)}
+            order = np.array([row_in_file_order[name] for name in wanted], dtype=np.int64)
+            if (order == np.arange(len(order))).all():
+                order = None
+        records = _query(vcf, path, region) if region is not None else vcf
+        return _read_records(records, path, len(file_samples), len(wanted), order, capacity, region)
+    finally:
+        vcf.close()
+
+
+def _open(path: Path) -> VCF:
     """Open the file with htslib, turning every failure into a readable error."""
     problem = vcf_diagnose.check_file(path)
     if problem is not None:
         raise VcfmlInputError(path, problem)
     try:
-        vcf = VCF(str(path), gts012=True)
+        return VCF(str(path), gts012=True)
     except Exception as error:  # htslib reports failures as bare Exception/OSError
         raise VcfmlInputError(path, vcf_diagnose.explain_header_failure(path)) from error
-    if samples is not None:
-        samples = list(samples)
-        unknown = [name for name in samples if name not in set(vcf.samples)]
-        if unknown:
-            vcf.close()
-            raise VcfmlInputError(
-                path, f"requested samples not in the file: {preview_names(unknown)}"
-            )
-        if len(set(samples)) != len(samples):
-            vcf.close()
-            raise VcfmlInputError(path, "the requested sample list has duplicates")
-        vcf.set_samples(samples)
-        if list(vcf.samples) != samples:
-            # htslib keeps file order; reopen is cheaper than reordering columns later.
-            order = [vcf.samples.index(name) for name in samples]
-            vcf = _ReorderedVCF(vcf, order)
-    return vcf
 
 
-class _ReorderedVCF:
-    """Wraps a VCF whose sample subset htslib returns in file order, and
-    presents the samples in the order the caller asked for."""
-
-    def __init__(self, vcf: VCF, order: list[int]) -> None:
-        self._vcf = vcf
-        self.order = np.asarray(order)
-        self.samples = [vcf.samples[i] for i in order]
-
-    def __getattr__(self, name: str):
-        return getattr(self._vcf, name)
-
-    def __iter__(self):
-        return iter(self._vcf)
-
-    def __call__(self, region: str):
-        return self._vcf(region)
+def _requested_samples(
+    path: Path, file_samples: list[str], samples: Sequence[str] | None
+) -> list[str]:
+    """The samples to read, in order; checked against the header in linear time."""
+    if samples is None:
+        return file_samples
+    samples = list(samples)
+    known = set(file_samples)
+    unknown = [name for name in samples if name not in known]
+    if unknown:
+        raise VcfmlInputError(path, f"requested samples not in the file: {preview_names(unknown)}")
+    if len(set(samples)) != len(samples):
+        raise VcfmlInputError(path, "the requested sample list has duplicates")
+    return samples
 
 
 def _query(vcf: VCF, path: Path, region: str):
@@ -254,10 +281,18 @@ def _contig_lengths(vcf: VCF) -> dict[str, int | None]:
     return lengths
 
 
-def _read_records(records, path: Path, vcf, n_samples: int, capacity: int, region: str | None):
+def _read_records(
+    records,
+    path: Path,
+    n_file_samples: int,
+    n_samples: int,
+    order: np.ndarray | None,
+    capacity: int,
+    region: str | None,
+):
     """Turn htslib records into a variant-major int8 matrix and variant rows."""
     builder = _DosageBuilder(n_samples, capacity)
-    order = getattr(vcf, "order", None)
+    no_samples = np.empty((0, 3), dtype=np.int16)
     record_number = 0
     iterator = iter(records)
     last = None
@@ -267,13 +302,14 @@ def _read_records(records, path: Path, vcf, n_samples: int, capacity: int, regio
         except StopIteration:
             break
         except Exception as error:
-            raise _record_error(path, vcf, record_number + 1, last, region) from error
+            raise _record_error(path, n_file_samples, record_number + 1, last, region) from error
         record_number += 1
         last = record
         alts = record.ALT
         if not alts:  # a monomorphic site has no ALT allele to count
             continue
-        calls = _genotype_array(record, path, record_number)
+        # A sites-only VCF has variants but no genotypes.
+        calls = no_samples if n_samples == 0 else _genotype_array(record, path, record_number)
         if order is not None:
             calls = calls[order]
         filters = record.FILTERS
@@ -425,10 +461,11 @@ def _genotype_array(record, path: Path, record_number: int) -> np.ndarray:
     return genotype.array()
 
 
-def _record_error(path: Path, vcf, record_number: int, last, region: str | None):
+def _record_error(path: Path, n_file_samples: int, record_number: int, last, region: str | None):
     after = f"after {last.CHROM}:{last.POS}" if last is not None else "first record"
     if region is None:
-        line, problem = vcf_diagnose.explain_record_failure(path, len(vcf.samples), record_number)
+        # The text has every sample column, whichever samples were asked for.
+        line, problem = vcf_diagnose.explain_record_failure(path, n_file_samples, record_number)
     else:
         line, problem = None, "htslib could not parse this record"
     return VcfmlInputError(path, problem, line=line, record=record_number, where=after)

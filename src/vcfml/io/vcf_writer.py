@@ -7,14 +7,20 @@ only formats text.
 
 Formatting 10^8 genotype calls one by one in Python would take minutes, so the
 calls are formatted a block of variants at a time with table look-ups: every
-possible ``GT:DP`` field is formatted once, and a block of calls becomes bytes
-by indexing that table with numpy.
+possible ``GT:DP`` field is formatted once, each call becomes a code into that
+table (numpy), and one compiled loop (numba) copies prefixes and fields into
+the block's text. :func:`write_vcf_blocks` takes the genotypes a block at a
+time, so a simulator never holds the whole matrix.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
 
@@ -28,6 +34,7 @@ from vcfml.errors import VcfmlInputError
 MAX_DEPTH = 99
 FIELD_WIDTH = 8  # bytes reserved per formatted call; "./.:99\t" is the longest
 BLOCK_VARIANTS = 2048
+CHILD_COMPRESSION_CALLS = 20_000_000  # from here a child process compresses
 HAPLOID_CONTIGS = frozenset({"chrX", "X", "chrY", "Y"})
 
 # Genotype codes used to index the formatted-field table.
@@ -36,14 +43,17 @@ _HAPLOID = ["0", "1", "."]
 _GT_STRINGS = _DIPLOID + _HAPLOID
 
 
-def _field_table(with_depth: bool, terminator: str) -> np.ndarray:
-    """Every possible formatted call, as fixed-width byte strings (null padded)."""
-    if not with_depth:
-        return np.array([(gt + terminator).encode() for gt in _GT_STRINGS], dtype=f"S{FIELD_WIDTH}")
-    fields = [
-        f"{gt}:{depth}{terminator}".encode() for gt in _GT_STRINGS for depth in range(MAX_DEPTH + 1)
-    ]
-    return np.array(fields, dtype=f"S{FIELD_WIDTH}")
+def _field_table(with_depth: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Every possible formatted call, tab-terminated: (n_codes, FIELD_WIDTH) bytes
+    and the length of each."""
+    if with_depth:
+        fields = [f"{gt}:{depth}\t" for gt in _GT_STRINGS for depth in range(MAX_DEPTH + 1)]
+    else:
+        fields = [f"{gt}\t" for gt in _GT_STRINGS]
+    table = np.zeros((len(fields), FIELD_WIDTH), dtype=np.uint8)
+    for row, field in enumerate(fields):
+        table[row, : len(field)] = np.frombuffer(field.encode(), dtype=np.uint8)
+    return table, np.array([len(field) for field in fields], dtype=np.int64)
 
 
 def write_vcf(
@@ -90,9 +100,63 @@ def write_vcf(
     """
     path = Path(path)
     genotypes = np.asarray(genotypes)
-    _validate(path, genotypes, variants, samples, contigs, depth)
-    with_depth = depth is not None
-    tables = (_field_table(with_depth, "\t"), _field_table(with_depth, "\n"))
+    _validate_shapes(path, genotypes, variants, samples, depth)
+    blocks = (
+        (
+            genotypes[:, start : start + BLOCK_VARIANTS],
+            None if depth is None else depth[:, start : start + BLOCK_VARIANTS],
+        )
+        for start in range(0, genotypes.shape[1], BLOCK_VARIANTS)
+    )
+    return write_vcf_blocks(
+        path,
+        blocks,
+        variants,
+        samples,
+        contigs=contigs,
+        with_depth=depth is not None,
+        haploid_samples=haploid_samples,
+        haploid_sites=haploid_sites,
+        meta=meta,
+        index=index,
+        compression_level=compression_level,
+    )
+
+
+def write_vcf_blocks(
+    path: str | PathLike[str],
+    blocks: Iterable[tuple[np.ndarray, np.ndarray | None]],
+    variants: pd.DataFrame,
+    samples: Sequence[str],
+    *,
+    contigs: dict[str, int],
+    with_depth: bool = False,
+    haploid_samples: np.ndarray | None = None,
+    haploid_sites: np.ndarray | None = None,
+    meta: Iterable[str] = (),
+    index: bool = True,
+    compression_level: int = 1,
+) -> Path:
+    """Write a VCF from blocks of consecutive variants, so that the matrix never
+    has to be in memory at once (how the simulators write large cohorts).
+
+    From ``CHILD_COMPRESSION_CALLS`` calls on, a child process compresses (the
+    same pysam BGZF writer, so the same bytes) while this one formats the next
+    block: pysam's writer holds the GIL, so a thread could not overlap them.
+
+    Args:
+        blocks: ``(genotypes, depth)`` pairs, each (n_samples, block width),
+            covering the rows of ``variants`` in order; ``depth`` is None when
+            ``with_depth`` is False.
+        The other arguments are those of :func:`write_vcf`.
+
+    Returns:
+        The path written (only once every block was written: a failure leaves
+        no partial file behind).
+    """
+    path = Path(path)
+    _validate_table(path, variants, samples, contigs)
+    tables = _field_table(with_depth)
     haploid = (
         np.zeros(len(samples), dtype=bool)
         if haploid_samples is None
@@ -110,14 +174,25 @@ def write_vcf(
     header = _header(samples, contigs, with_depth, meta)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        with BGZFile(str(tmp), f"wb{compression_level}") as out:
+        in_child = len(samples) * len(variants) >= CHILD_COMPRESSION_CALLS
+        opener = _CompressingChild if in_child else BGZFile
+        with opener(str(tmp), f"wb{compression_level}") as out:
             out.write(header.encode())
-            for start in range(0, genotypes.shape[1], BLOCK_VARIANTS):
-                stop = min(start + BLOCK_VARIANTS, genotypes.shape[1])
+            start = 0
+            for genotypes, depth in blocks:
+                genotypes = np.asarray(genotypes)
+                stop = start + genotypes.shape[1]
+                _validate_block(path, genotypes, depth, samples, len(variants), stop, with_depth)
+                block_variants = variants.iloc[start:stop]
                 out.write(
                     _format_block(
-                        genotypes, depth, variants, haploid, haploid_sites, tables, start, stop
+                        genotypes, depth, block_variants, haploid, haploid_sites[start:stop], tables
                     )
+                )
+                start = stop
+            if start != len(variants):
+                raise VcfmlInputError(
+                    path, f"the blocks cover {start} variants, the table has {len(variants)}"
                 )
         os.replace(tmp, path)
     finally:
@@ -128,7 +203,60 @@ def write_vcf(
     return path
 
 
-def _validate(path, genotypes, variants, samples, contigs, depth) -> None:
+class _CompressingChild:
+    """A BGZFile-like writer whose compression runs in a child Python process.
+
+    The text goes down a pipe; one write is in flight at a time, from a thread
+    (a pipe write releases the GIL), so formatting the next block overlaps the
+    child's compression of this one. The child uses pysam's BGZFile at the same
+    level, so the file is byte-identical to one written in this process.
+    """
+
+    CHILD = (
+        "import sys\n"
+        "from pysam.libcbgzf import BGZFile\n"
+        "with BGZFile(sys.argv[1], sys.argv[2]) as out:\n"
+        "    while chunk := sys.stdin.buffer.read(1 << 20):\n"
+        "        out.write(chunk)\n"
+    )
+
+    def __init__(self, path: str, mode: str) -> None:
+        self.path = path
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", self.CHILD, path, mode],
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.sender = ThreadPoolExecutor(max_workers=1)
+        self.pending: Future | None = None
+
+    def write(self, data: bytes) -> None:
+        if self.pending is not None:
+            self.pending.result()  # raises if the child died (broken pipe)
+        self.pending = self.sender.submit(self.child.stdin.write, data)
+
+    def __enter__(self) -> _CompressingChild:
+        return self
+
+    def __exit__(self, *failure) -> None:
+        try:
+            if self.pending is not None and failure[0] is None:
+                self.pending.result()
+        finally:
+            self.sender.shutdown(wait=True)
+            with contextlib.suppress(BrokenPipeError):
+                self.child.stdin.close()
+            if failure[0] is not None:
+                self.child.kill()
+            error = self.child.stderr.read().decode(errors="replace").strip()
+            self.child.stderr.close()
+            if self.child.wait() != 0 and failure[0] is None:
+                raise VcfmlInputError(
+                    self.path, f"BGZF compression failed: {error.splitlines()[-1:]}"
+                )
+
+
+def _validate_shapes(path, genotypes, variants, samples, depth) -> None:
     if genotypes.ndim != 2 or genotypes.shape != (len(samples), len(variants)):
         raise VcfmlInputError(
             path,
@@ -137,10 +265,24 @@ def _validate(path, genotypes, variants, samples, contigs, depth) -> None:
         )
     if depth is not None and depth.shape != genotypes.shape:
         raise VcfmlInputError(path, f"depth has shape {depth.shape}, genotypes {genotypes.shape}")
-    if len(set(samples)) != len(samples):
-        raise VcfmlInputError(path, "duplicate sample IDs")
+
+
+def _validate_block(path, genotypes, depth, samples, n_variants, stop, with_depth) -> None:
+    if genotypes.ndim != 2 or genotypes.shape[0] != len(samples) or stop > n_variants:
+        raise VcfmlInputError(
+            path,
+            f"a block of genotypes must be (n_samples = {len(samples)}, width) within "
+            f"{n_variants} variants, got {genotypes.shape} ending at variant {stop}",
+        )
+    if with_depth != (depth is not None) or (depth is not None and depth.shape != genotypes.shape):
+        raise VcfmlInputError(path, "each block needs a depth array of the genotypes' shape")
     if genotypes.size and (genotypes.min() < -1 or genotypes.max() > 2):
         raise VcfmlInputError(path, "dosages must be -1 (missing), 0, 1 or 2")
+
+
+def _validate_table(path, variants, samples, contigs) -> None:
+    if len(set(samples)) != len(samples):
+        raise VcfmlInputError(path, "duplicate sample IDs")
     unknown = set(variants["chrom"]) - set(contigs)
     if unknown:
         raise VcfmlInputError(
@@ -170,31 +312,31 @@ def _header(samples, contigs, with_depth: bool, meta: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables, start, stop) -> bytes:
-    """Format variants ``start:stop`` as VCF lines."""
-    block = np.ascontiguousarray(genotypes[:, start:stop].T).astype(np.int16)  # variants x samples
-    haploid_rows = haploid_sites[start:stop, None] & haploid[None, :]
+def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables) -> bytes:
+    """Format one block of variants (``genotypes`` is n_samples x block) as VCF lines;
+    ``haploid_sites`` (one per variant of the block) says where ``haploid`` samples
+    get haploid calls."""
+    block = np.ascontiguousarray(genotypes.T).astype(np.int16)  # variants x samples
+    haploid_rows = haploid_sites[:, None] & haploid[None, :]
     if haploid_rows.any() and (block[haploid_rows] > 1).any():
         raise VcfmlInputError(None, "haploid calls (males on chrX/chrY) must have dosage 0 or 1")
     codes = np.where(block < 0, 3, block)
     codes = np.where(haploid_rows, np.where(block < 0, 6, 4 + block), codes)
     if depth is not None:
-        depths = np.clip(depth[:, start:stop].T, 0, MAX_DEPTH).astype(np.int16)
+        depths = np.clip(np.asarray(depth).T, 0, MAX_DEPTH).astype(np.int16)
         codes = codes * (MAX_DEPTH + 1) + depths
-    fields = tables[0][codes]
-    fields[:, -1] = tables[1][codes[:, -1]]
-    raw = fields.view(np.uint8).reshape(len(fields), -1)
-    keep = raw != 0
-    lengths = keep.sum(axis=1)
-    text = raw[keep].tobytes()
-    prefixes = _prefixes(variants.iloc[start:stop], block, haploid_rows, depth is not None)
-    pieces = []
-    offset = 0
-    for prefix, length in zip(prefixes, lengths.tolist(), strict=True):
-        pieces.append(prefix)
-        pieces.append(text[offset : offset + length])
-        offset += length
-    return b"".join(pieces)
+    prefixes = _prefixes(variants, block, haploid_rows, depth is not None)
+    prefix_bytes = np.frombuffer(b"".join(prefixes), dtype=np.uint8)
+    offsets = np.zeros(len(prefixes) + 1, dtype=np.int64)
+    np.cumsum([len(prefix) for prefix in prefixes], out=offsets[1:])
+    field_bytes, field_lengths = tables
+    out = np.empty(len(prefix_bytes) + codes.size * FIELD_WIDTH, dtype=np.uint8)
+    from vcfml.io.vcf_lines import join_lines  # numba: imported when first writing
+
+    used = join_lines(
+        np.ascontiguousarray(codes), field_bytes, field_lengths, prefix_bytes, offsets, out
+    )
+    return out[:used].tobytes()
 
 
 def _prefixes(variants: pd.DataFrame, block, haploid_rows, with_depth: bool) -> list[bytes]:
@@ -203,15 +345,16 @@ def _prefixes(variants: pd.DataFrame, block, haploid_rows, with_depth: bool) -> 
     ploidy = np.where(haploid_rows, 1, 2)
     allele_count = np.where(called, block, 0).sum(axis=1)
     allele_number = np.where(called, ploidy, 0).sum(axis=1)
-    filters = variants["filter"] if "filter" in variants else ["PASS"] * len(variants)
+    # Plain lists: iterating pandas' Arrow-backed string columns costs ~8 us a value.
+    filters = variants["filter"].tolist() if "filter" in variants else ["PASS"] * len(variants)
     form = "GT:DP" if with_depth else "GT"
     prefixes = []
     for chrom, pos, name, ref, alt, flt, ac, an in zip(
-        variants["chrom"],
-        variants["pos"],
-        variants["id"],
-        variants["ref"],
-        variants["alt"],
+        variants["chrom"].tolist(),
+        variants["pos"].tolist(),
+        variants["id"].tolist(),
+        variants["ref"].tolist(),
+        variants["alt"].tolist(),
         filters,
         allele_count.tolist(),
         allele_number.tolist(),

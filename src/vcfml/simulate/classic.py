@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from vcfml.simulate import bayes
-from vcfml.simulate.cohort import SimulatedCohort, causal_site_records, read_depths, sample_ids
+from vcfml.simulate.cohort import (
+    STREAM_BLOCK,
+    StreamedCohort,
+    causal_site_records,
+    depths_from_draws,
+    sample_ids,
+)
+from vcfml.simulate.draws import RowMajorDraws
 from vcfml.simulate.genome import contig_lengths, place_sites
 
 GENDERS = ("male", "female", "unknown")
@@ -39,32 +46,61 @@ def simulate_classic(
     n_causal: int = 2,
     genotype_probabilities: tuple[float, float, float] = (0.90, 0.05, 0.05),
     seed: int = 0,
-) -> SimulatedCohort:
+) -> StreamedCohort:
     """Simulate a cohort with the original workshop's generator (see module doc)."""
     _check(n_samples, n_sites, n_cases, n_causal, genotype_probabilities)
     rng = np.random.default_rng(seed)
     probabilities = np.asarray(genotype_probabilities, dtype=float)
     contigs = contig_lengths(include_chrx=False)
     variants = place_sites(n_sites, contigs, rng)
-    genotypes = rng.choice(3, size=(n_samples, n_sites), p=probabilities).astype(np.int8)
+    # rng.choice(3, size=(n_samples, n_sites), p=probabilities), served by blocks
+    # of sites: one uniform draw per call, looked up in the cumulative probabilities.
+    cumulative = probabilities.cumsum()
+    cumulative /= cumulative[-1]
+    draws = RowMajorDraws(
+        rng,
+        n_samples,
+        n_sites,
+        lambda generator, size: cumulative.searchsorted(generator.random(size), side="right"),
+        fixed_width=True,
+        block=STREAM_BLOCK,
+    )
     sex = rng.choice(np.array(GENDERS, dtype=object), size=n_samples)
     affected_sex = str(rng.choice(["male", "female"]))
     cases = np.sort(rng.choice(n_samples, size=n_cases, replace=False))
     causal = np.sort(rng.choice(n_sites, size=n_causal, replace=False))
+    causal_genotypes = _columns(draws, causal)
 
-    without_hit = cases[~(genotypes[np.ix_(cases, causal)] == 2).any(axis=1)]
-    planted = causal[rng.integers(0, n_causal, size=len(without_hit))]
-    genotypes[without_hit, planted] = 2
+    without_hit = cases[~(causal_genotypes[cases] == 2).any(axis=1)]
+    planted = rng.integers(0, n_causal, size=len(without_hit))  # which causal site
+    causal_genotypes[without_hit, planted] = 2
+    planted_sites = causal[planted]
     other_genders = np.array([g for g in GENDERS if g != affected_sex], dtype=object)
     sex[without_hit] = rng.choice(other_genders, size=len(without_hit))
 
     phenotype = np.zeros(n_samples, dtype=np.int8)
     phenotype[cases] = 1
     samples = pd.DataFrame({"sample_id": sample_ids(n_samples), "sex": sex, "phenotype": phenotype})
-    depth = read_depths(n_samples, n_sites, rng, missing=np.zeros_like(genotypes, dtype=bool))
+    # read_depths(n_samples, n_sites, rng, no missing calls), by blocks of sites.
+    depth_draws = RowMajorDraws(
+        rng,
+        n_samples,
+        n_sites,
+        lambda generator, size: generator.poisson(30, size),
+        fixed_width=False,
+        block=STREAM_BLOCK,
+    )
+
+    def blocks():
+        for start in range(0, n_sites, STREAM_BLOCK):
+            genotypes = draws.block(start).astype(np.int8)
+            inside = (planted_sites >= start) & (planted_sites < start + genotypes.shape[1])
+            genotypes[without_hit[inside], planted_sites[inside] - start] = 2
+            depth = depth_draws.block(start)
+            yield genotypes, depths_from_draws(depth, np.zeros(depth.shape, dtype=bool))
 
     prior = n_cases / n_samples
-    posterior = case_probability(genotypes[:, causal], sex, affected_sex, prior, probabilities)
+    posterior = case_probability(causal_genotypes, sex, affected_sex, prior, probabilities)
     parameters = {
         "n_samples": n_samples,
         "n_sites": n_sites,
@@ -90,7 +126,16 @@ def simulate_classic(
             "population": _population_ceiling(n_causal, affected_sex, prior, probabilities, rng),
         },
     }
-    return SimulatedCohort(genotypes, depth, variants, samples, contigs, truth)
+    return StreamedCohort(variants, samples, contigs, truth, draw_blocks=blocks)
+
+
+def _columns(draws: RowMajorDraws, columns: np.ndarray) -> np.ndarray:
+    """The given columns of a matrix served by blocks (as int8 genotypes)."""
+    out = np.empty((draws.n_rows, len(columns)), dtype=np.int8)
+    for start in np.unique(columns // draws.block_size * draws.block_size):
+        inside = (columns >= start) & (columns < start + draws.block_size)
+        out[:, inside] = draws.block(int(start))[:, columns[inside] - start]
+    return out
 
 
 def case_probability(

@@ -6,11 +6,17 @@ A cohort on disk is a directory with three files:
 * ``samples.tsv``: ``sample_id``, ``sex``, ``phenotype`` (and ``population``);
 * ``truth.json``: the model, its parameters and seed, the causal sites and the
   Bayes-optimal accuracy and AUC, i.e. everything a learner is graded against.
+
+A cohort is written a block of sites at a time (:meth:`SimulatedCohort.blocks`).
+The liability and classic simulators return a :class:`StreamedCohort`, which
+draws its genotypes again block by block when written, so that a cohort of 10^9
+calls never has its matrix in memory.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -18,11 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vcfml.io.vcf_writer import write_vcf
+from vcfml.io.vcf_writer import write_vcf_blocks
 
 VCF_NAME = "cohort.vcf.gz"
 SAMPLES_NAME = "samples.tsv"
 TRUTH_NAME = "truth.json"
+STREAM_BLOCK = 4096  # sites per block when a cohort is drawn or written in blocks
+
+Blocks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray | None]]]
 
 
 @dataclass
@@ -31,7 +40,8 @@ class SimulatedCohort:
 
     Attributes:
         genotypes: (n_samples, n_sites) int8 dosages as observed (-1 missing).
-        depth: (n_samples, n_sites) uint8 read depths for FORMAT DP.
+        depth: (n_samples, n_sites) uint8 read depths for FORMAT DP, or None
+            (a genotype-only file).
         variants: sites table (chrom, pos, id, ref, alt).
         samples: table with sample_id, sex, phenotype (and population).
         contigs: contig lengths for the VCF header.
@@ -42,7 +52,7 @@ class SimulatedCohort:
     """
 
     genotypes: np.ndarray
-    depth: np.ndarray
+    depth: np.ndarray | None
     variants: pd.DataFrame
     samples: pd.DataFrame
     contigs: dict[str, int]
@@ -50,21 +60,41 @@ class SimulatedCohort:
     haploid: np.ndarray | None = None
     haploid_sites: np.ndarray | None = None
 
-    def write(self, directory: str | PathLike[str]) -> Path:
-        """Write the cohort's three files into ``directory`` (created if needed)."""
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(n_samples, n_sites), without drawing the genotypes."""
+        return len(self.samples), len(self.variants)
+
+    def has_depth(self) -> bool:
+        return self.depth is not None
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """(genotypes, depth) for consecutive blocks of sites (views, no copies)."""
+        genotypes, depth = self.genotypes, self.depth
+        for start in range(0, self.shape[1], STREAM_BLOCK):
+            stop = start + STREAM_BLOCK
+            yield genotypes[:, start:stop], None if depth is None else depth[:, start:stop]
+
+    def write(self, directory: str | PathLike[str], *, with_depth: bool | None = None) -> Path:
+        """Write the cohort's three files into ``directory`` (created if needed).
+
+        ``with_depth=False`` leaves FORMAT/DP out: a genotype-only file (GT),
+        as the scale benchmark uses; by default DP is written when there is one.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        with_depth = self.has_depth() if with_depth is None else with_depth and self.has_depth()
         command = " ".join(
             [f"model={self.truth['model']}", f"seed={self.truth['seed']}"]
             + [f"{key}={value}" for key, value in self.truth["parameters"].items()]
         )
-        write_vcf(
+        write_vcf_blocks(
             directory / VCF_NAME,
-            self.genotypes,
+            ((genotypes, depth if with_depth else None) for genotypes, depth in self.blocks()),
             self.variants,
             self.samples["sample_id"].tolist(),
             contigs=self.contigs,
-            depth=self.depth,
+            with_depth=with_depth,
             haploid_samples=self.haploid,
             haploid_sites=self.haploid_sites,
             meta=[f"source=vcfml.simulate {command}"],
@@ -72,6 +102,58 @@ class SimulatedCohort:
         self.samples.to_csv(directory / SAMPLES_NAME, sep="\t", index=False, lineterminator="\n")
         (directory / TRUTH_NAME).write_text(json.dumps(self.truth, indent=2) + "\n")
         return directory
+
+
+class StreamedCohort(SimulatedCohort):
+    """A cohort whose genotypes and depths are drawn again, block by block, by
+    ``draw_blocks`` each time they are needed; its matrices are never stored.
+
+    ``genotypes`` and ``depth`` assemble the whole matrix on each access, for
+    small cohorts in notebooks and tests; ``write`` streams.
+    """
+
+    def __init__(
+        self,
+        variants: pd.DataFrame,
+        samples: pd.DataFrame,
+        contigs: dict[str, int],
+        truth: dict,
+        haploid: np.ndarray | None = None,
+        *,
+        draw_blocks: Blocks,
+        haploid_sites: np.ndarray | None = None,
+    ) -> None:
+        self.variants = variants
+        self.samples = samples
+        self.contigs = contigs
+        self.truth = truth
+        self.haploid = haploid
+        self.haploid_sites = haploid_sites
+        self._draw_blocks = draw_blocks
+
+    @property
+    def genotypes(self) -> np.ndarray:  # type: ignore[override]
+        return self._assemble(0, np.int8)
+
+    @property
+    def depth(self) -> np.ndarray:  # type: ignore[override]
+        return self._assemble(1, np.uint8)
+
+    def has_depth(self) -> bool:
+        return True
+
+    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        return self._draw_blocks()
+
+    def _assemble(self, part: int, dtype) -> np.ndarray:
+        pieces = [block[part] for block in self.blocks()]
+        if not pieces:
+            return np.empty(self.shape, dtype=dtype)
+        return np.concatenate(pieces, axis=1)
+
+    def __repr__(self) -> str:
+        n_samples, n_sites = self.shape
+        return f"StreamedCohort({self.truth.get('model')}: {n_samples} samples x {n_sites} sites)"
 
 
 def sample_ids(n_samples: int) -> list[str]:
@@ -82,7 +164,12 @@ def sample_ids(n_samples: int) -> list[str]:
 
 def read_depths(n_samples: int, n_sites: int, rng: np.random.Generator, missing: np.ndarray):
     """Plausible FORMAT DP values: around 30x, low where the call is missing."""
-    depth = np.minimum(rng.poisson(30, size=(n_samples, n_sites)), 99).astype(np.uint8)
+    return depths_from_draws(rng.poisson(30, size=(n_samples, n_sites)), missing)
+
+
+def depths_from_draws(poisson_draws: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """DP from Poisson(30) draws: capped at 99, a tenth where the call is missing."""
+    depth = np.minimum(poisson_draws, 99).astype(np.uint8)
     depth[missing] //= 10
     return depth
 

@@ -28,12 +28,18 @@ import pandas as pd
 from scipy.stats import norm
 
 from vcfml.simulate import bayes
-from vcfml.simulate.cohort import SimulatedCohort, causal_site_records, read_depths, sample_ids
+from vcfml.simulate.cohort import (
+    STREAM_BLOCK,
+    StreamedCohort,
+    causal_site_records,
+    depths_from_draws,
+    sample_ids,
+)
+from vcfml.simulate.draws import RowMajorDraws
 from vcfml.simulate.genome import contig_lengths, place_sites
 
 MODES = ("additive", "dominant", "recessive")
 REFERENCE_POPULATION = 200_000  # people simulated (at causal sites only) to set thresholds
-SITE_BLOCK = 4096  # sites drawn per block; fixed so output does not depend on memory
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ class LiabilityModel:
             raise ValueError("; ".join(problems))
 
 
-def simulate_liability(**parameters) -> SimulatedCohort:
+def simulate_liability(**parameters) -> StreamedCohort:
     """Simulate a cohort under the liability-threshold model.
 
     Keyword arguments are the fields of :class:`LiabilityModel`.
@@ -129,7 +135,13 @@ def simulate_liability(**parameters) -> SimulatedCohort:
 
     population = people.integers(0, model.n_populations, model.n_samples)
     male = people.random(model.n_samples) < 0.5
-    genotypes = _draw_genotypes(population_af, population, male, is_chrx, people)
+    # The genotypes are drawn twice from the same state: now, keeping only the
+    # causal sites (the phenotype needs them), and again block by block when the
+    # cohort is written. The matrix is never in memory at once.
+    genotype_state = people.bit_generator.state
+    causal_genotypes = _draw_genotypes(
+        population_af, population, male, is_chrx, people, keep=causal
+    )
     prevalences = np.asarray(
         model.population_prevalences or [model.prevalence] * model.n_populations, dtype=float
     )
@@ -140,13 +152,27 @@ def simulate_liability(**parameters) -> SimulatedCohort:
         ]
     )
 
-    mean_liability = genetic_value(genotypes[:, causal]) + model.sex_effect * male
+    mean_liability = genetic_value(causal_genotypes) + model.sex_effect * male
     liability = mean_liability + noise_sd * people.standard_normal(model.n_samples)
     phenotype = (liability > thresholds[population]).astype(np.int8)
 
-    missing = people.random(genotypes.shape) < model.missing_rate
-    observed = np.where(missing, np.int8(-1), genotypes)
-    depth = read_depths(model.n_samples, model.n_sites, people, missing)
+    shape = (model.n_samples, model.n_sites)
+    missing_draws = RowMajorDraws(
+        people, *shape, lambda g, size: g.random(size), fixed_width=True, block=STREAM_BLOCK
+    )
+    depth_draws = RowMajorDraws(
+        people, *shape, lambda g, size: g.poisson(30, size), fixed_width=False, block=STREAM_BLOCK
+    )
+
+    def blocks():
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = genotype_state
+        for start, genotypes in _genotype_blocks(
+            population_af, population, male, is_chrx, generator
+        ):
+            missing = missing_draws.block(start) < model.missing_rate
+            observed = np.where(missing, np.int8(-1), genotypes)
+            yield observed, depths_from_draws(depth_draws.block(start), missing)
 
     samples = pd.DataFrame(
         {
@@ -182,7 +208,7 @@ def simulate_liability(**parameters) -> SimulatedCohort:
             "population": bayes.summary(population_probability),
         },
     }
-    return SimulatedCohort(observed, depth, variants, samples, contigs, truth, haploid=male)
+    return StreamedCohort(variants, samples, contigs, truth, haploid=male, draw_blocks=blocks)
 
 
 def _parameters(model: LiabilityModel) -> dict:
@@ -214,15 +240,25 @@ def _diverge(af: np.ndarray, model: LiabilityModel, rng) -> np.ndarray:
     return np.clip(drifted, 1e-3, 1 - 1e-3)
 
 
-def _draw_genotypes(population_af, population, male, is_chrx, rng) -> np.ndarray:
-    """Hardy-Weinberg genotypes, drawn a block of sites at a time to bound memory."""
-    n_samples, n_sites = len(population), population_af.shape[1]
-    genotypes = np.empty((n_samples, n_sites), dtype=np.int8)
-    for start in range(0, n_sites, SITE_BLOCK):
-        stop = min(start + SITE_BLOCK, n_sites)
+def _genotype_blocks(population_af, population, male, is_chrx, rng):
+    """Hardy-Weinberg genotypes, (start, block) for blocks of STREAM_BLOCK sites."""
+    n_sites = population_af.shape[1]
+    for start in range(0, n_sites, STREAM_BLOCK):
+        stop = min(start + STREAM_BLOCK, n_sites)
         frequency = population_af[population, start:stop]
         copies = np.where(male[:, None] & is_chrx[None, start:stop], 1, 2)
-        genotypes[:, start:stop] = rng.binomial(copies, frequency)
+        yield start, rng.binomial(copies, frequency).astype(np.int8)
+
+
+def _draw_genotypes(population_af, population, male, is_chrx, rng, keep=None) -> np.ndarray:
+    """Hardy-Weinberg genotypes of the sites ``keep`` (default all), drawn a block
+    of sites at a time: the generator ends where drawing every site leaves it."""
+    n_sites = population_af.shape[1]
+    keep = np.arange(n_sites) if keep is None else np.asarray(keep)
+    genotypes = np.empty((len(population), len(keep)), dtype=np.int8)
+    for start, block in _genotype_blocks(population_af, population, male, is_chrx, rng):
+        inside = (keep >= start) & (keep < start + block.shape[1])
+        genotypes[:, inside] = block[:, keep[inside] - start]
     return genotypes
 
 
