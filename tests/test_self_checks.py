@@ -407,3 +407,65 @@ def test_5_1_scan_alone_and_bad_lists_fail(ranked_sites, capsys):
     assert "exactly ten" in capsys.readouterr().out
     assert not check.exercise_5_1([*scan_top[:9], "sex=male"], truth, scan)
     assert "not variant IDs" in capsys.readouterr().out
+
+
+# --- capstone: an unseen cohort, graded against its hidden truth ---------------------
+
+
+@pytest.fixture(scope="module")
+def capstone_run(tmp_path_factory):
+    from vcfml import read_vcf
+    from vcfml.automl import AutoMLSettings, run_automl
+    from vcfml.check.capstone import _cohorts
+    from vcfml.explain import association_table
+    from vcfml.features import join_samples
+
+    paths = check.capstone_cohort(tmp_path_factory.mktemp("capstone"))
+    assert not any(
+        path.name == "truth.json" for path in paths["train_vcf"].parent.parent.rglob("*")
+    )
+    assert "phenotype" not in paths["new_samples"].read_text().splitlines()[0]
+    train = join_samples(read_vcf(paths["train_vcf"]), paths["train_samples"])
+    model = run_automl(train, AutoMLSettings(max_trials=3, seed=0, ensemble=False)).model
+    new = join_samples(
+        read_vcf(paths["new_vcf"]), paths["new_samples"],
+        covariate_levels=model.covariate_levels, require_target=False,
+    )  # fmt: skip
+    probability = pd.Series(model.predict_proba(new), index=new.samples)
+    scan = association_table(train)
+    truth = _cohorts()[1].truth
+    return probability, scan, truth
+
+
+def test_capstone_right_answer_passes(capstone_run, capsys):
+    probability, scan, truth = capstone_run
+    causal = [site["id"] for site in truth["causal_sites"]]
+    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
+    assert check.capstone(probability, causal[:4] + fillers[:6])
+    assert "✅ Exercise capstone" in capsys.readouterr().out
+
+
+def test_capstone_right_but_different_passes(capstone_run):
+    """Rank-equivalent scores in another order, and another choice of candidates."""
+    probability, scan, truth = capstone_run
+    causal = [site["id"] for site in truth["causal_sites"]]
+    logit = np.log(probability / (1 - probability)).sample(frac=1, random_state=0)
+    fillers = [i for i in scan.sort_values("rank", ascending=False)["id"] if i not in causal]
+    assert check.capstone(logit, fillers[:7] + causal[-3:])
+
+
+def test_capstone_wrong_answers_fail(capstone_run, capsys):
+    probability, scan, truth = capstone_run
+    causal = [site["id"] for site in truth["causal_sites"]]
+    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
+    good = causal[:4] + fillers[:6]
+    shuffled = pd.Series(np.random.default_rng(0).permutation(probability.to_numpy()),
+                         index=probability.index)  # fmt: skip
+    assert not check.capstone(shuffled, good)
+    assert "predict probabilities" in capsys.readouterr().out
+    assert not check.capstone(probability, fillers[:10])
+    assert "0 of the 6 causal sites" in capsys.readouterr().out
+    assert not check.capstone(probability.iloc[:-5], good)
+    assert "have no prediction" in capsys.readouterr().out
+    assert not check.capstone(probability.to_numpy(), good)
+    assert "not a pandas Series" in capsys.readouterr().out
