@@ -232,7 +232,7 @@ def _hint_2_2(got, want, dosages, male, truth) -> str:
         "males carry the sex effect: add truth['sex_effect']['male'] to their liability.": [
             norm.sf((threshold - genetic) / np.sqrt(1 - h2))
         ],
-        "centre each dosage on its expected value 2p before multiplying by the effect.": [
+        "center each dosage on its expected value 2p before multiplying by the effect.": [
             norm.sf((threshold - dosages @ effects - sex * male) / np.sqrt(1 - h2))
         ],
         "a case has liability *above* the threshold: use norm.sf, not norm.cdf.": [1 - want],

@@ -1,6 +1,6 @@
 """Self-checks for chapter 3, AutoML concepts.
 
-The checks judge behaviour: 3.1 probes the learner's fitted search (does its
+The checks judge behavior: 3.1 probes the learner's fitted search (does its
 pipeline fill missing calls, does it score by ROC AUC, does it vary the number
 of kept sites) whatever search class built it; 3.2 calls the learner's two
 functions on phenotypes they never saw, pure noise and a real signal.
