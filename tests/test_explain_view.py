@@ -65,6 +65,7 @@ def hover_first_causal(page) -> dict:
                               (v.child_views || []).forEach(walk); };
         Object.values(Bokeh.index).forEach(walk);
         const plot = plots[0];
+        plot.el.scrollIntoView({block: "center"});
         const data = plot.model.renderers[0].data_source.data;
         const i = data.causal.indexOf('yes');
         const box = plot.el.getBoundingClientRect();
