@@ -68,9 +68,12 @@ def explanation_view(
     importance: pd.DataFrame,
     contigs: dict[str, int | None],
     truth: dict | None = None,
-    width: int = 760,
+    width: int | None = None,
 ):
-    """Two linked Bokeh plots (scan above, importance below) with hover details."""
+    """Two linked Bokeh plots (scan above, importance below) with hover details.
+
+    Without ``width`` the plots stretch to the width of the page or notebook cell.
+    """
     from bokeh.layouts import column
     from bokeh.models import ColumnDataSource, FixedTicker, HoverTool
     from bokeh.plotting import figure
@@ -80,7 +83,7 @@ def explanation_view(
     formatters = {"@pvalue": "printf"}
     hover = HoverTool(tooltips=HOVER_FIELDS, formatters=formatters)
     scan_plot = figure(
-        width=width,
+        **_sizing(width),
         height=260,
         title="Association scan: -log10 p per variant",
         tools=["pan", "box_zoom", "wheel_zoom", "reset", hover],
@@ -89,7 +92,7 @@ def explanation_view(
     scan_plot.scatter("x", "log10p", source=source, color="colour", size="size", alpha=0.8)
     scan_plot.yaxis.axis_label = "-log10 p"
     importance_plot = figure(
-        width=width,
+        **_sizing(width),
         height=220,
         x_range=scan_plot.x_range,
         title="Model importance (red: true causal sites)",
@@ -111,7 +114,11 @@ def explanation_view(
     }
     importance_plot.xaxis.axis_label = "genome position (chromosome)"
     scan_plot.xaxis.visible = False
-    return column(scan_plot, importance_plot)
+    return column(scan_plot, importance_plot, **_sizing(width))
+
+
+def _sizing(width: int | None) -> dict:
+    return {"sizing_mode": "stretch_width"} if width is None else {"width": width}
 
 
 def view_html(view, standalone: bool = False) -> str:
