@@ -16,12 +16,11 @@ TAG_R2 = 0.8  # r² at which a site counts as a tag, as in the coalescent truth
 def exercise_5_1(candidates: Sequence[str], truth: dict, scan: pd.DataFrame) -> CheckResult:
     """Score ten candidate causal sites (variant IDs) against the truth.
 
-    The bar is the per-site association scan: its ten best-ranked sites
-    (``scan``, from :func:`vcfml.explain.association_table`) already contain
-    some causal sites, so a list passes only when it finds *more* of them than
-    the scan alone, which takes combining the model's importance with a
-    judgement about which associations are real (or all of them, when the scan
-    already finds every causal site).
+    The bar is the per-site association scan: a list passes when it holds at
+    least as many causal sites as the scan's own ten best-ranked sites
+    (``scan``, from :func:`vcfml.explain.association_table`), and at least half
+    of them. A list of sites that stand in for a covariate (chrX sites for sex
+    in an unadjusted scan) is named in the feedback.
     """
     candidates = list(dict.fromkeys(candidates))
     if len(candidates) != 10:
@@ -40,7 +39,7 @@ def exercise_5_1(candidates: Sequence[str], truth: dict, scan: pd.DataFrame) -> 
     hits = len(causal & set(candidates))
     scan_top = scan.sort_values("rank")["id"].head(10)
     scan_hits = len(causal & set(scan_top))
-    bar = min(scan_hits + 1, len(causal))
+    bar = max(scan_hits, (len(causal) + 1) // 2)
     if hits < bar:
         on_chrx = int(scan.set_index("id").loc[candidates, "chrom"].eq("chrX").sum())
         hint = (
