@@ -78,79 +78,6 @@ def test_course_settings_follow_the_budget_variable(monkeypatch):
     assert not timed.deterministic and timed.budget == 60 and timed.metric == "accuracy"
 
 
-def _cohort_recipe(plant_gender: bool = True, plant: bool = True):
-    import numpy as np
-
-    def classic_cohort(n_samples, n_sites, n_cases, n_causal, seed):
-        rng = np.random.default_rng(seed)
-        genders = np.array(["male", "female", "unknown"])
-        genotypes = rng.choice(3, size=(n_samples, n_sites), p=[0.9, 0.05, 0.05])
-        sex = rng.choice(genders, size=n_samples)
-        affected = "male"
-        cases = rng.choice(n_samples, size=n_cases, replace=False)
-        causal = rng.choice(n_sites, size=n_causal, replace=False)
-        for case in cases:
-            if plant and not (genotypes[case, causal] == 2).any():
-                genotypes[case, rng.choice(causal)] = 2
-                if plant_gender:
-                    sex[case] = rng.choice(genders[genders != affected])
-        phenotype = np.zeros(n_samples, dtype=int)
-        phenotype[cases] = 1
-        return genotypes, sex, phenotype, causal, affected
-
-    return classic_cohort
-
-
-def test_chapter2_checks_both_directions(capsys):
-    assert check.exercise_2_1(_cohort_recipe())
-    assert not check.exercise_2_1(_cohort_recipe(plant=False))
-    assert "set one causal site to 2" in capsys.readouterr().out
-    assert not check.exercise_2_1(_cohort_recipe(plant_gender=False))
-    assert "other than* the affected one" in capsys.readouterr().out
-
-
-def test_chapter2_bayes_check(capsys):
-    import numpy as np
-    from scipy.stats import norm
-
-    from vcfml.simulate import simulate_liability
-
-    cohort = simulate_liability(n_samples=800, n_sites=60, missing_rate=0.0, seed=3)
-    truth = cohort.truth
-    ids = cohort.variants["id"].tolist()
-    columns = [ids.index(site["id"]) for site in truth["causal_sites"]]
-    effects = np.array([site["effect"] for site in truth["causal_sites"]])
-    frequency = np.array([site["allele_frequency"] for site in truth["causal_sites"]])
-    male = (cohort.samples["sex"] == "male").to_numpy()
-    mean = (cohort.genotypes[:, columns] - 2 * frequency) @ effects + 0.5 * male
-    right = norm.sf((truth["thresholds"][0] - mean) / np.sqrt(0.5))
-    assert check.exercise_2_2(right, truth)
-    assert not check.exercise_2_2(norm.sf(truth["thresholds"][0] - mean), truth)
-    assert "Hint:" in capsys.readouterr().out
-
-
-def test_chapter3_checks(capsys):
-    import numpy as np
-    from sklearn.feature_selection import SelectKBest
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV
-    from sklearn.pipeline import Pipeline
-
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(60, 8)), rng.integers(0, 2, 60)
-    pipeline = Pipeline([("screen", SelectKBest(k=2)), ("model", LogisticRegression())])
-    good = GridSearchCV(pipeline, {"screen__k": [2, 4]}, cv=3).fit(X, y)
-    assert check.exercise_3_1(good)
-    no_k = GridSearchCV(pipeline, {"model__C": [0.1, 1]}, cv=3).fit(X, y)
-    assert not check.exercise_3_1(no_k)
-    assert "screen__k" in capsys.readouterr().out
-    bare = GridSearchCV(LogisticRegression(), {"C": [0.1, 1]}, cv=3).fit(X, y)
-    assert not check.exercise_3_1(bare)
-    assert check.exercise_3_2(0.74, 0.51)
-    assert not check.exercise_3_2(0.74, 0.72)
-    assert "inside cross-validation" in capsys.readouterr().out
-
-
 def test_chapter4_checks(capsys):
     import numpy as np
 
@@ -159,25 +86,11 @@ def test_chapter4_checks(capsys):
     assert check.exercise_4_1(2 / 3, 3 / 4, y_true, y_pred)
     assert not check.exercise_4_1(3 / 4, 2 / 3, y_true, y_pred)
     assert "swapped" in capsys.readouterr().out
-    truth = {"causal_sites": [{"id": "a"}], "seed": 7, "parameters": {}}
-    other = {"causal_sites": [{"id": "a"}], "seed": 7, "parameters": {"sample_seed": 8}}
-    probability = np.array([0.9, 0.8, 0.3, 0.2, 0.1, 0.6, 0.4])
-    from sklearn.metrics import roc_auc_score
-
-    auc = roc_auc_score(y_true, probability)
-    assert check.exercise_4_2(other, truth, auc, y_true, probability)
-    assert not check.exercise_4_2(truth, truth, auc, y_true, probability)
-    assert "new sample_seed" in capsys.readouterr().out
 
 
-def test_chapter5_checks(capsys):
+def test_chapter5_2_check(capsys):
     import numpy as np
 
-    truth = {"causal_sites": [{"id": f"c{i}"} for i in range(4)]}
-    assert check.exercise_5_1(["c0", "c1", "c2"] + [f"x{i}" for i in range(7)], truth)
-    assert not check.exercise_5_1([f"x{i}" for i in range(10)], truth)
-    assert not check.exercise_5_1(["c0"], truth)
-    assert "exactly ten" in capsys.readouterr().out
     genotypes = np.array([[0, 2], [1, -1], [2, 2], [0, 0]], dtype=np.int8)
     population = ["a", "a", "b", "b"]
     right = np.array([0.25, 0.5])  # a: 0.25, 1.0 (the -1 skipped); b: 0.5, 0.5

@@ -169,8 +169,9 @@ def test_toc_filters_chapters_solutions_and_azure(tmp_path):
     assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6]
     released = load_workshop(write_config(tmp_path, solutions_released=True, show_azure=True))
     toc, removed = workshop_toc(released, TOC)
-    assert removed == [CONTRIBUTORS_PAGE]
-    assert toc_pages(toc) == [page for page in toc_pages(TOC) if page != CONTRIBUTORS_PAGE]
+    kit = ["book/instructors/index", "book/instructors/notes"]
+    assert sorted(removed) == sorted([CONTRIBUTORS_PAGE, *kit])
+    assert toc_pages(toc) == [page for page in toc_pages(TOC) if page not in removed]
 
 
 def test_instructors_get_every_solution_and_their_guide(tmp_path):
@@ -193,6 +194,11 @@ def test_instructor_pages_are_left_out_of_participants_sites(tmp_path):
     assert "book/01_vcf_basics/instructor_notes" not in toc_pages(participants)
     instructors, _ = workshop_toc(workshop, toc, INSTRUCTORS)
     assert "book/01_vcf_basics/instructor_notes" in toc_pages(instructors)
+    # The course's own instructor kit lives in a folder of its own.
+    kit = [page for page in toc_pages(toc) if page.startswith("book/instructors/")]
+    assert kit, "the course's _toc.yml lists the instructor kit under book/instructors/"
+    assert not set(kit) & set(toc_pages(participants))
+    assert set(kit) <= set(toc_pages(instructors))
 
 
 def test_workshop_site_links_no_repository_and_launches_nothing(tmp_path):

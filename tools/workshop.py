@@ -204,11 +204,13 @@ def course_chapters(toc: dict | None = None) -> dict[int, dict]:
 def instructors_only(page: str) -> bool:
     """Pages for instructors and contributors, left out of every participants' site.
 
-    The instructor's guide, the per-chapter instructor notes (any page whose name
-    starts with ``instructor``) and the contributors' page.
+    The instructor's guide, the per-chapter instructor notes (any page whose name,
+    or a folder above it, starts with ``instructor``: ``book/instructors/notes``)
+    and the contributors' page.
     """
-    name = page.rsplit("/", 1)[-1]
-    return name.startswith("instructor") or page == CONTRIBUTORS_PAGE
+    return any(part.startswith("instructor") for part in page.split("/")) or (
+        page == CONTRIBUTORS_PAGE
+    )
 
 
 def workshop_toc(

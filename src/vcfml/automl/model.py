@@ -174,13 +174,17 @@ class FittedModel:
         return self.pipeline["screen"].transform(aligned)
 
     def predict_proba(self, dataset, missing: str = "error") -> np.ndarray:
-        """(n_samples, 2): probabilities of ``classes_`` (0 control, 1 case), as in
-        scikit-learn; the case probability is ``[:, 1]``."""
-        return self.estimator.predict_proba(self.features(dataset, missing))
+        """The probability of case for each sample (1-D), the course's shorthand.
+
+        scikit-learn's form, (n_samples, 2) for ``classes_`` 0 and 1, is
+        ``model.pipeline.predict_proba(dataset)``; scikit-learn's tools take
+        ``model.pipeline``.
+        """
+        return self.estimator.predict_proba(self.features(dataset, missing))[:, 1]
 
     def predict(self, dataset, missing: str = "error") -> np.ndarray:
         """0/1 per sample: case when its probability is at least 0.5."""
-        return (self.predict_proba(dataset, missing)[:, 1] >= 0.5).astype(int)
+        return (self.predict_proba(dataset, missing) >= 0.5).astype(int)
 
     def save(self, directory: str | PathLike[str]) -> Path:
         directory = Path(directory)

@@ -7,6 +7,7 @@ at the idea that is missing, without giving the answer away. It returns
 ``True`` or ``False`` and never raises, so a learner's notebook keeps running.
 """
 
+from vcfml.check.capstone import capstone, capstone_cohort
 from vcfml.check.chapter1 import exercise_1_1, exercise_1_2
 from vcfml.check.chapter2 import exercise_2_1, exercise_2_2
 from vcfml.check.chapter3 import exercise_3_1, exercise_3_2
@@ -16,6 +17,8 @@ from vcfml.check.chapter6 import exercise_6_1
 from vcfml.check.environment import check_environment
 
 __all__ = [
+    "capstone",
+    "capstone_cohort",
     "check_environment",
     "exercise_1_1",
     "exercise_1_2",

@@ -1,59 +1,197 @@
-"""Self-checks for chapter 3, AutoML concepts."""
+"""Self-checks for chapter 3, AutoML concepts.
+
+The checks judge behavior: 3.1 probes the learner's fitted search (does its
+pipeline fill missing calls, does it score by ROC AUC, does it vary the number
+of kept sites) whatever search class built it; 3.2 calls the learner's two
+functions on phenotypes they never saw, pure noise and a real signal.
+"""
 
 from __future__ import annotations
 
-from sklearn.feature_selection import SelectorMixin
-from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import Pipeline
+from collections.abc import Callable
 
-from vcfml.check.feedback import CheckResult, failed, passed
+import numpy as np
+from sklearn.base import clone
+from sklearn.feature_selection import SelectKBest, SelectorMixin, f_classif
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from vcfml.check.feedback import CheckResult, call_answer, failed, passed
+
+
+def _probe_data(n_samples: int = 120, n_sites: int = 30, seed: int = 0):
+    """Dosages with 5% missing calls (-1) and a phenotype driven by site 0."""
+    rng = np.random.default_rng(seed)
+    X = rng.binomial(2, 0.3, size=(n_samples, n_sites)).astype(float)
+    y = (X[:, 0] + rng.normal(0, 0.8, n_samples) > 0.6).astype(int)
+    X[rng.random(X.shape) < 0.05] = -1
+    return X, y
 
 
 def exercise_3_1(search) -> CheckResult:
-    """Check a manual grid search: screening inside the pipeline, k in the grid."""
-    if not isinstance(search, GridSearchCV) or not hasattr(search, "best_score_"):
+    """Check a manual hyperparameter search over a screening pipeline.
+
+    Any fitted scikit-learn search (GridSearchCV, RandomizedSearchCV, the
+    halving searches) passes when its pipeline fills missing calls (-1) before
+    screening, screens inside the pipeline, varies the number of kept sites and
+    scores by ROC AUC.
+    """
+    if not isinstance(search, BaseSearchCV):
         return failed(
-            "3.1", "Expected a fitted GridSearchCV.", "call search.fit(X, y) before checking."
+            "3.1",
+            f"Expected a scikit-learn search object, got {type(search).__name__}.",
+            "GridSearchCV(pipeline, grid, scoring=..., cv=folds), then search.fit(X, y).",
         )
+    if not hasattr(search, "cv_results_"):
+        return failed("3.1", "The search is not fitted yet.", "call search.fit(X, y) first.")
+    estimator = search.estimator
     selectors = (
-        [name for name, step in search.estimator.steps[:-1] if isinstance(step, SelectorMixin)]
-        if isinstance(search.estimator, Pipeline)
+        [i for i, (_, step) in enumerate(estimator.steps) if isinstance(step, SelectorMixin)]
+        if isinstance(estimator, Pipeline)
         else []
     )
     if not selectors:
         return failed(
             "3.1",
             "The searched estimator is not a pipeline with a screening step.",
-            "put the site selection in a Pipeline before the model, so each fold screens its own training part.",
+            "put the site selection in a Pipeline before the model, so each fold screens its "
+            "own training part.",
         )
-    grid = search.param_grid if isinstance(search.param_grid, list) else [search.param_grid]
-    selector = selectors[0]
-    if not any(key.startswith(f"{selector}__") for part in grid for key in part):
+    position = selectors[0]
+    selector = estimator.steps[position][0]
+    X, y = _probe_data()
+    before = estimator[:position]
+    if position == 0:
         return failed(
             "3.1",
-            "The grid does not vary the number of kept sites.",
+            "Missing calls (-1) reach the screen as if they were a genotype.",
+            "fill the missing calls before screening, e.g. SimpleImputer(missing_values=-1, ...).",
+        )
+    filled = clone(before).fit_transform(X, y)
+    filled = filled.toarray() if hasattr(filled, "toarray") else np.asarray(filled, dtype=float)
+    missing = X == -1
+    called_low = np.where(missing, np.inf, filled).min(axis=0)
+    called_high = np.where(missing, -np.inf, filled).max(axis=0)
+    outside = missing & ((filled < called_low - 1e-9) | (filled > called_high + 1e-9))
+    if filled.shape != X.shape or outside.any() or not np.isfinite(filled).all():
+        return failed(
+            "3.1",
+            "Missing calls (-1) come out of the steps before the screen as values no real "
+            "genotype has.",
+            "the imputer must know that -1 means missing: SimpleImputer(missing_values=-1, "
+            "strategy=...); its default looks for NaN.",
+        )
+    k_values = {
+        str(value) for value in search.cv_results_.get(f"param_{selector}__k", np.array([]))
+    }
+    if len(k_values) < 2:
+        return failed(
+            "3.1",
+            "The search does not vary the number of kept sites.",
             f"add '{selector}__k' (how many sites to keep) to the grid: it matters most.",
         )
+    # Score one fitted pipeline with the search's scorer and with ROC AUC.
+    probe = clone(search.best_estimator_).set_params(**{f"{selector}__k": 5}).fit(X, y)
+    auc = get_scorer("roc_auc")(probe, X, y)
+    scored = search.scorer_(probe, X, y)
+    if isinstance(scored, dict) or not np.isclose(scored, auc):
+        name = search.scoring if isinstance(search.scoring, str) else "its default"
+        return failed(
+            "3.1",
+            f"The search scores by {name}, not by ROC AUC.",
+            "pass scoring='roc_auc': accuracy depends on a threshold and on the share of cases.",
+        )
     return passed(
-        "3.1", f"best cross-validated score {search.best_score_:.3f} with {search.best_params_}."
+        "3.1",
+        f"{type(search).__name__} tried {len(search.cv_results_['params'])} configurations; "
+        f"best cross-validated AUC {search.best_score_:.3f} with {search.best_params_}.",
     )
 
 
-def exercise_3_2(leaky_auc: float, honest_auc: float) -> CheckResult:
-    """Check the leakage experiment on a pure-noise phenotype."""
-    if not 0.4 <= honest_auc <= 0.6:
+def _noise_and_signal(seed: int):
+    """A 300 x 600 dosage matrix, a pure-noise phenotype and one with signal."""
+    rng = np.random.default_rng(seed)
+    X = rng.binomial(2, rng.uniform(0.05, 0.5, 600), size=(300, 600)).astype(float)
+    noise = rng.integers(0, 2, 300)
+    signal = X[:, :5].sum(axis=1) + rng.normal(0, 1.0, 300) > np.median(X[:, :5].sum(axis=1))
+    return X, noise, signal.astype(int)
+
+
+def _reference(X, y, folds, scoring: str) -> tuple[float, float]:
+    model = LogisticRegression(max_iter=2000)
+    kept = SelectKBest(f_classif, k=20).fit_transform(X, y)
+    leaky = cross_val_score(model, kept, y, cv=folds, scoring=scoring).mean()
+    honest = make_pipeline(SelectKBest(f_classif, k=20), model)
+    return leaky, cross_val_score(honest, X, y, cv=folds, scoring=scoring).mean()
+
+
+def exercise_3_2(leaky_auc: Callable, honest_auc: Callable) -> CheckResult:
+    """Check the two ways to screen: ``leaky_auc(X, y, folds)`` and ``honest_auc(X, y, folds)``.
+
+    Both are called on new data: a pure-noise phenotype, where the honest
+    estimate must be near 0.5 and the leaky one far above it, and a phenotype
+    with signal, where the honest one must find it. The numbers must be ROC AUCs
+    close to the check's own computation (another model or k gives a warning
+    band of 0.05, not an exact match).
+    """
+    X, noise, signal = _noise_and_signal(seed=3)
+    folds = StratifiedKFold(5, shuffle=True, random_state=1)
+    values = {}
+    for name, function in (("leaky_auc", leaky_auc), ("honest_auc", honest_auc)):
+        for phenotype_name, y in (("noise", noise), ("signal", signal)):
+            result, value = call_answer("3.2", function, X, y, folds)
+            if result is not None:
+                return result
+            try:
+                values[name, phenotype_name] = float(value)
+            except (TypeError, ValueError):
+                return failed(
+                    "3.2", f"{name} returned {value!r}.", "return one number: the mean ROC AUC."
+                )
+    leaky, honest = values["leaky_auc", "noise"], values["honest_auc", "noise"]
+    want_leaky, want_honest = _reference(X, noise, folds, "roc_auc")
+    accuracy = _reference(X, noise, folds, "accuracy")
+    if np.allclose([leaky, honest], accuracy, atol=1e-6) and not np.allclose(
+        [leaky, honest], [want_leaky, want_honest], atol=1e-6
+    ):
         return failed(
             "3.2",
-            f"The honest AUC is {honest_auc:.3f}; on noise it should be near 0.5.",
+            f"On new noise your numbers ({leaky:.3f}, {honest:.3f}) are accuracies.",
+            "cross_val_score scores by accuracy unless you pass scoring='roc_auc'.",
+        )
+    if not 0.4 <= honest <= 0.6:
+        return failed(
+            "3.2",
+            f"On a new pure-noise phenotype honest_auc gives {honest:.3f}; it should be near 0.5.",
             "fit the screening inside cross-validation (a Pipeline), never on all samples.",
         )
-    if leaky_auc < honest_auc + 0.1:
+    if leaky < honest + 0.1:
         return failed(
             "3.2",
-            f"The leaky AUC ({leaky_auc:.3f}) is not much above the honest one.",
-            "for the leaky version select sites on all samples first, then cross-validate the model alone.",
+            f"On a new pure-noise phenotype leaky_auc ({leaky:.3f}) is not much above "
+            f"honest_auc ({honest:.3f}).",
+            "for the leaky version select sites on *all* samples first, then cross-validate "
+            "the model alone on the kept columns.",
+        )
+    with_signal = values["honest_auc", "signal"]
+    if with_signal < 0.7:
+        return failed(
+            "3.2",
+            f"On a phenotype driven by five sites honest_auc gives only {with_signal:.3f}.",
+            "use the X and y the function receives, not the notebook's variables.",
+        )
+    if abs(leaky - want_leaky) > 0.05 or abs(honest - want_honest) > 0.05:
+        return failed(
+            "3.2",
+            f"On new noise you get {leaky:.3f} and {honest:.3f}; 20 sites and a logistic "
+            f"regression give {want_leaky:.3f} and {want_honest:.3f}.",
+            "keep k=20 sites, use the folds you are given and scoring='roc_auc'.",
         )
     return passed(
         "3.2",
-        f"screening before CV reports AUC {leaky_auc:.3f} on pure noise; inside CV it is {honest_auc:.3f}.",
+        f"on new pure noise, screening before CV reports AUC {leaky:.3f}; inside CV "
+        f"{honest:.3f}; with a real signal the honest estimate is {with_signal:.3f}.",
     )

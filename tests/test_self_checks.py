@@ -1,0 +1,471 @@
+"""Every self-check of chapters 2-5 that judges behaviour is tested three ways:
+a right answer passes, a wrong answer is rejected with feedback naming what is
+wrong, and a right answer written differently from the solution also passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import norm
+from sklearn.feature_selection import SelectKBest, f_classif
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    RandomizedSearchCV,
+    StratifiedKFold,
+    cross_val_predict,
+    cross_val_score,
+)
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from vcfml import check
+
+GENDERS = np.array(["male", "female", "unknown"])
+
+
+# --- 2.1: the 2019 generator ------------------------------------------------------
+
+
+def generator(plant_every_case=False, redraw_every_gender=False, redraw_gender=True):
+    """The notebook's loop, with switches for the mistakes the review found."""
+
+    def classic_cohort(n_samples, n_sites, n_cases, n_causal, seed):
+        rng = np.random.default_rng(seed)
+        genotypes = rng.choice(3, size=(n_samples, n_sites), p=[0.9, 0.05, 0.05])
+        sex = rng.choice(GENDERS, size=n_samples)
+        affected = str(rng.choice(["male", "female"]))
+        cases = rng.choice(n_samples, size=n_cases, replace=False)
+        causal = rng.choice(n_sites, size=n_causal, replace=False)
+        others = np.setdiff1d(GENDERS, [affected])
+        for case in cases:
+            lacks = not (genotypes[case, causal] == 2).any()
+            if lacks or plant_every_case:
+                genotypes[case, rng.choice(causal)] = 2
+            if redraw_gender and (lacks or redraw_every_gender):
+                sex[case] = rng.choice(others)
+        phenotype = np.zeros(n_samples, dtype=int)
+        phenotype[cases] = 1
+        return genotypes, sex, phenotype, causal, affected
+
+    return classic_cohort
+
+
+def vectorized_generator(n_samples, n_sites, n_cases, n_causal, seed):
+    """Right but different: vcfml's vectorized recipe, other draw order, a list of sites."""
+    rng = np.random.default_rng(seed + 100)
+    affected = "female"
+    causal = sorted(rng.permutation(n_sites)[:n_causal].tolist())
+    genotypes = rng.multinomial(1, [0.9, 0.05, 0.05], size=(n_samples, n_sites)).argmax(axis=2)
+    sex = GENDERS[rng.integers(0, 3, n_samples)]
+    phenotype = np.zeros(n_samples, dtype=np.int8)
+    phenotype[rng.permutation(n_samples)[:n_cases]] = 1
+    cases = np.flatnonzero(phenotype)
+    lacking = cases[~(genotypes[np.ix_(cases, causal)] == 2).any(axis=1)]
+    genotypes[lacking, np.asarray(causal)[rng.integers(0, n_causal, lacking.size)]] = 2
+    sex[lacking] = rng.choice(["male", "unknown"], size=lacking.size)
+    return genotypes, list(sex), phenotype, causal, affected
+
+
+def test_2_1_right_answer_passes(capsys):
+    assert check.exercise_2_1(generator())
+    assert "✅ Exercise 2.1" in capsys.readouterr().out
+
+
+def test_2_1_right_but_different_passes(capsys):
+    assert check.exercise_2_1(vectorized_generator)
+
+
+@pytest.mark.parametrize(
+    ("mistake", "feedback"),
+    [
+        (generator(plant_every_case=True), "plant only in cases that have *no* 2"),
+        (generator(redraw_every_gender=True), "redraw the gender of planted cases only"),
+        (generator(redraw_gender=False), "have the affected gender"),
+    ],
+)
+def test_2_1_wrong_answers_are_named(mistake, feedback, capsys):
+    assert not check.exercise_2_1(mistake)
+    out = capsys.readouterr().out
+    assert out.startswith("❌ Exercise 2.1: not yet.") and feedback in out
+
+
+def test_2_1_wrong_genotype_frequencies():
+    def uniform(n_samples, n_sites, n_cases, n_causal, seed):
+        genotypes, sex, phenotype, causal, affected = generator()(
+            n_samples, n_sites, n_cases, n_causal, seed
+        )
+        rng = np.random.default_rng(1)
+        controls = phenotype == 0
+        genotypes[controls] = rng.integers(0, 3, size=genotypes[controls].shape)
+        return genotypes, sex, phenotype, causal, affected
+
+    assert not check.exercise_2_1(uniform)
+
+
+# --- 2.2: the Bayes-optimal probability, per person ---------------------------------
+
+
+def case_probability(dosages, male, truth):
+    effects = np.array([site["effect"] for site in truth["causal_sites"]])
+    frequencies = np.array([site["allele_frequency"] for site in truth["causal_sites"]])
+    mean = (dosages - 2 * frequencies) @ effects + truth["sex_effect"]["male"] * male
+    return norm.sf((truth["thresholds"][0] - mean) / np.sqrt(1 - truth["parameters"]["h2"]))
+
+
+def _mean_liability(dosages, male, truth):
+    effects = np.array([site["effect"] for site in truth["causal_sites"]])
+    frequencies = np.array([site["allele_frequency"] for site in truth["causal_sites"]])
+    return (dosages - 2 * frequencies) @ effects + truth["sex_effect"]["male"] * male
+
+
+def test_2_2_right_answer_passes(capsys):
+    assert check.exercise_2_2(case_probability)
+    assert "✅ Exercise 2.2" in capsys.readouterr().out
+
+
+def test_2_2_right_but_different_passes():
+    def with_cdf_and_a_loop(dosages, male, truth):
+        noise_sd = (1 - truth["parameters"]["h2"]) ** 0.5
+        out = []
+        for row, is_male in zip(dosages, male, strict=True):
+            liability = sum(
+                site["effect"] * (x - 2 * site["allele_frequency"])
+                for x, site in zip(row, truth["causal_sites"], strict=True)
+            )
+            liability += truth["sex_effect"]["male"] if is_male else truth["sex_effect"]["female"]
+            out.append(1 - norm.cdf(truth["thresholds"][0], loc=liability, scale=noise_sd))
+        return pd.Series(out)
+
+    assert check.exercise_2_2(with_cdf_and_a_loop)
+
+
+def test_2_2_shuffled_vector_fails_though_its_mean_is_right(capsys):
+    def shuffled(dosages, male, truth):
+        return np.random.default_rng(0).permutation(case_probability(dosages, male, truth))
+
+    assert not check.exercise_2_2(shuffled)
+    assert "not in the people's order" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("mistake", "feedback"),
+    [
+        (lambda d, m, t: norm.sf(t["thresholds"][0] - _mean_liability(d, m, t)), "sqrt(1 - h2)"),
+        (lambda d, m, t: case_probability(d, np.zeros_like(m), t), "males carry the sex effect"),
+        (lambda d, m, t: 1 - case_probability(d, m, t), "use norm.sf, not norm.cdf"),
+    ],
+)
+def test_2_2_wrong_answers_are_named(mistake, feedback, capsys):
+    assert not check.exercise_2_2(mistake)
+    assert feedback in capsys.readouterr().out
+
+
+def test_2_2_constants_copied_from_the_notebook_fail():
+    def fixed_h2(dosages, male, truth):
+        mean = _mean_liability(dosages, male, truth)
+        return norm.sf((truth["thresholds"][0] - mean) / np.sqrt(0.5))
+
+    assert not check.exercise_2_2(fixed_h2)
+
+
+# --- 3.1: a search over a screening pipeline -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def genotype_data():
+    rng = np.random.default_rng(0)
+    X = rng.binomial(2, 0.3, size=(150, 40)).astype(float)
+    y = (X[:, :3].sum(axis=1) + rng.normal(0, 1, 150) > 2).astype(int)
+    X[rng.random(X.shape) < 0.03] = -1
+    return X, y
+
+
+def pipeline(imputer=None):
+    return Pipeline(
+        [
+            ("impute", imputer or SimpleImputer(missing_values=-1, strategy="mean")),
+            ("screen", SelectKBest(f_classif)),
+            ("scale", StandardScaler()),
+            ("model", LogisticRegression(max_iter=2000)),
+        ]
+    )
+
+
+GRID = {"screen__k": [3, 10], "model__C": [0.1, 1.0]}
+
+
+def test_3_1_right_answer_passes(genotype_data, capsys):
+    search = GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=3).fit(*genotype_data)
+    assert check.exercise_3_1(search)
+    assert "GridSearchCV tried 4 configurations" in capsys.readouterr().out
+
+
+def test_3_1_right_but_different_passes(genotype_data):
+    other = Pipeline(
+        [
+            ("fill", SimpleImputer(missing_values=-1, strategy="most_frequent")),
+            ("keep", SelectKBest(f_classif)),
+            ("clf", LogisticRegression(max_iter=2000)),
+        ]
+    )
+    search = RandomizedSearchCV(
+        other, {"keep__k": [2, 5, 10, 20], "clf__C": [0.01, 0.1, 1]}, n_iter=4,
+        scoring="roc_auc", cv=StratifiedKFold(3), random_state=0,
+    ).fit(*genotype_data)  # fmt: skip
+    assert check.exercise_3_1(search)
+
+
+@pytest.mark.parametrize(
+    ("search", "feedback"),
+    [
+        (GridSearchCV(pipeline(), GRID, cv=3), "not by ROC AUC"),
+        (GridSearchCV(pipeline(), GRID, scoring="accuracy", cv=3), "scores by accuracy"),
+        (
+            GridSearchCV(pipeline(SimpleImputer()), GRID, scoring="roc_auc", cv=3),
+            "missing_values=-1",
+        ),
+        (
+            GridSearchCV(pipeline(), {"model__C": [0.1, 1]}, scoring="roc_auc", cv=3),
+            "screen__k",
+        ),
+        (
+            GridSearchCV(LogisticRegression(), {"C": [0.1, 1]}, scoring="roc_auc", cv=3),
+            "not a pipeline with a screening step",
+        ),
+    ],
+)
+def test_3_1_wrong_answers_are_named(search, feedback, genotype_data, capsys):
+    assert not check.exercise_3_1(search.fit(*genotype_data))
+    assert feedback in capsys.readouterr().out
+
+
+def test_3_1_unfitted_or_not_a_search(capsys):
+    assert not check.exercise_3_1(GridSearchCV(pipeline(), GRID))
+    assert "not fitted" in capsys.readouterr().out
+    assert not check.exercise_3_1(pipeline())
+    assert "search object" in capsys.readouterr().out
+
+
+# --- 3.2: leaky versus honest screening -----------------------------------------------
+
+
+def leaky_auc(X, y, folds):
+    kept = SelectKBest(f_classif, k=20).fit_transform(X, y)
+    model = LogisticRegression(max_iter=2000)
+    return cross_val_score(model, kept, y, cv=folds, scoring="roc_auc").mean()
+
+
+def honest_auc(X, y, folds):
+    honest = make_pipeline(SelectKBest(f_classif, k=20), LogisticRegression(max_iter=2000))
+    return cross_val_score(honest, X, y, cv=folds, scoring="roc_auc").mean()
+
+
+def test_3_2_right_answer_passes(capsys):
+    assert check.exercise_3_2(leaky_auc, honest_auc)
+    assert "✅ Exercise 3.2" in capsys.readouterr().out
+
+
+def test_3_2_right_but_different_passes():
+    """Pooled out-of-fold probabilities, scored once: another correct estimate."""
+
+    def honest_pooled(X, y, folds):
+        honest = make_pipeline(SelectKBest(f_classif, k=20), LogisticRegression(max_iter=2000))
+        probability = cross_val_predict(honest, X, y, cv=folds, method="predict_proba")[:, 1]
+        return roc_auc_score(y, probability)
+
+    assert check.exercise_3_2(leaky_auc, honest_pooled)
+
+
+def test_3_2_typed_numbers_and_wrong_answers_fail(capsys):
+    assert not check.exercise_3_2(0.74, 0.51)
+    assert "raised TypeError" in capsys.readouterr().out
+
+    def leaky_accuracy(X, y, folds):
+        kept = SelectKBest(f_classif, k=20).fit_transform(X, y)
+        return cross_val_score(LogisticRegression(max_iter=2000), kept, y, cv=folds).mean()
+
+    def honest_accuracy(X, y, folds):
+        honest = make_pipeline(SelectKBest(f_classif, k=20), LogisticRegression(max_iter=2000))
+        return cross_val_score(honest, X, y, cv=folds).mean()
+
+    assert not check.exercise_3_2(leaky_accuracy, honest_accuracy)
+    assert "are accuracies" in capsys.readouterr().out
+    assert not check.exercise_3_2(leaky_auc, leaky_auc)
+    assert "inside cross-validation" in capsys.readouterr().out
+    assert not check.exercise_3_2(honest_auc, honest_auc)
+    assert "select sites on *all* samples" in capsys.readouterr().out
+    assert not check.exercise_3_2(leaky_auc, lambda X, y, folds: 0.5)
+    assert "use the X and y the function receives" in capsys.readouterr().out
+
+
+# --- 4.2: a second cohort ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_cohorts(tmp_path_factory):
+    from vcfml import read_vcf
+    from vcfml.automl import AutoMLSettings, run_automl
+    from vcfml.features import join_samples
+    from vcfml.simulate import simulate_liability
+
+    parameters = {"n_samples": 300, "n_sites": 60, "n_causal": 4, "seed": 5}
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("train", "test")}
+    first = simulate_liability(**parameters)
+    second = simulate_liability(**{**parameters, "sample_seed": 9})
+    first.write(folders["train"])
+    second.write(folders["test"])
+    train = join_samples(
+        read_vcf(folders["train"] / "cohort.vcf.gz"), folders["train"] / "samples.tsv"
+    )
+    model = run_automl(train, AutoMLSettings(max_trials=2, seed=0)).model
+    test = join_samples(
+        read_vcf(folders["test"] / "cohort.vcf.gz"), folders["test"] / "samples.tsv",
+        covariate_levels=model.covariate_levels,
+    )  # fmt: skip
+    return first.truth, second.truth, train, test, model
+
+
+def test_4_2_right_answer_passes(two_cohorts, capsys):
+    train_truth, test_truth, _, test, model = two_cohorts
+    auc = roc_auc_score(test.target, model.predict_proba(test))
+    assert check.exercise_4_2(test_truth, train_truth, auc, test, model)
+    assert "✅ Exercise 4.2" in capsys.readouterr().out
+
+
+def test_4_2_right_but_different_passes(two_cohorts):
+    """Samples in another order, AUC computed from the ranks (Mann-Whitney)."""
+    from scipy.stats import rankdata
+
+    train_truth, test_truth, _, test, model = two_cohorts
+    order = np.random.default_rng(0).permutation(len(test.samples))
+    shuffled = test.subset(order)
+    p, y = model.predict_proba(shuffled), shuffled.target
+    ranks = rankdata(p)
+    n1 = y.sum()
+    auc = (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1))
+    assert check.exercise_4_2(test_truth, train_truth, float(auc), shuffled, model)
+
+
+def test_4_2_wrong_answers_are_named(two_cohorts, capsys):
+    train_truth, test_truth, train, test, model = two_cohorts
+    auc = roc_auc_score(test.target, model.predict_proba(test))
+    on_training = roc_auc_score(train.target, model.predict_proba(train))
+    assert not check.exercise_4_2(test_truth, train_truth, on_training, test, model)
+    assert "not the model's AUC on the second cohort" in capsys.readouterr().out
+    labels = roc_auc_score(test.target, model.predict_proba(test) > 0.5)
+    assert not check.exercise_4_2(test_truth, train_truth, labels, test, model)
+    assert "predicted labels (0/1)" in capsys.readouterr().out
+    assert not check.exercise_4_2(test_truth, train_truth, auc, train, model)
+    assert "phenotypes differ from the second cohort's" in capsys.readouterr().out
+    assert not check.exercise_4_2(train_truth, train_truth, auc, test, model)
+    assert "new sample_seed" in capsys.readouterr().out
+    wrong_labels = test.subset(np.arange(len(test.samples)))
+    wrong_labels.target[:] = 1 - wrong_labels.target
+    assert not check.exercise_4_2(test_truth, train_truth, auc, wrong_labels, model)
+    assert "phenotypes differ" in capsys.readouterr().out
+
+
+# --- 5.1: ten candidate causal sites --------------------------------------------------
+
+
+@pytest.fixture
+def ranked_sites():
+    """A scan whose top ten holds 2 of 5 causal sites, among eight chrX proxies for sex."""
+    rows = [("chr6", "c1"), ("chr21", "c2")] + [("chrX", f"x{i}") for i in range(8)]
+    rows += [("chr1", "c3"), ("chr2", "a1"), ("chr3", "a2"), ("chr5", "c4"), ("chr6", "c5")]
+    rows += [("chr7", f"a{i}") for i in range(3, 10)]
+    scan = pd.DataFrame(rows, columns=["chrom", "id"])
+    scan["rank"] = np.arange(1, len(scan) + 1)
+    truth = {"causal_sites": [{"id": f"c{i}"} for i in range(1, 6)]}
+    return scan, truth
+
+
+def test_5_1_right_answer_passes(ranked_sites, capsys):
+    scan, truth = ranked_sites
+    autosomal = scan.loc[scan["chrom"] != "chrX"].sort_values("rank")["id"].head(10)
+    assert check.exercise_5_1(autosomal.tolist(), truth, scan)
+    assert "5 of the 5 causal sites" in capsys.readouterr().out
+
+
+def test_5_1_right_but_different_passes(ranked_sites):
+    scan, truth = ranked_sites
+    model_first = ["c3", "c1", "c2", "x0", "x1", "a1", "a2", "a3", "a4", "a5"]
+    assert check.exercise_5_1(model_first, truth, scan)
+
+
+def test_5_1_scan_alone_and_bad_lists_fail(ranked_sites, capsys):
+    scan, truth = ranked_sites
+    scan_top = scan.sort_values("rank")["id"].head(10).tolist()
+    assert not check.exercise_5_1(scan_top, truth, scan)
+    out = capsys.readouterr().out
+    assert "already has 2" in out and "8 of your ten are on chrX" in out
+    assert not check.exercise_5_1(["c1"], truth, scan)
+    assert "exactly ten" in capsys.readouterr().out
+    assert not check.exercise_5_1([*scan_top[:9], "sex=male"], truth, scan)
+    assert "not variant IDs" in capsys.readouterr().out
+
+
+# --- capstone: an unseen cohort, graded against its hidden truth ---------------------
+
+
+@pytest.fixture(scope="module")
+def capstone_run(tmp_path_factory):
+    from vcfml import read_vcf
+    from vcfml.automl import AutoMLSettings, run_automl
+    from vcfml.check.capstone import _cohorts
+    from vcfml.explain import association_table
+    from vcfml.features import join_samples
+
+    paths = check.capstone_cohort(tmp_path_factory.mktemp("capstone"))
+    assert not any(
+        path.name == "truth.json" for path in paths["train_vcf"].parent.parent.rglob("*")
+    )
+    assert "phenotype" not in paths["new_samples"].read_text().splitlines()[0]
+    train = join_samples(read_vcf(paths["train_vcf"]), paths["train_samples"])
+    model = run_automl(train, AutoMLSettings(max_trials=3, seed=0, ensemble=False)).model
+    new = join_samples(
+        read_vcf(paths["new_vcf"]), paths["new_samples"],
+        covariate_levels=model.covariate_levels, require_target=False,
+    )  # fmt: skip
+    probability = pd.Series(model.predict_proba(new), index=new.samples)
+    scan = association_table(train)
+    truth = _cohorts()[1].truth
+    return probability, scan, truth
+
+
+def test_capstone_right_answer_passes(capstone_run, capsys):
+    probability, scan, truth = capstone_run
+    causal = [site["id"] for site in truth["causal_sites"]]
+    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
+    assert check.capstone(probability, causal[:4] + fillers[:6])
+    assert "✅ Exercise capstone" in capsys.readouterr().out
+
+
+def test_capstone_right_but_different_passes(capstone_run):
+    """Rank-equivalent scores in another order, and another choice of candidates."""
+    probability, scan, truth = capstone_run
+    causal = [site["id"] for site in truth["causal_sites"]]
+    logit = np.log(probability / (1 - probability)).sample(frac=1, random_state=0)
+    fillers = [i for i in scan.sort_values("rank", ascending=False)["id"] if i not in causal]
+    assert check.capstone(logit, fillers[:7] + causal[-3:])
+
+
+def test_capstone_wrong_answers_fail(capstone_run, capsys):
+    probability, scan, truth = capstone_run
+    causal = [site["id"] for site in truth["causal_sites"]]
+    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
+    good = causal[:4] + fillers[:6]
+    shuffled = pd.Series(np.random.default_rng(0).permutation(probability.to_numpy()),
+                         index=probability.index)  # fmt: skip
+    assert not check.capstone(shuffled, good)
+    assert "predict probabilities" in capsys.readouterr().out
+    assert not check.capstone(probability, fillers[:10])
+    assert "0 of the 6 causal sites" in capsys.readouterr().out
+    assert not check.capstone(probability.iloc[:-5], good)
+    assert "have no prediction" in capsys.readouterr().out
+    assert not check.capstone(probability.to_numpy(), good)
+    assert "not a pandas Series" in capsys.readouterr().out
