@@ -168,13 +168,12 @@ def solution_leaks(html_dir: Path, solutions: list[Path]) -> list[str]:
             if SOLUTION_TAG in cell.metadata.get("tags", []):
                 secrets.update(line.strip() for line in cell.source.splitlines() if len(line) > 20)
             secrets.update(line for line in solution_lines(cell.source) if len(line) > 12)
-    # A line that an exercise shows too (in another cell) is no secret.
+    # What an exercise shows too (in another cell, or quoted in a hint) is no secret.
     for path in solutions:
         exercise = path.parent.parent / "exercises" / path.name
         if exercise.exists():
-            for cell in nbformat.read(exercise, as_version=4).cells:
-                if cell.cell_type == "code":
-                    secrets.difference_update(line.strip() for line in cell.source.splitlines())
+            shown = "\n".join(cell.source for cell in nbformat.read(exercise, as_version=4).cells)
+            secrets = {secret for secret in secrets if secret not in shown}
     problems = []
     for path in sorted(html_dir.rglob("*")):
         if not path.is_file():
