@@ -13,6 +13,8 @@ from vcfml import read_vcf
 from vcfml.simulate import simulate, simulate_classic, simulate_liability
 from vcfml.simulate.bayes import expected_accuracy, expected_auc
 from vcfml.simulate.classic import case_probability
+from vcfml.stats.frequency import haploid_in_males
+from conftest import bcftools_query
 
 
 def test_same_seed_gives_identical_files(tmp_path):
@@ -106,11 +108,32 @@ def test_liability_sex_effect_and_haploid_males(tmp_path):
     assert samples.loc[male, "phenotype"].mean() > samples.loc[~male, "phenotype"].mean() + 0.15
     folder = cohort.write(tmp_path / "sexed")
     result = read_vcf(folder / "cohort.vcf.gz")
-    on_x = (result.variants["chrom"] == "chrX").to_numpy()
-    assert on_x.any()
-    male_x = result.genotypes[np.ix_(male.to_numpy(), on_x)]
-    female_x = result.genotypes[np.ix_(~male.to_numpy(), on_x)]
+    haploid = haploid_in_males(result.variants["chrom"], result.variants["pos"], "GRCh38")
+    assert haploid.any()
+    male_x = result.genotypes[np.ix_(male.to_numpy(), haploid)]
+    female_x = result.genotypes[np.ix_(~male.to_numpy(), haploid)]
     assert male_x.max() == 1 and female_x.max() == 2
+
+
+def test_liability_males_are_diploid_inside_par1_as_bcftools_reads_them(tmp_path, bcftools):
+    # 3,000 sites put a few on chrX inside PAR1 (GRCh38 chrX:10,001-2,781,479).
+    cohort = simulate_liability(n_samples=40, n_sites=3000, seed=3)
+    folder = cohort.write(tmp_path / "par")
+    male = (cohort.samples["sex"] == "male").to_numpy()
+    lines = bcftools_query(bcftools, folder / "cohort.vcf.gz", "%POS[\\t%GT]\\n", "-r", "chrX")
+    inside, outside = 0, 0
+    for line in lines.splitlines():
+        position, *calls = line.split("\t")
+        in_par1 = 10_001 <= int(position) <= 2_781_479
+        inside += in_par1
+        outside += not in_par1
+        diploid = np.array(["/" in call for call in calls])
+        assert diploid[~male].all()  # women: always two copies
+        # men: two copies inside PAR1, one outside (missing calls too: "." vs "./.")
+        assert diploid[male].all() if in_par1 else not diploid[male].any(), position
+    assert inside >= 3 and outside >= 50
+    # The truth stays exact: causal sites are autosomal, so no chrX coding enters it.
+    assert all(site["chrom"] != "chrX" for site in cohort.truth["causal_sites"])
 
 
 def test_population_structure_confounds(structured_dir):

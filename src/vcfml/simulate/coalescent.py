@@ -65,11 +65,11 @@ from scipy.stats import norm
 from vcfml.errors import VcfmlError
 from vcfml.simulate import bayes
 from vcfml.simulate.cohort import SimulatedCohort, causal_site_records, sample_ids
+from vcfml.stats.frequency import PAR_BOUNDS, haploid_in_males
 from vcfml.stats.ld import ld_r2, tag_sets
 
 # GRCh38 pseudo-autosomal regions of chrX, 1-based inclusive (Genome Reference Consortium).
-PAR1 = (10_001, 2_781_479)
-PAR2 = (155_701_383, 156_030_895)
+PAR1, PAR2 = PAR_BOUNDS["GRCh38"]
 DEFAULT_REGIONS = ("chr22:10000001-12000000",)
 DEFAULT_CHRX_REGION = "chrX:2500001-3000000"  # straddles the end of PAR1
 TAG_R2 = 0.8
@@ -559,10 +559,8 @@ def _population_name(metadata) -> str:
 
 
 def _haploid_sites(variants: pd.DataFrame) -> np.ndarray:
-    """chrX sites outside PAR1 and PAR2: haploid in men."""
-    pos = variants["pos"].to_numpy()
-    in_par = ((pos >= PAR1[0]) & (pos <= PAR1[1])) | ((pos >= PAR2[0]) & (pos <= PAR2[1]))
-    return _is_chrx_array(variants["chrom"]) & ~in_par
+    """chrX sites outside PAR1 and PAR2: haploid in men (vcfml.stats' one definition)."""
+    return haploid_in_males(variants["chrom"], variants["pos"], "GRCh38")
 
 
 def _is_chrx(chrom: str) -> bool:

@@ -8,7 +8,11 @@ one of quantitative genetics (Falconer's liability-threshold model):
 * allele frequencies follow a U-shaped spectrum (a symmetric Beta(a, a) with
   a < 1, most variants rare), restricted to a minimum minor-allele frequency;
 * genotypes are in Hardy-Weinberg proportions within each population; males
-  carry one copy of chrX (haploid calls);
+  carry one copy of chrX outside the pseudo-autosomal regions (haploid calls
+  there) and two inside PAR1 and PAR2, as
+  :func:`vcfml.stats.frequency.haploid_in_males` defines them (GRCh38);
+* causal sites are autosomal, so the liability (and the Bayes-optimal truth)
+  never depends on how a male's chrX dosage is coded;
 * causal effects are scaled so that genetics explain ``h2`` of the variance of
   liability (liability-scale heritability); the action of an allele can be
   additive, dominant or recessive;
@@ -37,6 +41,7 @@ from vcfml.simulate.cohort import (
 )
 from vcfml.simulate.draws import RowMajorDraws
 from vcfml.simulate.genome import contig_lengths, place_sites
+from vcfml.stats.frequency import haploid_in_males
 
 MODES = ("additive", "dominant", "recessive")
 REFERENCE_POPULATION = 200_000  # people simulated (at causal sites only) to set thresholds
@@ -109,6 +114,7 @@ def simulate_liability(**parameters) -> StreamedCohort:
     contigs = contig_lengths(include_chrx=model.include_chrx)
     variants = place_sites(model.n_sites, contigs, rng)
     is_chrx = (variants["chrom"] == "chrX").to_numpy()
+    haploid_sites = haploid_in_males(variants["chrom"], variants["pos"], "GRCh38")
 
     ancestral_af = _allele_frequencies(model.n_sites, model, rng)
     population_af = _diverge(ancestral_af, model, rng)  # (n_populations, n_sites)
@@ -140,7 +146,7 @@ def simulate_liability(**parameters) -> StreamedCohort:
     # cohort is written. The matrix is never in memory at once.
     genotype_state = people.bit_generator.state
     causal_genotypes = _draw_genotypes(
-        population_af, population, male, is_chrx, people, keep=causal
+        population_af, population, male, haploid_sites, people, keep=causal
     )
     prevalences = np.asarray(
         model.population_prevalences or [model.prevalence] * model.n_populations, dtype=float
@@ -168,7 +174,7 @@ def simulate_liability(**parameters) -> StreamedCohort:
         generator = np.random.Generator(np.random.PCG64())
         generator.bit_generator.state = genotype_state
         for start, genotypes in _genotype_blocks(
-            population_af, population, male, is_chrx, generator
+            population_af, population, male, haploid_sites, generator
         ):
             missing = missing_draws.block(start) < model.missing_rate
             observed = np.where(missing, np.int8(-1), genotypes)
@@ -208,7 +214,15 @@ def simulate_liability(**parameters) -> StreamedCohort:
             "population": bayes.summary(population_probability),
         },
     }
-    return StreamedCohort(variants, samples, contigs, truth, haploid=male, draw_blocks=blocks)
+    return StreamedCohort(
+        variants,
+        samples,
+        contigs,
+        truth,
+        haploid=male,
+        haploid_sites=haploid_sites,
+        draw_blocks=blocks,
+    )
 
 
 def _parameters(model: LiabilityModel) -> dict:
@@ -240,23 +254,26 @@ def _diverge(af: np.ndarray, model: LiabilityModel, rng) -> np.ndarray:
     return np.clip(drifted, 1e-3, 1 - 1e-3)
 
 
-def _genotype_blocks(population_af, population, male, is_chrx, rng):
-    """Hardy-Weinberg genotypes, (start, block) for blocks of STREAM_BLOCK sites."""
+def _genotype_blocks(population_af, population, male, haploid_sites, rng):
+    """Hardy-Weinberg genotypes, (start, block) for blocks of STREAM_BLOCK sites;
+    males get one copy at ``haploid_sites`` (chrX outside the PARs)."""
     n_sites = population_af.shape[1]
     for start in range(0, n_sites, STREAM_BLOCK):
         stop = min(start + STREAM_BLOCK, n_sites)
         frequency = population_af[population, start:stop]
-        copies = np.where(male[:, None] & is_chrx[None, start:stop], 1, 2)
+        copies = np.where(male[:, None] & haploid_sites[None, start:stop], 1, 2)
         yield start, rng.binomial(copies, frequency).astype(np.int8)
 
 
-def _draw_genotypes(population_af, population, male, is_chrx, rng, keep=None) -> np.ndarray:
+def _draw_genotypes(population_af, population, male, haploid_sites, rng, keep=None) -> np.ndarray:
     """Hardy-Weinberg genotypes of the sites ``keep`` (default all), drawn a block
     of sites at a time: the generator ends where drawing every site leaves it."""
     n_sites = population_af.shape[1]
     keep = np.arange(n_sites) if keep is None else np.asarray(keep)
     genotypes = np.empty((len(population), len(keep)), dtype=np.int8)
-    for start, block in _genotype_blocks(population_af, population, male, is_chrx, rng):
+    for start, block in _genotype_blocks(
+        population_af, population, male, haploid_sites, rng
+    ):
         inside = (keep >= start) & (keep < start + block.shape[1])
         genotypes[:, inside] = block[:, keep[inside] - start]
     return genotypes
