@@ -8,13 +8,13 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import bcftools_query
 
 from vcfml import read_vcf
 from vcfml.simulate import simulate, simulate_classic, simulate_liability
 from vcfml.simulate.bayes import expected_accuracy, expected_auc
 from vcfml.simulate.classic import case_probability
 from vcfml.stats.frequency import haploid_in_males
-from conftest import bcftools_query
 
 
 def test_same_seed_gives_identical_files(tmp_path):

@@ -24,10 +24,12 @@ import pytest
 from scipy import stats as scipy_stats
 
 from vcfml import read_vcf
-from vcfml.automl.screening import GenotypeScreen
+from vcfml.automl import AutoMLSettings, run_automl
+from vcfml.automl.screening import GenotypeScreen, screen_ploidy
 from vcfml.cli import main
+from vcfml.errors import VcfmlError
 from vcfml.explain import association_table
-from vcfml.features import join_samples
+from vcfml.features import Dataset, join_samples
 from vcfml.simulate import simulate_liability
 from vcfml.stats import (
     allele_frequency,
@@ -368,3 +370,74 @@ def test_pca_and_scan_refuse_bad_requests(cohort, tmp_path, capsys):
                    "--target", "population", "--out", str(tmp_path / "s.tsv")])  # fmt: skip
     error = capsys.readouterr().err
     assert status == 1 and "target 'population' has 3 text values" in error
+
+
+def _sexed_dataset(with_sex: bool) -> Dataset:
+    """Four men and four women; site 1 is non-PAR chrX where only the men carry ALT
+    (frequency 4 / 12 = 1/3 counting a man's call once, 4 / 16 counting it twice);
+    site 2 is in PAR1, where men are diploid."""
+    genotypes = np.array([[0, 1, 1]] * 4 + [[1, 0, 0]] * 4, dtype=np.int8)
+    covariates = pd.DataFrame({"sex=male": [1.0] * 4 + [0.0] * 4, "age": np.arange(8.0)})
+    return Dataset(
+        genotypes=genotypes,
+        variants=pd.DataFrame(
+            {
+                "chrom": ["chr1", "chrX", "chrX"],
+                "pos": [100, 5_000_000, 1_000_000],
+                "id": ["a", "b", "c"],
+                "ref": ["A"] * 3,
+                "alt": ["G"] * 3,
+            }
+        ),
+        covariates=covariates if with_sex else covariates[["age"]],
+        target=np.array([0, 1] * 4),
+        target_labels=("0", "1"),
+        samples=[f"s{i}" for i in range(8)],
+        contigs={"chrX": 156_040_895},
+    )
+
+
+def test_screen_counts_a_male_chrx_call_once():
+    dataset = _sexed_dataset(with_sex=True)
+    ploidy = screen_ploidy(dataset)
+    assert ploidy.tolist() == [[2, 1, 2]] * 4 + [[2, 2, 2]] * 4
+    assert screen_ploidy(dataset, np.array([0, 5])).tolist() == [[2, 1, 2], [2, 2, 2]]
+    assert screen_ploidy(_sexed_dataset(with_sex=False)) == 2  # sex unknown: diploid
+    # The MAF filter at 0.3 keeps site 1 (MAF 1/3) only when the ploidy is right.
+    kept = GenotypeScreen(n_sites=3, min_maf=0.3).fit(
+        dataset.genotypes, dataset.target, None, ploidy
+    )
+    np.testing.assert_allclose(kept.maf_, [0.25, 1 / 3, 0.25])
+    assert 1 in kept.selected_
+    naive = GenotypeScreen(n_sites=3, min_maf=0.3)
+    with pytest.raises(VcfmlError, match="no variants left"):
+        naive.fit(dataset.genotypes, dataset.target, None)
+
+
+def test_automl_search_screens_with_the_call_ploidy(monkeypatch):
+    seen = []
+    fit = GenotypeScreen.fit
+
+    def spy(self, genotypes, y, covariates=None, ploidy=2):
+        seen.append(np.asarray(ploidy).copy())
+        return fit(self, genotypes, y, covariates, ploidy)
+
+    monkeypatch.setattr(GenotypeScreen, "fit", spy)
+    dataset = _sexed_dataset(with_sex=True)
+    rng = np.random.default_rng(0)
+    covariates = pd.concat([dataset.covariates] * 5, ignore_index=True)
+    men = covariates["sex=male"].to_numpy() == 1
+    genotypes = rng.integers(0, 3, (40, 3)).astype(np.int8)
+    genotypes[men, 1] = np.minimum(genotypes[men, 1], 1)  # one X outside the PARs
+    dataset = replace(
+        dataset,
+        genotypes=genotypes,
+        covariates=covariates,
+        target=rng.permutation(np.array([0, 1] * 20)),
+        samples=[f"s{i}" for i in range(40)],
+    )
+    run_automl(dataset, AutoMLSettings(max_trials=1, folds=2, estimators=["logistic"]))
+    assert len(seen) >= 3  # two folds and the refit
+    for ploidy in seen:
+        assert set(np.unique(ploidy[:, 1])) == {1, 2}  # men once at non-PAR chrX
+        assert (ploidy[:, [0, 2]] == 2).all()  # autosome and PAR1: twice

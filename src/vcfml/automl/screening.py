@@ -25,11 +25,23 @@ look predictable (chapter 3 shows it).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from vcfml.errors import VcfmlError
-from vcfml.stats import allele_frequency, mean_dosage, minor_allele_frequency, score_test
+from vcfml.stats import (
+    allele_frequency,
+    call_ploidy,
+    haploid_in_males,
+    mean_dosage,
+    minor_allele_frequency,
+    score_test,
+)
+
+if TYPE_CHECKING:
+    from vcfml.features import Dataset
 
 
 class GenotypeScreen(TransformerMixin, BaseEstimator):
@@ -112,3 +124,32 @@ def association_scores(
     if covariates is not None and np.size(covariates):
         design = np.column_stack([design, np.asarray(covariates, dtype=float)])
     return score_test(genotypes, y, design, binary=True, fill=means)
+
+
+# Indicator columns that ``features.encode_covariates`` makes of a sex column
+# (``sex=male`` / ``sex=M``, the other level dropped) and PLINK's numeric coding.
+MALE_INDICATORS = {"sex=male": 1.0, "sex=m": 1.0, "sex=1": 1.0, "sex": 1.0}
+GRCH37_CHRX_LENGTH = 155_270_560
+
+
+def screen_ploidy(dataset: Dataset, rows: np.ndarray | None = None) -> np.ndarray | int:
+    """Alleles per call of ``dataset`` (its samples ``rows``, default all) for the
+    screen's MAF filter (:func:`vcfml.stats.call_ploidy`), so that a male's chrX
+    call outside the PARs counts once, as in :func:`vcfml.stats.allele_frequency`.
+
+    Males come from the run's sex covariate (``sex=male``, ``sex=M`` or PLINK's
+    numeric ``sex``, 1 = male); the pseudo-autosomal bounds from the VCF header's
+    chrX length (GRCh37's, else GRCh38's). Without a sex covariate no call is
+    known to be haploid and every call counts as diploid (returns 2).
+    """
+    covariates = dataset.covariates
+    columns = {str(name).lower(): name for name in covariates.columns}
+    found = [name for name in MALE_INDICATORS if name in columns]
+    if not found:
+        return 2
+    male = covariates[columns[found[0]]].to_numpy() == MALE_INDICATORS[found[0]]
+    contigs = dataset.contigs or {}
+    lengths = {str(name).removeprefix("chr"): length for name, length in contigs.items()}
+    build = "GRCh37" if lengths.get("X") == GRCH37_CHRX_LENGTH else "GRCh38"
+    haploid = haploid_in_males(dataset.variants["chrom"], dataset.variants["pos"], build)
+    return call_ploidy(haploid, male if rows is None else male[rows])

@@ -51,7 +51,7 @@ from vcfml.automl.ensemble import POOL_SIZE, VotingEnsemble, select_ensemble
 from vcfml.automl.estimators import FAMILIES, build_estimator, fit_before
 from vcfml.automl.metrics import METRICS, all_scores, bootstrap_scores
 from vcfml.automl.model import FittedModel, build_pipeline
-from vcfml.automl.screening import GenotypeScreen, impute
+from vcfml.automl.screening import GenotypeScreen, impute, screen_ploidy
 from vcfml.automl.settings import AutoMLSettings
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
@@ -441,7 +441,9 @@ def _prepare_folds(dataset: Dataset, settings: AutoMLSettings, clock: Clock) -> 
         if folds and clock.left(SCREEN_SHARE) < 0:
             break
         screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
-        screen.fit(dataset.genotypes[train], y[train], covariates[train])
+        screen.fit(
+            dataset.genotypes[train], y[train], covariates[train], screen_ploidy(dataset, train)
+        )
         top = screen.ranking_[: settings.max_sites]
         means = screen.means_[top]
         folds.append(
@@ -649,7 +651,8 @@ def _refit(
         rows = [chosen]
     screen = GenotypeScreen(n_sites=int(chosen["n_sites"]), min_maf=settings.min_maf)
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
-    screen.fit(dataset.genotypes, dataset.target, covariates)  # ranked given the covariates
+    # ranked given the covariates; a man's non-PAR chrX call counts once in the MAF
+    screen.fit(dataset.genotypes, dataset.target, covariates, screen_ploidy(dataset))
     covariate_names = list(dataset.covariates.columns)
     rank = np.empty(dataset.genotypes.shape[1], dtype=np.int64)
     rank[screen.ranking_] = np.arange(len(screen.ranking_))

@@ -271,9 +271,7 @@ def _draw_genotypes(population_af, population, male, haploid_sites, rng, keep=No
     n_sites = population_af.shape[1]
     keep = np.arange(n_sites) if keep is None else np.asarray(keep)
     genotypes = np.empty((len(population), len(keep)), dtype=np.int8)
-    for start, block in _genotype_blocks(
-        population_af, population, male, haploid_sites, rng
-    ):
+    for start, block in _genotype_blocks(population_af, population, male, haploid_sites, rng):
         inside = (keep >= start) & (keep < start + block.shape[1])
         genotypes[:, inside] = block[:, keep[inside] - start]
     return genotypes
