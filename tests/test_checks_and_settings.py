@@ -99,6 +99,60 @@ def test_chapter5_2_check(capsys):
     assert "skip -1" in capsys.readouterr().out
 
 
+def test_chapter5_2_accepts_both_frequency_conventions_and_rejects_wrong_ones(capsys):
+    import pandas as pd
+
+    from vcfml import GenotypeMatrix
+    from vcfml.stats import allele_frequency, call_ploidy, haploid_in_males
+
+    # Men (rows 0, 1, 4, 5) carry one X outside the PARs: site 1 (chrX:5 Mb).
+    # Site 2 is in PAR1 (chrX:1 Mb), where they carry two; site 0 is autosomal.
+    calls = np.array(
+        [[0, 1, 1], [1, 0, 1], [2, 2, 2], [1, -1, 0], [2, 1, 0], [0, 1, 0], [1, 0, 1], [2, 2, 1]],
+        dtype=np.int8,
+    )
+    variants = pd.DataFrame({"chrom": ["chr1", "chrX", "chrX"], "pos": [100, 5_000_000, 1_000_000]})
+    genotypes = GenotypeMatrix(calls, variants, [f"s{i}" for i in range(8)])
+    population = np.array(["a"] * 4 + ["b"] * 4)
+    sex = ["male", "male", "female", "female"] * 2
+    male = np.array(sex) == "male"
+
+    def difference(ploidy):
+        ploidy = np.broadcast_to(np.asarray(ploidy), calls.shape)
+        first = allele_frequency(calls[population == "a"], ploidy[population == "a"])
+        second = allele_frequency(calls[population == "b"], ploidy[population == "b"])
+        return np.abs(second - first)
+
+    halves = difference(2)  # the hint's mean dosage / 2
+    ploidy_correct = difference(call_ploidy(haploid_in_males(variants.chrom, variants.pos), male))
+    assert not np.allclose(halves, ploidy_correct)  # the case tells the two apart
+    assert np.allclose(halves[[0, 2]], ploidy_correct[[0, 2]])  # autosome and PAR1 agree
+    # Right: the hint's answer, with or without the sex given.
+    assert check.exercise_5_2(halves, calls, population)
+    assert check.exercise_5_2(halves, genotypes, population, sex=sex)
+    # Right but different: a man's non-PAR chrX call counted once.
+    assert check.exercise_5_2(ploidy_correct, genotypes, population, sex=sex)
+    assert check.exercise_5_2(pd.Series(ploidy_correct), genotypes, population, sex=sex)
+    capsys.readouterr()
+    # Wrong: PAR1 counted as haploid too; the -1 counted as a 0; no division by 2.
+    par_haploid = difference(
+        call_ploidy(haploid_in_males(variants.chrom, variants.pos, None), male)
+    )
+    unmasked = (
+        np.abs(
+            np.maximum(calls[population == "b"], 0).mean(axis=0)
+            - np.maximum(calls[population == "a"], 0).mean(axis=0)
+        )
+        / 2
+    )
+    for wrong in (par_haploid, unmasked, halves * 2, ploidy_correct[:2]):
+        assert not check.exercise_5_2(wrong, genotypes, population, sex=sex)
+    # Without the sex the check cannot know who counts once: only the hint's answer.
+    assert not check.exercise_5_2(ploidy_correct, genotypes, population)
+    output = capsys.readouterr().out
+    assert "pass sex=" in output and "2 values for 3 sites" in output
+
+
 def test_chapter5_ld_tags_check(capsys):
     import pandas as pd
 

@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 
 from vcfml.check.feedback import CheckResult, failed, passed
+from vcfml.io.vcf_reader import GenotypeMatrix
+from vcfml.stats.frequency import allele_frequency, call_ploidy, haploid_in_males
 from vcfml.stats.ld import ld_r2
 
 TAG_R2 = 0.8  # r² at which a site counts as a tag, as in the coalescent truth
+GRCH37_CHRX_LENGTH = 155_270_560  # else the pseudo-autosomal regions are GRCh38's
 
 
 def exercise_5_1(candidates: Sequence[str], truth: dict, scan: pd.DataFrame) -> CheckResult:
@@ -63,31 +66,65 @@ def exercise_5_1(candidates: Sequence[str], truth: dict, scan: pd.DataFrame) -> 
 
 
 def exercise_5_2(
-    frequency_difference: pd.Series, genotypes: np.ndarray, population: Sequence[str]
+    frequency_difference: pd.Series,
+    genotypes: np.ndarray | GenotypeMatrix,
+    population: Sequence[str],
+    *,
+    sex: Sequence[str] | None = None,
 ) -> CheckResult:
-    """Check the ALT-frequency difference between two populations for chosen sites."""
+    """Check the ALT-frequency difference between two populations for every site.
+
+    Two answers are right: the mean dosage / 2 over each population's called
+    genotypes (the notebook's hint), and the ploidy-correct frequency of
+    :func:`vcfml.stats.allele_frequency`, where a man's call at a chrX site
+    outside the pseudo-autosomal regions counts as one allele, not two. They
+    differ only at those sites, so the second can be told apart (and accepted)
+    when the check knows them: pass ``genotypes`` as :func:`vcfml.read_vcf`
+    returns it (its variants say where the sites are) and ``sex`` per sample.
+    """
     population = np.asarray(population)
     groups = sorted(set(population))
     if len(groups) != 2:
         return failed(
             "5.2", "Expected two populations.", "use the population column of samples.tsv."
         )
-    calls = np.where(genotypes < 0, np.nan, genotypes).astype(float)
-    first = np.nanmean(calls[population == groups[0]], axis=0) / 2
-    second = np.nanmean(calls[population == groups[1]], axis=0) / 2
-    want = np.abs(second - first)
+    variants = getattr(genotypes, "variants", None)
+    contigs = getattr(genotypes, "contigs", None) or {}
+    calls = np.asarray(getattr(genotypes, "genotypes", genotypes))
     got = np.asarray(frequency_difference, dtype=float)
-    if got.shape != want.shape:
+    if got.shape != (calls.shape[1],):
         return failed(
-            "5.2", f"{got.size} values for {want.size} sites.", "one difference per site (column)."
+            "5.2",
+            f"{got.size} values for {calls.shape[1]} sites.",
+            "one difference per site (column).",
         )
-    if not np.allclose(got, want, atol=1e-6):
+    answers = [_frequency_difference(calls, population, groups, 2)]  # mean dosage / 2
+    if variants is not None and sex is not None:
+        male = np.asarray([str(value).lower() in ("male", "m", "1") for value in sex])
+        x_length = next((v for k, v in contigs.items() if k in ("chrX", "X")), None)
+        build = "GRCh37" if x_length == GRCH37_CHRX_LENGTH else "GRCh38"
+        haploid = haploid_in_males(variants["chrom"], variants["pos"], build)
+        ploidy = call_ploidy(haploid, male)
+        answers.append(_frequency_difference(calls, population, groups, ploidy))
+    if not any(np.allclose(got, want, atol=1e-6, equal_nan=True) for want in answers):
         return failed(
             "5.2",
             "Some differences are off.",
-            "ALT frequency = mean dosage / 2 over called samples (skip -1) in each population; take |difference|.",
+            "ALT frequency per population = ALT copies / called alleles (skip -1): "
+            "mean dosage / 2, or a man's non-PAR chrX call counted once (then pass "
+            "sex= and the read_vcf result, so the check counts alike); take |difference|.",
         )
     return passed("5.2", "allele-frequency differences between the populations are right.")
+
+
+def _frequency_difference(calls, population, groups, ploidy) -> np.ndarray:
+    """|ALT frequency of the second group - the first's|, per site."""
+    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), calls.shape)
+    first, second = (
+        allele_frequency(calls[population == group], ploidy[population == group])
+        for group in groups
+    )
+    return np.abs(second - first)
 
 
 def exercise_5_3(stands_for: Mapping[str, str | None], genotypes, truth: dict) -> CheckResult:
