@@ -32,7 +32,7 @@ haploid; only 0 or missing calls, whatever most other samples are. On
 chrX of GRCh37/GRCh38 (recognised by the contig length) the pseudo-autosomal
 regions are judged apart: they are diploid when any sample that is haploid
 elsewhere on chrX has a 2 there (real callers), otherwise they follow the rest
-of chrX (vcfml's simulator writes haploid male calls across all of chrX). With
+of chrX (for a caller that writes haploid male calls across all of chrX). With
 few chrX sites a diploid sample may show no 2 and read as haploid: the report
 gives how many samples were read as haploid, to compare with the number of
 males.
