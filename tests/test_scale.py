@@ -210,3 +210,22 @@ def test_without_the_scale_extra_the_error_says_what_to_install(
     assert status != 0
     assert 'pip install -e ".[scale]"' in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_store_frequencies_follow_the_readers_definition(tmp_path):
+    """A call with a missing allele (./1) is left out whole, a haploid call counts once:
+    the store's ``af`` is vcfml.stats' allele frequency, the same as read_vcf's."""
+    text = vcf_text(
+        ["a", "b", "c", "d"],
+        [
+            "chr1 100 . A C . PASS . GT ./1 0/1 1/1 0/0",  # half-missing: 3 of 6 alleles
+            "chrX 5000000 . C T . PASS . GT 1 0/1 0 ./.",  # two haploid calls: 2 of 4
+        ],
+    )
+    plain = tmp_path / "mixed.vcf"
+    plain.write_text(text)
+    vcf = pysam.tabix_index(str(plain), preset="vcf", force=True)
+    dataset = open_vcf_zarr(vcf_to_zarr(vcf, tmp_path / "mixed.vcz", workers=0))
+    table = variants_table(dataset, np.arange(2))
+    np.testing.assert_allclose(table["af"], [0.5, 0.5])
+    np.testing.assert_allclose(table["af"], read_vcf(vcf).variants["af"])

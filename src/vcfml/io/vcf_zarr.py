@@ -23,6 +23,7 @@ import pandas as pd
 
 from vcfml.errors import VcfmlInputError, require_extra
 from vcfml.io.vcf_reader import MISSING, VARIANT_COLUMNS
+from vcfml.stats.frequency import allele_frequency
 
 with require_extra("scale"):
     import dask.array as da
@@ -161,9 +162,10 @@ def variants_table(dataset: xr.Dataset, columns: Sequence[int] | np.ndarray) -> 
     filters = _strings(dataset["filter_id"].values)
     passed = np.asarray(dataset["variant_filter"].data[columns].compute())
     calls = np.asarray(dataset["call_genotype"].data[columns].compute())
-    called = (calls >= 0).sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        af = np.where(called > 0, (calls == 1).sum(axis=(1, 2)) / called, np.nan)
+    # The one definition of allele frequency (vcfml.stats), as read_vcf uses it: a
+    # call with a missing allele is left out whole, a haploid call counts once.
+    ploidy = (calls != FILL).sum(axis=2, dtype=np.int8)
+    af = allele_frequency(site_dosages(calls).T, ploidy.T)
     phased = np.asarray(dataset["call_genotype_phased"].data[columns].compute())
     diploid = (calls[:, :, 1] != FILL) if calls.shape[2] > 1 else np.zeros(calls.shape[:2], bool)
     table = pd.DataFrame(
