@@ -163,8 +163,11 @@ def test_data_problems_are_refused(liability_dataset):
     with pytest.raises(VcfmlError, match="3 samples, 1 after holding out the test share, fewer"):
         run_automl(tiny, quick(test_size=0.5))
     one_class = Dataset(**{**tiny.__dict__, "target": np.zeros(12, dtype=np.int8)})
-    with pytest.raises(VcfmlError, match="must have both classes"):
+    with pytest.raises(VcfmlError, match="target column 'phenotype': the target must have both"):
         run_automl(one_class, quick())
+    from_file = Dataset(**{**one_class.__dict__, "source": "cohort.vcf.gz"})
+    with pytest.raises(VcfmlError, match=r"'phenotype' \(samples of cohort.vcf.gz\): the target"):
+        run_automl(from_file, quick())
     rare = liability_dataset.genotypes.copy()
     rare[:] = 0
     rare[0] = 1  # every site: one heterozygous carrier, MAF far below 0.2

@@ -40,6 +40,11 @@ def test_job_specification_mirrors_the_local_settings():
     assert spec["training_data"] == {"type": "mltable", "path": "./training-data"}
     holdout = job_specification(AutoMLSettings(validation_fraction=0.2, budget=60), "phenotype")
     assert holdout["validation_data_size"] == 0.2 and "n_cross_validations" not in holdout
+    # The test share is held out on Azure too (test_data_size), unless switched off.
+    assert spec["test_data_size"] == AutoMLSettings().test_size == 0.2
+    assert "test_data_size" not in job_specification(
+        AutoMLSettings(budget=60, test_size=0), "phenotype"
+    )
 
 
 def test_metrics_azure_cannot_optimize_are_refused():

@@ -109,6 +109,9 @@ def job_specification(
         spec["validation_data_size"] = settings.validation_fraction
     else:
         spec["n_cross_validations"] = settings.folds
+    if settings.test_size:
+        # As locally: a share of the samples that the search never sees, scored once.
+        spec["test_data_size"] = settings.test_size
     return spec
 
 

@@ -392,22 +392,28 @@ def _progress_bar(**options):
 
 
 def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
+    """Refuse a target AutoML cannot learn, naming the column (and the VCF it goes with)."""
     y = dataset.target
+    column = f"target column '{dataset.target_name}'"
+    if dataset.source is not None:
+        column += f" (samples of {dataset.source})"
     if y.size == 0 or set(np.unique(y)) != {0, 1}:
-        raise VcfmlError("the target must have both classes (0 and 1) to train a classifier")
+        raise VcfmlError(
+            f"{column}: the target must have both classes (0 and 1) to train a classifier"
+        )
     smallest = int(min((y == 0).sum(), (y == 1).sum()))
     held_out = math.ceil(smallest * settings.test_size) if settings.test_size else 0
     if settings.test_size and held_out < 2:
         raise VcfmlError(
-            f"the smaller class has {smallest} samples: a test share of {settings.test_size} "
-            "holds out fewer than 2 of them; use a larger test_size (--test-size), more "
-            "samples, or test_size=0 for no test estimate"
+            f"{column}: the smaller class has {smallest} samples: a test share of "
+            f"{settings.test_size} holds out fewer than 2 of them; use a larger test_size "
+            "(--test-size), more samples, or test_size=0 for no test estimate"
         )
     left = smallest - held_out
     if settings.validation_fraction is None and left < settings.folds:
         after = f", {left} after holding out the test share," if held_out else ","
         raise VcfmlError(
-            f"the smaller class has {smallest} samples{after} fewer than the "
+            f"{column}: the smaller class has {smallest} samples{after} fewer than the "
             f"{settings.folds} cross-validation folds; use fewer folds or more samples"
         )
     if dataset.genotypes.shape[1] == 0:
