@@ -150,6 +150,7 @@ SLOW_TESTS = {
 def pytest_collection_modifyitems(config, items):
     for item in items:
         file_name = Path(str(item.fspath)).name
-        test = f"{file_name}::{item.originalname}"
+        # Notebook cells (nbval) have no originalname; their files are not listed.
+        test = f"{file_name}::{getattr(item, 'originalname', item.name)}"
         if file_name in SLOW_TESTS or test in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
