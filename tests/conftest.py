@@ -33,13 +33,19 @@ def vcf_text(samples: list[str], records: list[str]) -> str:
     return VCF_META + header + "\n" + "".join(line.replace(" ", "\t") + "\n" for line in records)
 
 
+def reference_tool(name: str, packages: str) -> str:
+    """The path of a reference program the tests compare with (Debian packages that
+    .ci/run installs); a clear failure, not a skip, where it is missing."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed: run `apt-get install -y {packages}`")
+    return path
+
+
 @pytest.fixture(scope="session")
 def bcftools() -> str:
-    """The reference implementation. Installed by .ci/run (Debian package)."""
-    path = shutil.which("bcftools")
-    if path is None:
-        pytest.fail("bcftools is not installed: run `apt-get install -y bcftools tabix`")
-    return path
+    """The reference implementation of VCF reading."""
+    return reference_tool("bcftools", "bcftools tabix")
 
 
 def bcftools_query(bcftools: str, path: Path, fmt: str, *options: str) -> str:

@@ -13,7 +13,6 @@ so both tools agree on every site, PAR sites included.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import reference_tool
 from scipy import stats as scipy_stats
 
 from vcfml import read_vcf
@@ -47,10 +47,8 @@ PLINK_COLUMNS = "cols=chrom,pos,ref,alt,a1freq,nobs,beta,se,tz,p"
 
 @pytest.fixture(scope="module")
 def plink2() -> str:
-    path = shutil.which("plink2")
-    if path is None:
-        pytest.fail("plink2 is not installed: run `apt-get install -y plink2` (Debian)")
-    return path
+    """The reference for association scans, allele frequencies and PCA."""
+    return reference_tool("plink2", "plink2")
 
 
 @pytest.fixture(scope="module")
