@@ -358,6 +358,9 @@ def stage(
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("__pycache__"))
+    # Pages quote recorded benchmarks with the {benchmark} role (book/_ext).
+    (source / "benchmarks").mkdir()
+    shutil.copy2(ROOT / "benchmarks" / "RESULTS.md", source / "benchmarks" / "RESULTS.md")
     kept = set(toc_pages(toc))
     for folder in ("exercises", "solutions"):
         (source / folder).mkdir()

@@ -5,12 +5,16 @@ Kept to what the themes get wrong with the pinned versions; each fix is tested b
 the browser test (``tests/test_site_browser.py``), which fails on console errors.
 It also turns links to pages a workshop leaves out into text, and gives chapter
 pages the role ``{chapter-time}`N``` that adds the exercise notebooks' own minutes
-to N minutes of reading (``tools/workshop_site.py`` builds schedules from the same).
+to N minutes of reading (``tools/workshop_site.py`` builds schedules from the same);
+any page gets ``{chapter-total}`N``` (chapter N's reading and exercise minutes, as its
+page shows them) and ``{benchmark}`...```, a number read from
+``benchmarks/RESULTS.md`` (``benchmark_results``), so that no page copies one.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,9 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import docname_join
+
+sys.path.insert(0, str(Path(__file__).parent))
+from benchmark_results import BenchmarkLookupError, lookup_file
 
 
 def drop_repeated_scripts(
@@ -133,10 +140,74 @@ def chapter_time_role(
     return [nodes.inline(rawtext, shown)], []
 
 
+def chapter_total_minutes(source: Path, chapter: int) -> tuple[int, int, int]:
+    """Chapter ``chapter``'s (reading, exercise, total) minutes, as its page shows them."""
+    pages = sorted((source / "book").glob(f"{chapter:02d}_*/index.md"))
+    reading = reading_minutes(pages[0]) if pages else None
+    if reading is None:
+        raise ValueError(f"chapter {chapter} has no index page with {{chapter-time}}`N`")
+    practice = sum(minutes or 0 for _, minutes in exercise_minutes(source, chapter))
+    return reading, practice, reading + practice
+
+
+def chapter_total_role(
+    name: str, rawtext: str, text: str, lineno: int, inliner: Any, options=None, content=None
+) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    """``{chapter-total}`4```: "85 minutes", chapter 4's reading plus its exercises.
+
+    For pages that plan time (the instructors' schedule, the capstone): the same sum
+    the chapter page shows, so neither can disagree with the notebooks. A chapter
+    without a numbered index page (the capstone, 7) counts its exercises only.
+    """
+    env = inliner.document.settings.env
+    source = Path(env.srcdir)
+    if not text.strip().isdigit():
+        message = inliner.reporter.error(f"chapter-total needs a chapter number, got {text!r}")
+        return [], [message]
+    chapter = int(text)
+    notebooks = exercise_minutes(source, chapter)
+    for stem, _ in notebooks:
+        env.note_dependency(str(source / "exercises" / f"{stem}.ipynb"))
+    try:
+        total = chapter_total_minutes(source, chapter)[2]
+    except ValueError:
+        if not notebooks:
+            message = inliner.reporter.error(f"chapter {chapter} has no page and no exercises")
+            return [], [message]
+        total = sum(minutes or 0 for _, minutes in notebooks)
+    return [nodes.inline(rawtext, f"{total} minutes")], []
+
+
+def results_file(srcdir: str) -> Path:
+    """``benchmarks/RESULTS.md`` of the book being built."""
+    return Path(srcdir) / "benchmarks" / "RESULTS.md"
+
+
+def benchmark_role(
+    name: str, rawtext: str, text: str, lineno: int, inliner: Any, options=None, content=None
+) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    """``{benchmark}`SCRIPT; ROW KEYS...; COLUMN; FORMAT```: one recorded number.
+
+    Read at build time from the script's latest table in ``benchmarks/RESULTS.md``
+    (``benchmark_results.lookup``); a reference that matches no single cell fails
+    the build, so a page cannot quote a number the results no longer hold.
+    """
+    env = inliner.document.settings.env
+    path = results_file(env.srcdir)
+    env.note_dependency(str(path))
+    try:
+        value = lookup_file(path, text)
+    except (BenchmarkLookupError, OSError) as error:
+        return [], [inliner.reporter.error(f"benchmark {text!r}: {error}", line=lineno)]
+    return [nodes.inline(rawtext, value, classes=["benchmark-result"])], []
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("course_removed_docs", [], "env")
     app.add_post_transform(UnlinkRemovedPages)
     app.add_role("chapter-time", chapter_time_role)
+    app.add_role("chapter-total", chapter_total_role)
+    app.add_role("benchmark", benchmark_role)
     app.connect("html-page-context", drop_repeated_scripts, priority=900)
     app.connect("html-page-context", set_default_colour_mode)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
