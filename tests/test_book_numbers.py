@@ -229,3 +229,22 @@ def test_benchmark_lookup_takes_the_newest_run_of_a_row():
 def test_benchmark_lookup_refuses_what_is_not_one_number(reference, message):
     with pytest.raises(BenchmarkLookupError, match=re.escape(message)):
         lookup(read_sections(RESULTS_TEXT), reference)
+
+
+def test_planned_times_are_summed_from_the_notebooks():
+    """The capstone page and the instructors' schedule show {chapter-total}, the chapter
+    page's reading minutes plus its notebooks' own "*Time: about N minutes.*" lines,
+    never a typed total that an edited notebook would leave behind."""
+    from course_site import chapter_total_minutes, exercise_minutes, reading_minutes
+
+    for chapter in range(1, 7):
+        page = next((ROOT / "book").glob(f"{chapter:02d}_*/index.md"))
+        reading, practice, total = chapter_total_minutes(ROOT, chapter)
+        assert reading == reading_minutes(page)
+        assert practice == sum(minutes for _, minutes in exercise_minutes(ROOT, chapter))
+        assert total == reading + practice
+    schedule = (ROOT / "book" / "instructors" / "index.md").read_text(encoding="utf-8")
+    assert all(f"{{chapter-total}}`{chapter}`" in schedule for chapter in range(1, 8))
+    capstone = (ROOT / "book" / "capstone.md").read_text(encoding="utf-8")
+    assert "{chapter-total}`7`" in capstone
+    assert not re.search(r"Estimated time:\*\* \d", capstone)
