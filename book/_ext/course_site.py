@@ -165,6 +165,9 @@ def chapter_total_role(
         message = inliner.reporter.error(f"chapter-total needs a chapter number, got {text!r}")
         return [], [message]
     chapter = int(text)
+    pages = [page.relative_to(source) for page in source.glob(f"book/{chapter:02d}_*/index.md")]
+    if any(str(page.with_suffix("")) in env.config.course_removed_docs for page in pages):
+        return [nodes.inline(rawtext, "(not part of this workshop)")], []
     notebooks = exercise_minutes(source, chapter)
     for stem, _ in notebooks:
         env.note_dependency(str(source / "exercises" / f"{stem}.ipynb"))
