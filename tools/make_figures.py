@@ -14,6 +14,7 @@ reproducible (fixed SVG ids, no date, text kept as text), so
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,9 +109,11 @@ def liability_threshold(fig) -> None:
     """Liability of females and males, the threshold, and the cases beyond it."""
     ax = fig.add_subplot()
     x = np.linspace(-3.5, 4, 600)
-    # data/liability's truth.json: threshold 0.805, males + 0.5; within each sex the
-    # liability has variance h2 + (1 - h2) = 1 (genetics plus environment).
-    threshold, sex_effect = 0.805, 0.5
+    # The threshold and the sex effect are data/liability's own (truth.json), so the
+    # picture cannot drift from the data; within each sex the liability has variance
+    # h2 + (1 - h2) = 1 (genetics plus environment).
+    truth = json.loads((ROOT / "data" / "liability" / "truth.json").read_text())
+    threshold, sex_effect = truth["thresholds"][0], truth["sex_effect"]["male"]
     for shift, colour, label in ((0.0, LIGHT, "females"), (sex_effect, BLUE, "males")):
         density = norm.pdf(x, shift, 1.0)
         ax.plot(x, density, color=colour, label=label)
