@@ -9,6 +9,7 @@ with real values.
 
 from __future__ import annotations
 
+import re
 import sys
 
 import nbformat
@@ -94,11 +95,11 @@ def test_exercise_runs_except_its_stubs(solution):
 
 def test_generation_rules():
     source = "x = 1\n    # BEGIN SOLUTION Use the count method.\n    y = x + 1\n    # END SOLUTION\nprint(y)"
-    stubbed, changed = generator.replace_solution_regions(source)
-    assert changed
+    stubbed, count = generator.replace_solution_regions(source, title="Exercise 9.9", first=1)
+    assert count == 1
+    message = "Exercise 9.9 (b): write your code here; see the task above."
     assert stubbed == (
-        "x = 1\n    # TODO: Use the count method.\n"
-        "    raise NotImplementedError('Use the count method.')\nprint(y)"
+        f"x = 1\n    # TODO: {message}\n    raise NotImplementedError({message!r})\nprint(y)"
     )
     with pytest.raises(generator.MarkerError, match="without"):
         generator.replace_solution_regions("# BEGIN SOLUTION\nx = 1")
@@ -116,6 +117,61 @@ def test_generation_rules():
     assert exercise.cells[0].source == "# 📝 Exercise 9.9: title"
 
 
+def hinted_notebook(authored_hint: bool) -> nbformat.NotebookNode:
+    task = "Compute the answer."
+    if authored_hint:
+        task += "\n\n```{admonition} Hint 1\n:class: dropdown\nMultiply.\n```"
+    return nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 📃 Solution for Exercise 9.9: title", id="t"),
+            nbformat.v4.new_markdown_cell(task, id="task"),
+            nbformat.v4.new_code_cell(
+                "# BEGIN SOLUTION Multiply six by seven.\nanswer = 6 * 7\n# END SOLUTION", id="c"
+            ),
+        ]
+    )
+
+
+def test_a_marker_note_becomes_a_collapsible_hint_never_the_stub_message():
+    exercise = generator.make_exercise(hinted_notebook(authored_hint=False))
+    assert [cell.id for cell in exercise.cells] == ["t", "task", "c-hint", "c"]
+    hint, stub = exercise.cells[2], exercise.cells[3]
+    assert hint.cell_type == "markdown" and ":class: dropdown" in hint.source
+    assert "Multiply six by seven." in hint.source
+    assert "Multiply" not in stub.source and "6 * 7" not in stub.source
+    # A notebook that writes its hints in markdown gets no second copy.
+    authored = generator.make_exercise(hinted_notebook(authored_hint=True))
+    assert [cell.id for cell in authored.cells] == ["t", "task", "c"]
+
+
+def stub_messages(source: str) -> list[str]:
+    return re.findall(r"raise NotImplementedError\((['\"])(.*?)\1\)", source)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=SOLUTION_IDS)
+def test_stub_messages_point_at_the_task_and_give_nothing_away(solution):
+    """A stub's message is the fixed pointer, never a hint or solution text."""
+    notebook = nbformat.read(solution, as_version=4)
+    exercise = nbformat.read(generator.exercise_path(solution), as_version=4)
+    title = generator.EXERCISE_NUMBER.search(notebook.cells[0].source).group(1)
+    stubs = [c for c in exercise.cells if generator.STUB_TAG in c.metadata.get("tags", [])]
+    messages = [message for cell in stubs for _, message in stub_messages(cell.source)]
+    assert messages == [generator.stub_message(title, i) for i in range(len(messages))]
+    secret = [
+        text
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for text in generator.solution_lines(cell.source) + generator.region_notes(cell.source)
+    ]
+    stub_code = "\n".join(cell.source for cell in stubs)
+    for text in secret:
+        assert text not in stub_code, f"{solution.name}: a stub shows {text!r}"
+    hints = [c for c in exercise.cells if c.cell_type == "markdown"]
+    assert any(generator.COLLAPSIBLE.search(c.source) for c in hints), (
+        f"{solution.name}: no collapsible hint in the exercise's markdown"
+    )
+
+
 def test_stale_exercise_is_reported_with_the_fix(tmp_path, monkeypatch):
     solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
     solutions.mkdir()
@@ -127,10 +183,8 @@ def test_stale_exercise_is_reported_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.setattr(generator, "EXERCISES", exercises)
     generator.generate()
     assert generator.generate(check_only=True) == []
-    # Edit the stub region of the solution without regenerating.
-    for cell in source.cells:
-        if generator.BEGIN in cell.source:
-            cell.source = cell.source.replace(generator.BEGIN, generator.BEGIN + " A new hint.")
+    # Edit the solution's task text without regenerating.
+    source.cells[0].source += "\n\nA new sentence."
     nbformat.write(source, solutions / "one.ipynb")
     nbformat.write(source, solutions / "two.ipynb")
     (exercises / "orphan.ipynb").write_text((exercises / "one.ipynb").read_text())
