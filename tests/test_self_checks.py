@@ -1,4 +1,4 @@
-"""Every self-check of chapters 2-5 that judges behaviour is tested three ways:
+"""Every self-check of chapters 1-5 that judges behaviour is tested three ways:
 a right answer passes, a wrong answer is rejected with feedback naming what is
 wrong, and a right answer written differently from the solution also passes."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 from scipy.stats import norm
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.impute import SimpleImputer
@@ -22,9 +23,65 @@ from sklearn.model_selection import (
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from vcfml import check
+from vcfml import check, read_vcf
+from vcfml.stats import allele_frequency, haploid_in_males
 
 GENDERS = np.array(["male", "female", "unknown"])
+
+
+# --- 1.2: frequencies and missingness, chr1 and chrX ---------------------------------
+
+LIABILITY_VCF = str(ROOT / "data" / "liability" / "cohort.vcf.gz")
+
+
+def masked_frequency(calls, alleles_per_call):
+    called = calls >= 0
+    return np.where(called, calls, 0).sum(axis=0) / np.where(called, alleles_per_call, 0).sum(
+        axis=0
+    )
+
+
+@pytest.fixture(scope="module")
+def chrx_calls():
+    chrx = read_vcf(LIABILITY_VCF, region="chrX")
+    samples = pd.read_csv(ROOT / "data" / "liability" / "samples.tsv", sep="\t")
+    male = samples.set_index("sample_id").loc[chrx.samples, "sex"].eq("male").to_numpy()
+    haploid = haploid_in_males(chrx.variants["chrom"], chrx.variants["pos"])
+    assert haploid.any() and not haploid.all()  # the test needs PAR and non-PAR sites
+    return chrx.genotypes, np.where(np.outer(male, haploid), 1, 2)
+
+
+def test_1_2_right_answers_pass(chrx_calls, capsys):
+    calls = read_vcf(LIABILITY_VCF, region="chr1").genotypes
+    assert check.exercise_1_2(
+        LIABILITY_VCF, "chr1", masked_frequency(calls, 2), (calls < 0).mean(axis=1)
+    )
+    assert "missingness of 600 samples" in capsys.readouterr().out
+    genotypes, alleles_per_call = chrx_calls
+    assert check.exercise_1_2(LIABILITY_VCF, "chrX", masked_frequency(genotypes, alleles_per_call))
+
+
+def test_1_2_right_but_different_passes(chrx_calls):
+    """The library's ploidy-aware frequency, and NaN-mean arithmetic, are right too."""
+    genotypes, alleles_per_call = chrx_calls
+    assert check.exercise_1_2(LIABILITY_VCF, "chrX", allele_frequency(genotypes, alleles_per_call))
+    calls = read_vcf(LIABILITY_VCF, region="chr1").genotypes
+    nan_mean = np.nanmean(np.where(calls < 0, np.nan, calls), axis=0) / 2
+    assert check.exercise_1_2(LIABILITY_VCF, "chr1", nan_mean, np.mean(calls == -1, axis=1))
+
+
+def test_1_2_wrong_answers_fail_with_the_mistake_named(chrx_calls, capsys):
+    calls = read_vcf(LIABILITY_VCF, region="chr1").genotypes
+    assert (calls < 0).any()  # else an unmasked mean could not be told apart
+    assert not check.exercise_1_2(LIABILITY_VCF, "chr1", calls.mean(axis=0) / 2)
+    assert "leave them out" in capsys.readouterr().out
+    genotypes, _ = chrx_calls
+    assert not check.exercise_1_2(LIABILITY_VCF, "chrX", masked_frequency(genotypes, 2))
+    assert "a man's call on chrX" in capsys.readouterr().out
+    assert not check.exercise_1_2(
+        LIABILITY_VCF, "chr1", masked_frequency(calls, 2), (calls < 0).mean(axis=0)
+    )
+    assert "one value per sample" in capsys.readouterr().out
 
 
 # --- 2.1: the 2019 generator ------------------------------------------------------
