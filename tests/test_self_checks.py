@@ -466,6 +466,96 @@ def test_5_1_scan_alone_and_bad_lists_fail(ranked_sites, capsys):
     assert "not variant IDs" in capsys.readouterr().out
 
 
+def model_then_scan(importance, scan):
+    """The solution's procedure: the model's variants by importance, then the scan's best."""
+    by_model = importance.loc[importance["chrom"] != "", "feature"].tolist()
+    by_scan = scan.sort_values("rank")["id"].tolist()
+    return list(dict.fromkeys(by_model + by_scan))[:10]
+
+
+def scan_then_model(importance, scan):
+    """Right but different: covariates dropped by ID, scan by p-value, model sites last."""
+    used = importance.loc[importance["feature"].isin(scan["id"]), "feature"].tolist()
+    others = [site for site in scan.sort_values("pvalue")["id"] if site not in used]
+    return others[: 10 - len(used)] + used
+
+
+def scan_only(importance, scan):
+    return scan.sort_values("rank")["id"].head(10).tolist()
+
+
+def model_then_worst(importance, scan):
+    used = importance.loc[importance["chrom"] != "", "feature"].tolist()
+    worst = scan.sort_values("rank", ascending=False)["id"].tolist()
+    return list(dict.fromkeys(used + worst))[:10]
+
+
+@pytest.fixture
+def model_importance(ranked_sites):
+    """What the model used on the ranked_sites cohort: two top sites, sex and c3."""
+    scan, _ = ranked_sites
+    rows = [("c1", "chr6", 0.9), ("c2", "chr21", 0.6), ("sex=male", "", 0.4), ("c3", "chr1", 0.2)]
+    table = pd.DataFrame(rows, columns=["feature", "chrom", "importance"])
+    table["pos"] = 0
+    table["rank"] = np.arange(1, len(table) + 1)
+    scan["pvalue"] = np.logspace(-20, -1, len(scan))
+    return table
+
+
+def test_5_1_a_function_that_combines_model_and_scan_passes(ranked_sites, model_importance, capsys):
+    scan, truth = ranked_sites
+    assert check.exercise_5_1(model_then_scan, truth, scan, model_importance)
+    out = capsys.readouterr().out
+    assert "3 of the 5 causal sites" in out and "ranks 150th, your function keeps it" in out
+
+
+def test_5_1_right_but_different_function_passes(ranked_sites, model_importance):
+    scan, truth = ranked_sites
+    assert check.exercise_5_1(scan_then_model, truth, scan, model_importance)
+
+
+def test_5_1_scan_only_and_other_wrong_functions_fail(ranked_sites, model_importance, capsys):
+    scan, truth = ranked_sites
+    _, fresh_scan, _ = check.chapter5.disagreeing_rankings()
+    recessive = fresh_scan.loc[fresh_scan["rank"] == 150, "id"].item()
+    assert not check.exercise_5_1(scan_only, truth, scan, model_importance)
+    out = capsys.readouterr().out
+    assert "leave out 1 of the sites the model uses (on this cohort), e.g. c3" in out
+    # On the notebook-like cohort a scan-only list can hold every model site; the fresh
+    # rankings, where the model uses a site the scan ranks 150th, still reject it.
+    on_top = scan.sort_values("rank")["id"].head(10).tolist()
+    agreeing = model_importance.loc[model_importance["feature"] != "c3"]
+    assert set(agreeing.loc[agreeing["chrom"] != "", "feature"]) <= set(on_top)
+    assert not check.exercise_5_1(scan_only, truth, scan, agreeing)
+    out = capsys.readouterr().out
+    assert "where the model and the scan disagree" in out and recessive in out
+    assert "scan rank 150" in out
+    assert not check.exercise_5_1(model_then_worst, truth, scan, model_importance)
+    out = capsys.readouterr().out
+    assert "3 of your ten are causal" in out and "the model's sites then the scan's 4" in out
+
+    def with_sex(importance, scan):
+        return list(dict.fromkeys([*importance["feature"], *scan.sort_values("rank")["id"]]))[:10]
+
+    assert not check.exercise_5_1(with_sex, truth, scan, model_importance)
+    assert "not variant IDs" in capsys.readouterr().out
+    assert not check.exercise_5_1(
+        lambda i, s: model_then_scan(i, s)[:5], truth, scan, model_importance
+    )
+    assert "exactly ten" in capsys.readouterr().out
+    assert not check.exercise_5_1(model_then_scan, truth, scan)
+    assert "needs the model's importance" in capsys.readouterr().out
+
+
+def test_5_1_lists_on_rankings_that_disagree():
+    """A list with the importance table: the scan's top ten is rejected, the combination
+    passes, and the model's sites in another order with another fill pass too."""
+    importance, scan, truth = check.chapter5.disagreeing_rankings()
+    assert not check.exercise_5_1(scan_only(importance, scan), truth, scan, importance)
+    assert check.exercise_5_1(model_then_scan(importance, scan), truth, scan, importance)
+    assert check.exercise_5_1(scan_then_model(importance, scan), truth, scan, importance)
+
+
 # --- capstone: an unseen cohort, graded against its hidden truth ---------------------
 
 

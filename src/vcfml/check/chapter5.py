@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from vcfml.check.feedback import CheckResult, failed, passed
+from vcfml.check.feedback import CheckResult, call_answer, failed, passed
 from vcfml.io.vcf_reader import GenotypeMatrix
 from vcfml.stats.frequency import allele_frequency, call_ploidy, haploid_in_males
 from vcfml.stats.ld import ld_r2
@@ -16,33 +16,141 @@ TAG_R2 = 0.8  # r² at which a site counts as a tag, as in the coalescent truth
 GRCH37_CHRX_LENGTH = 155_270_560  # else the pseudo-autosomal regions are GRCh38's
 
 
-def exercise_5_1(candidates: Sequence[str], truth: dict, scan: pd.DataFrame) -> CheckResult:
-    """Score ten candidate causal sites (variant IDs) against the truth.
+def exercise_5_1(
+    candidates: Sequence[str] | Callable[[pd.DataFrame, pd.DataFrame], Sequence[str]],
+    truth: dict,
+    scan: pd.DataFrame,
+    importance: pd.DataFrame | None = None,
+) -> CheckResult:
+    """Judge ten candidate causal sites: does the list combine the model's
+    importance with the association scan?
 
-    The bar is the per-site association scan: a list passes when it holds at
-    least as many causal sites as the scan's own ten best-ranked sites
-    (``scan``, from :func:`vcfml.explain.association_table`), and at least half
-    of them. A list of sites that stand in for a covariate (chrX sites for sex
-    in an unadjusted scan) is named in the feedback.
+    ``candidates`` is either the ten variant IDs or, better, the learner's
+    function ``choose(importance, scan)`` that returns them. A list is graded
+    against ``truth``: exactly ten variant IDs, no covariates, and at least as
+    many causal sites as the scan's own top ten (the bar of a scan alone). With
+    ``importance`` (:func:`vcfml.explain.importance_table`) the list must also
+    keep the sites the model uses, and hold as many causal sites as those sites
+    followed by the scan's best. A function is graded on the notebook's inputs
+    and then on a fresh pair of rankings where the two disagree, as on a cohort
+    with a recessive causal site: the model uses it, the per-site additive scan
+    ranks it 150th. A scan-only answer, which the notebook's cohort cannot tell
+    apart (there the model uses the scan's top sites), fails there.
     """
-    candidates = list(dict.fromkeys(candidates))
-    if len(candidates) != 10:
-        return failed(
-            "5.1", f"You named {len(candidates)} distinct sites.", "name exactly ten variant IDs."
+    if callable(candidates):
+        if importance is None:
+            return failed(
+                "5.1",
+                "A function needs the model's importance table to choose from.",
+                "call check.exercise_5_1(your_function, truth, scan, importance).",
+            )
+        cases = [(importance, scan, truth, "this cohort"), (*disagreeing_rankings(), "")]
+        found = []
+        for table, ranking, answer_key, where in cases:
+            result, chosen = call_answer("5.1", candidates, table.copy(), ranking.copy())
+            if result is not None:
+                return result
+            verdict = _judge_candidates(chosen, answer_key, ranking, table, where)
+            if isinstance(verdict, tuple):
+                return failed("5.1", *verdict)
+            found.append(verdict)
+        return passed(
+            "5.1",
+            f"{found[0]} on this cohort, and on a cohort where the model finds a causal site "
+            "the scan ranks 150th, your function keeps it.",
         )
-    known = set(scan["id"])
+    verdict = _judge_candidates(candidates, truth, scan, importance, "this cohort")
+    if isinstance(verdict, tuple):
+        return failed("5.1", *verdict)
+    return passed("5.1", f"{verdict}.")
+
+
+def disagreeing_rankings() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Importance, scan and truth of a cohort where model and scan disagree.
+
+    200 sites; five are causal: the scan ranks three of them 1, 2 and 4, a
+    recessive one 150 (an additive test hardly sees it) and a weak one 190. The
+    model uses the sites ranked 1, 2 and 3 by the scan, the recessive site, and
+    sex. The sites the model uses followed by the scan's best hold four causal
+    sites; the scan's top ten holds three.
+    """
+    n_sites = 200
+    chroms = [f"chr{1 + i % 22}" for i in range(n_sites)]
+    chroms[5:13] = ["chrX"] * 8  # sex stand-ins, as in a scan not adjusted for sex
+    scan = pd.DataFrame(
+        {
+            "chrom": chroms,
+            "pos": 1_000_000 + 7919 * np.arange(n_sites),
+            "id": [f"rs{900_001 + i}" for i in range(n_sites)],
+            "pvalue": np.logspace(-30, 0, n_sites),
+        }
+    )
+    scan["score"] = -np.log10(scan["pvalue"])
+    scan["rank"] = np.arange(1, n_sites + 1)
+    scan = scan.sample(frac=1, random_state=5).reset_index(drop=True)  # rows not in rank order
+    by_rank = scan.set_index("rank")["id"]
+    causal_ranks = [1, 2, 4, 150, 190]
+    truth = {"causal_sites": [{"id": by_rank[rank]} for rank in causal_ranks]}
+    used = [(by_rank[1], 0.9), (by_rank[2], 0.6), ("sex=male", 0.4), (by_rank[150], 0.3)]
+    used.append((by_rank[3], 0.1))
+    where = scan.set_index("id")
+    importance = pd.DataFrame(
+        {
+            "feature": [feature for feature, _ in used],
+            "chrom": [where["chrom"].get(f, "") for f, _ in used],
+            "pos": [where["pos"].get(f, pd.NA) for f, _ in used],
+            "importance": [value for _, value in used],
+        }
+    )
+    importance["rank"] = np.arange(1, len(importance) + 1)
+    return importance, scan, truth
+
+
+def _model_sites(importance: pd.DataFrame, known: set[str]) -> list[str]:
+    """The variants the model uses, most important first (covariates left out)."""
+    table = importance.sort_values("importance", ascending=False)
+    used = table.loc[table["importance"] > 0, "feature"].astype(str)
+    return [site for site in used if site in known]
+
+
+def _judge_candidates(candidates, truth, scan, importance, where) -> str | tuple[str, str]:
+    """Grade one list of candidates (see :func:`exercise_5_1`): what it found,
+    or (what is wrong, hint)."""
+    if isinstance(candidates, str) or not isinstance(candidates, Sequence | pd.Series | np.ndarray):
+        return (
+            f"Expected a list of ten variant IDs, got {type(candidates).__name__}.",
+            "return (or build) a list of ten variant ID strings.",
+        )
+    candidates = [str(c) for c in dict.fromkeys(candidates)]
+    on = f" (on {where})" if where else " (on a cohort where the model and the scan disagree)"
+    if len(candidates) != 10:
+        return (f"You named {len(candidates)} distinct sites{on}.", "name exactly ten variant IDs.")
+    known = set(scan["id"].astype(str))
     unknown = [c for c in candidates if c not in known]
     if unknown:
-        return failed(
-            "5.1",
-            f"{len(unknown)} of your ten are not variant IDs of this cohort (e.g. {unknown[0]!r}).",
+        return (
+            f"{len(unknown)} of your ten are not variant IDs{on} (e.g. {unknown[0]!r}).",
             "name variants by their ID column; covariates such as sex=male are not sites.",
         )
     causal = {site["id"] for site in truth["causal_sites"]}
     hits = len(causal & set(candidates))
-    scan_top = scan.sort_values("rank")["id"].head(10)
-    scan_hits = len(causal & set(scan_top))
-    bar = max(scan_hits, (len(causal) + 1) // 2)
+    by_scan = scan.sort_values("rank")["id"].astype(str).tolist()
+    scan_hits = len(causal & set(by_scan[:10]))
+    bar = max(scan_hits, (len(causal) + 1) // 2) if importance is None else scan_hits
+    ranks = dict(zip(scan["id"].astype(str), scan["rank"], strict=True))
+    if importance is not None:
+        model = _model_sites(importance, known)
+        left_out = [site for site in model[:5] if site not in candidates]
+        if left_out:
+            site = left_out[0]
+            return (
+                f"Your ten leave out {len(left_out)} of the sites the model uses{on}, e.g. "
+                f"{site} (importance rank {model.index(site) + 1}, scan rank {ranks[site]}).",
+                "a model can use a site that a per-site additive test ranks low (a recessive "
+                "effect, an interaction): keep the model's sites, then fill with the scan's.",
+            )
+        reference = list(dict.fromkeys(model + by_scan))[:10]
+        bar = max(bar, len(causal & set(reference)))
     if hits < bar:
         on_chrx = int(scan.set_index("id").loc[candidates, "chrom"].eq("chrX").sum())
         hint = (
@@ -50,18 +158,17 @@ def exercise_5_1(candidates: Sequence[str], truth: dict, scan: pd.DataFrame) -> 
             "carries one X, so a chrX dosage tells males from females: ask whether a site's "
             "association is its own or sex's."
             if on_chrx >= 3
-            else "start from the sites the model found important, then fill with scan sites "
-            "whose association is not explained by something else."
+            else "start from the sites the model found important, then fill with the scan's "
+            "best-ranked sites whose association is not explained by something else."
         )
-        return failed(
-            "5.1",
-            f"{hits} of your ten are causal; the scan's own top ten already has {scan_hits}.",
+        return (
+            f"{hits} of your ten are causal{on}; the scan's own top ten already has {scan_hits}"
+            + ("." if importance is None else f", and the model's sites then the scan's {bar}."),
             hint,
         )
-    return passed(
-        "5.1",
+    return (
         f"{hits} of the {len(causal)} causal sites are in your ten "
-        f"(the scan's top ten alone: {scan_hits}).",
+        f"(the scan's top ten alone: {scan_hits})"
     )
 
 
