@@ -529,7 +529,7 @@ def test_5_1_scan_only_and_other_wrong_functions_fail(ranked_sites, model_import
     assert not check.exercise_5_1(scan_only, truth, scan, agreeing)
     out = capsys.readouterr().out
     assert "where the model and the scan disagree" in out and recessive in out
-    assert "scan rank 150" in out
+    assert "(importance rank 4, scan rank 150)" in out
     assert not check.exercise_5_1(model_then_worst, truth, scan, model_importance)
     out = capsys.readouterr().out
     assert "3 of your ten are causal" in out and "the model's sites then the scan's 4" in out

@@ -140,12 +140,14 @@ def _judge_candidates(candidates, truth, scan, importance, where) -> str | tuple
     ranks = dict(zip(scan["id"].astype(str), scan["rank"], strict=True))
     if importance is not None:
         model = _model_sites(importance, known)
+        ordered = importance.sort_values("importance", ascending=False)["feature"].astype(str)
+        importance_rank = {feature: rank for rank, feature in enumerate(ordered, start=1)}
         left_out = [site for site in model[:5] if site not in candidates]
         if left_out:
             site = left_out[0]
             return (
                 f"Your ten leave out {len(left_out)} of the sites the model uses{on}, e.g. "
-                f"{site} (importance rank {model.index(site) + 1}, scan rank {ranks[site]}).",
+                f"{site} (importance rank {importance_rank[site]}, scan rank {ranks[site]}).",
                 "a model can use a site that a per-site additive test ranks low (a recessive "
                 "effect, an interaction): keep the model's sites, then fill with the scan's.",
             )
