@@ -183,9 +183,9 @@ def exercise_5_2(
 ) -> CheckResult:
     """Check the ALT-frequency difference between two populations for every site.
 
-    Two answers are right: the mean dosage / 2 over each population's called
-    genotypes (the notebook's hint), and the ploidy-correct frequency of
-    :func:`vcfml.stats.allele_frequency`, where a man's call at a chrX site
+    Two answers are right: every call counted as diploid (the mean dosage / 2
+    over each population's called genotypes), and the ploidy-correct frequency of
+    :func:`vcfml.stats.allele_frequency` (the notebook's way), where a man's call at a chrX site
     outside the pseudo-autosomal regions counts as one allele, not two. They
     differ only at those sites, so the second can be told apart (and accepted)
     when the check knows them: pass ``genotypes`` as :func:`vcfml.read_vcf`
