@@ -121,6 +121,47 @@ def test_every_exercise_asks_for_two_decisions_and_a_prediction(solution):
     assert predictions >= 1, f"{solution.name}: no 'Predict first' question"
 
 
+STATED_TIME = re.compile(r"\*Time: about (\d+) minutes\.\*")
+TIME_NOT_YET = {"04_reproduce_2019", "04_run_and_evaluate", "07_capstone"}
+
+
+def expected_minutes(notebook: nbformat.NotebookNode) -> int:
+    """What a notebook asks, in minutes: 1 per cell read, 5 per place the learner
+    writes code, 3 per prediction."""
+    regions = sum(c.source.count(generator.BEGIN) for c in notebook.cells if c.cell_type == "code")
+    predictions = sum(
+        len(PREDICT.findall(c.source)) for c in notebook.cells if c.cell_type == "markdown"
+    )
+    read = sum(
+        1
+        for c in notebook.cells
+        if generator.SOLUTION_TAG not in c.metadata.get("tags", [])
+        and not (c.cell_type == "code" and generator.BEGIN in c.source)
+    )
+    return read + 5 * regions + 3 * predictions
+
+
+@pytest.mark.parametrize(
+    "solution",
+    [
+        pytest.param(path, marks=pytest.mark.xfail(strict=True, reason="being reworked"))
+        if path.stem in TIME_NOT_YET
+        else path
+        for path in SOLUTIONS
+    ],
+    ids=SOLUTION_IDS,
+)
+def test_time_estimate_matches_what_the_exercise_asks(solution):
+    notebook = nbformat.read(solution, as_version=4)
+    stated = STATED_TIME.search(notebook.cells[0].source)
+    assert stated, f"{solution.name}: no '*Time: about N minutes.*' in the first cell"
+    expected = expected_minutes(notebook)
+    assert abs(int(stated.group(1)) - expected) <= 5, (
+        f"{solution.name} says {stated.group(1)} minutes; its cells, blanks and predictions "
+        f"add up to about {expected}"
+    )
+
+
 def test_generation_rules():
     source = "x = 1\n    # BEGIN SOLUTION Use the count method.\n    y = x + 1\n    # END SOLUTION\nprint(y)"
     stubbed, count = generator.replace_solution_regions(source, title="Exercise 9.9", first=1)
