@@ -161,6 +161,16 @@ def _write_rates(cohort, path: Path) -> dict[str, float]:
     genotypes, depth = cohort.genotypes, cohort.depth
     rates = {}
     for name, fields in (("GT:DP", depth), ("GT", None)):
+        # A first small write loads the compiled loops (numba's cache) for these types.
+        write_vcf(
+            path,
+            genotypes[:, :10],
+            cohort.variants.iloc[:10],
+            cohort.samples["sample_id"].tolist(),
+            contigs=cohort.contigs,
+            depth=None if fields is None else fields[:, :10],
+            haploid_samples=cohort.haploid,
+        )
         start = time.perf_counter()
         write_vcf(
             path,

@@ -152,3 +152,16 @@ def test_written_vcf_round_trips_through_bcftools_whatever_the_threads(tmp_path,
     contig = cohort.variants["chrom"].iloc[-1]
     region = bcftools_query(bcftools, files[1], "%CHROM\n", "-r", contig)
     assert len(region.splitlines()) == int((cohort.variants["chrom"] == contig).sum())
+
+
+@pytest.mark.parametrize("model", ["liability", "classic"])
+def test_a_genotype_only_cohort_skips_the_depths_and_keeps_the_genotypes(model, tmp_path):
+    size = {"n_samples": 30, "n_sites": STREAM_BLOCK + 10, "seed": 9}
+    if model == "liability":
+        cohort = simulate_liability(**size)
+    else:
+        cohort = simulate_classic(**size, n_cases=12, n_causal=2)
+    assert all(depth is None for _, depth in cohort.blocks(with_depth=False))
+    written = read_vcf(cohort.write(tmp_path, with_depth=False) / "cohort.vcf.gz")
+    np.testing.assert_array_equal(written.genotypes, cohort.genotypes)
+    assert cohort.depth.shape == cohort.shape  # the depths are still there when asked for
