@@ -23,3 +23,32 @@ def record(script: str, table: str, details: str = "") -> None:
     heading = f"## {script}, {datetime.date.today().isoformat()} ({machine}){details}"
     with RESULTS.open("a") as results:
         results.write(f"\n{heading}\n\n{table}\n")
+
+
+RESULTS_DIR = RESULTS.parent / "results"
+
+
+def machine_state() -> dict:
+    """The machine and how busy it was: a load average near the core count or above
+    means the times were measured on a shared machine and are too slow."""
+    import psutil
+
+    return {
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "load_average": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+def record_json(name: str, payload: dict, path: Path | None = None) -> Path:
+    """Write a benchmark's rows as JSON (default ``benchmarks/results/<name>.json``),
+    with the date and the machine, for the book to read."""
+    import json
+
+    path = path or RESULTS_DIR / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"script": f"{name}.py", "date": datetime.date.today().isoformat(), **payload}
+    path.write_text(json.dumps(document, indent=1) + "\n")
+    return path

@@ -11,14 +11,19 @@ ALT-dosage matrix with
 * a plain cyvcf2 loop (``gt_types`` per record, stacked at the end);
 * optionally scikit-allel's ``read_vcf`` followed by ``to_n_alt`` (``--allel``).
 
-``x cyvcf2 loop`` is the cyvcf2 loop's time over the reader's, both measured in
-the same run on the same file.
+``x cyvcf2 loop`` is the cyvcf2 loop's time over the reader's and ``x gzip
+floor`` the reader's time over decompression alone, all measured in the same run
+on the same file; ``M calls / CPU s`` counts every thread's CPU time, so it
+changes less than the wall-clock rate on a shared machine.
 
 Each load runs in a fresh process so that its peak memory (peak resident set
-minus the resident set before loading) is its own. Prints a Markdown table;
-``--record`` appends it to benchmarks/RESULTS.md with the machine and date.
+minus the resident set before loading) is its own. Prints a Markdown table and
+the load average (run it on an otherwise idle machine); ``--record`` appends the
+table to benchmarks/RESULTS.md and writes benchmarks/results/load_vcf.json
+(``--json PATH`` writes the JSON elsewhere, for a trial run).
 
 Usage: python benchmarks/load_vcf.py [--sizes 2000x10000 1000x100000] [--allel] [--record]
+       [--json PATH]
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import parse_size, record
+from common import machine_state, parse_size, record, record_json
 
 from vcfml import write_vcf
 from vcfml.simulate import simulate
@@ -82,14 +87,14 @@ def status_kib(field):
 with open("/proc/self/clear_refs", "w") as handle:
     handle.write("5")
 before = status_kib("VmRSS")
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 matrix = load(path)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = status_kib("VmHWM")
 if matrix is None:
-    print(json.dumps({"seconds": seconds, "peak_mib": (peak - before) / 1024}))
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu, "peak_mib": (peak - before) / 1024}))
 else:
-    print(json.dumps({"seconds": seconds, "peak_mib": (peak - before) / 1024,
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu, "peak_mib": (peak - before) / 1024,
                       "matrix_mib": matrix.nbytes / 2**20, "shape": list(matrix.shape),
                       "checksum": int(np.asarray(matrix, dtype=np.int64).sum())}))
 """
@@ -119,7 +124,7 @@ def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.D
         )
         folder = cohort.write(workdir / f"{n_samples}x{n_sites}")
         simulated = time.perf_counter() - start
-        write_rate = _write_rate(cohort, workdir / "matrix.vcf.gz") if calls <= 10**8 else None
+        write = _write_rates(cohort, workdir / "matrix.vcf.gz") if calls <= 10**8 else {}
         del cohort
         path = folder / "cohort.vcf.gz"
         results = {reader: load_in_child(reader, path, warmup) for reader in readers}
@@ -127,6 +132,7 @@ def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.D
         if len(checksums) != 1:
             raise SystemExit(f"readers disagree on {path}: checksums {checksums}")
         loop = results["cyvcf2 loop"]["seconds"]
+        floor = results["gzip floor"]["seconds"]
         for reader, result in results.items():
             matrix_mib = result.get("matrix_mib")
             rows.append(
@@ -136,31 +142,47 @@ def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.D
                     "seconds": round(result["seconds"], 2),
                     "M calls/s": round(calls / result["seconds"] / 1e6, 1),
                     "x cyvcf2 loop": round(loop / result["seconds"], 2),
+                    "x gzip floor": round(result["seconds"] / floor, 2),
+                    "M calls / CPU s": round(calls / max(result["cpu_s"], 1e-9) / 1e6, 1),
                     "peak MiB": round(result["peak_mib"], 1),
                     "peak / int8 matrix": (
                         round(result["peak_mib"] / matrix_mib, 2) if matrix_mib else ""
                     ),
                     "simulate + write s": round(simulated, 1),
-                    "write_vcf M calls/s": round(write_rate, 1) if write_rate else "",
+                    **{key: round(value, 1) for key, value in write.items()},
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _write_rate(cohort, path: Path) -> float:
-    """write_vcf of the matrix in memory (formatting, BGZF, tabix), M calls/s."""
+def _write_rates(cohort, path: Path) -> dict[str, float]:
+    """write_vcf of the matrix in memory (formatting, BGZF on every core, tabix), in
+    M calls/s, with FORMAT GT:DP (7 bytes of text a call) and GT only (4 bytes)."""
     genotypes, depth = cohort.genotypes, cohort.depth
-    start = time.perf_counter()
-    write_vcf(
-        path,
-        genotypes,
-        cohort.variants,
-        cohort.samples["sample_id"].tolist(),
-        contigs=cohort.contigs,
-        depth=depth,
-        haploid_samples=cohort.haploid,
-    )
-    return genotypes.size / (time.perf_counter() - start) / 1e6
+    rates = {}
+    for name, fields in (("GT:DP", depth), ("GT", None)):
+        # A first small write loads the compiled loops (numba's cache) for these types.
+        write_vcf(
+            path,
+            genotypes[:, :10],
+            cohort.variants.iloc[:10],
+            cohort.samples["sample_id"].tolist(),
+            contigs=cohort.contigs,
+            depth=None if fields is None else fields[:, :10],
+            haploid_samples=cohort.haploid,
+        )
+        start = time.perf_counter()
+        write_vcf(
+            path,
+            genotypes,
+            cohort.variants,
+            cohort.samples["sample_id"].tolist(),
+            contigs=cohort.contigs,
+            depth=fields,
+            haploid_samples=cohort.haploid,
+        )
+        rates[f"write_vcf {name} M calls/s"] = genotypes.size / (time.perf_counter() - start) / 1e6
+    return rates
 
 
 def main() -> int:
@@ -171,15 +193,28 @@ def main() -> int:
         "--sizes", nargs="+", type=parse_size, default=[(2000, 10_000), (1000, 100_000)]
     )
     parser.add_argument("--allel", action="store_true", help="also time scikit-allel")
-    parser.add_argument("--record", action="store_true", help="append the table to RESULTS.md")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="append the table to RESULTS.md and write benchmarks/results/load_vcf.json",
+    )
+    parser.add_argument("--json", type=Path, help="write the rows as JSON here (a trial run)")
     args = parser.parse_args()
     readers = READERS + (["scikit-allel"] if args.allel else [])
+    before = machine_state()
     with tempfile.TemporaryDirectory() as workdir:
         table = run(args.sizes, Path(workdir), readers)
+    after = machine_state()
     text = table.to_markdown(index=False)
     print(text)
+    load = f"load average {before['load_average'][0]:g} before, {after['load_average'][0]:g} after"
+    print(load)
+    if args.record or args.json:
+        payload = {"machine": after, "load_average_before": before["load_average"]}
+        written = record_json("load_vcf", {**payload, "rows": table.to_dict("records")}, args.json)
+        print(f"wrote {written}")
     if args.record:
-        record("load_vcf.py", text)
+        record("load_vcf.py", text, f"; {load}")
     return 0
 
 

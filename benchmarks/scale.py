@@ -16,16 +16,25 @@ Two more, on the same file, for comparison:
 5. ``plink2`` import (``--make-pgen``) + ``--glm`` with the same covariate (sex).
 
 The ratios ``convert+screen / plink2`` and ``VCF screen / plink2`` come from the
-same run. Peak memory is the largest resident set of the whole process tree (the
-step and its worker processes) sampled every 50 ms. Prints a Markdown table, writes the
-numbers to ``book/06_scaling/scaling_measured.json`` (chapter 6 plots them; only
-with ``--record`` and 10^6 sites) and, with ``--record``, appends the table to
-benchmarks/RESULTS.md.
+same run; ``of which screening`` is the VCF screen's time inside its process
+(without Python's start and the imports, ~5-9 s, mostly FLAML through
+``vcfml.automl``). Peak memory is the largest resident set of the whole process
+tree (the step and its worker processes) sampled every 50 ms. Prints a Markdown
+table and the load average (run it on an otherwise idle machine). With
+``--record`` it appends the table to benchmarks/RESULTS.md, writes every row to
+benchmarks/results/scale.json (scale_10000_samples.json for
+``--samples 10000``) and, when the run reaches 10^6 sites with the Zarr
+path, to ``book/06_scaling/scaling_measured.json`` (chapter 6 plots it);
+``--json PATH`` writes the rows elsewhere, for a trial run.
+
+``--samples 10000 --sites 1000000 --no-zarr`` is the 10^10-call row: the VCF
+path and plink2 only (conversion to Zarr would take about 20 minutes more).
 
 Goals (2 cores, 24 GiB): 10^6 sites end to end (steps 1-3) in under 10 minutes with
 peak memory under 4 GiB; cost growing linearly with sites.
 
-Usage: python benchmarks/scale.py [--sites 10000 100000 1000000] [--budget 60] [--record]
+Usage: python benchmarks/scale.py [--sites 10000 100000 1000000] [--samples 1000] [--budget 60]
+       [--no-zarr] [--record] [--json PATH]
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
-from common import record
+from common import machine_state, record, record_json
 
 # Chapter 6 plots these numbers at build time, so they live beside its page.
 RESULTS_JSON = Path(__file__).resolve().parents[1] / "book" / "06_scaling" / "scaling_measured.json"
@@ -69,17 +78,23 @@ with open(sys.argv[2] + ".kept.pkl", "wb") as handle:
 print(json.dumps({"kept": int(result.kept.size), "blocks": result.n_blocks}))
 """,
     "screen from VCF": r"""
-import sys, json
+import sys, json, pickle, time
 from vcfml.automl import AutoMLSettings
 from vcfml.scale import prescreen_vcf
 settings = AutoMLSettings(budget=float(sys.argv[4]), max_sites=200, verbose=0)
+began = time.perf_counter()
 result = prescreen_vcf(sys.argv[1], sys.argv[3], settings=settings)
-print(json.dumps({"kept": int(result.kept.size), "blocks": result.n_blocks}))
+work = time.perf_counter() - began
+with open(sys.argv[2] + ".vcf-kept.pkl", "wb") as handle:
+    pickle.dump(result.dataset, handle)
+print(json.dumps({"kept": int(result.kept.size), "blocks": result.n_blocks, "work_s": work}))
 """,
     "automl": r"""
 import sys, json, pickle
+from pathlib import Path
 from vcfml.automl import AutoMLSettings, run_automl
-with open(sys.argv[2] + ".kept.pkl", "rb") as handle:
+kept = Path(sys.argv[2] + ".kept.pkl")  # the Zarr screen's; the VCF screen's without Zarr
+with open(kept if kept.exists() else sys.argv[2] + ".vcf-kept.pkl", "rb") as handle:
     dataset = pickle.load(handle)
 settings = AutoMLSettings(budget=float(sys.argv[4]), max_sites=200, verbose=0)
 result = run_automl(dataset, settings)
@@ -142,17 +157,18 @@ def run_command(argv: list[str]) -> dict:
 SIMULATE = r"""
 import sys
 from vcfml.simulate import simulate
+# One cohort at a time: the writer's threads may use every core.
 cohort = simulate("liability", seed=1, n_samples=int(sys.argv[1]), n_sites=int(sys.argv[2]),
                   include_chrx=False)
 cohort.write(sys.argv[3], with_depth=False)
 """
 
 
-def simulate_cohort(sites: int, folder: Path) -> float:
+def simulate_cohort(samples: int, sites: int, folder: Path) -> float:
     """Write a cohort as GT + INFO (AC, AN, AF), without FORMAT/DP: a genotype file."""
     began = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-c", SIMULATE, str(SAMPLES), str(sites), str(folder)],
+        [sys.executable, "-c", SIMULATE, str(samples), str(sites), str(folder)],
         check=True,
         capture_output=True,
     )
@@ -187,83 +203,118 @@ def plink2_reference(vcf: Path, samples: Path, folder: Path) -> dict:
     }
 
 
+ZARR_STEPS = ("convert", "screen")
+SHOWN = {
+    "samples": "samples", "sites": "sites", "calls": "calls",
+    "simulate_s": "simulate + write (s)", "convert_s": "convert (s)",
+    "screen_s": "Zarr screen (s)", "screen_vcf_s": "screen from VCF (s)",
+    "screen_vcf_work_s": "of which screening (s)", "plink2_s": "plink2 import + glm (s)",
+    "zarr_vs_plink2": "convert+screen / plink2", "vcf_vs_plink2": "VCF screen / plink2",
+    "automl_s": "AutoML (s)", "end_to_end_s": "end to end, Zarr (s)",
+    "vcf_end_to_end_s": "end to end, VCF (s)", "peak_gib": "peak, Zarr (GiB)",
+    "screen_vcf_peak_gib": "peak, VCF screen (GiB)", "kept_sites": "sites kept",
+    "cv_auc": "CV AUC",
+}  # fmt: skip
+
+
+def measure(samples: int, sites: int, scratch: Path, budget: float, zarr: bool) -> dict:
+    """Simulate one cohort, then time every step and plink2 on it (one row)."""
+    folder = scratch / f"cohort_{samples}x{sites}"
+    simulated = simulate_cohort(samples, sites, folder)
+    vcf, table = folder / "cohort.vcf.gz", folder / "samples.tsv"
+    store = str(folder / "cohort.vcz")
+    names = [name for name in STEPS if zarr or name not in ZARR_STEPS]
+    steps = {
+        name: run_step(STEPS[name], str(vcf), store, str(table), str(budget)) for name in names
+    }
+    row = {
+        "samples": samples,
+        "sites": sites,
+        "calls": samples * sites,
+        "simulate_s": simulated,
+        **{f"{name}_s": step["seconds"] for name, step in steps.items()},
+        **{f"{name}_peak_gib": step["peak_gib"] for name, step in steps.items()},
+        "kept_sites": steps["screen from VCF"]["kept"],
+        "blocks": steps["screen from VCF"]["blocks"],
+        "cv_auc": steps["automl"]["cv_auc"],
+    }
+    row["screen_vcf_s"] = steps["screen from VCF"]["seconds"]
+    row["screen_vcf_work_s"] = steps["screen from VCF"]["work_s"]
+    row["screen_vcf_peak_gib"] = steps["screen from VCF"]["peak_gib"]
+    row["vcf_end_to_end_s"] = row["screen_vcf_s"] + steps["automl"]["seconds"]
+    row.update(plink2_reference(vcf, table, folder))
+    row["vcf_vs_plink2"] = row["screen_vcf_s"] / row["plink2_s"]
+    if zarr:
+        zarr_path = ("convert", "screen", "automl")
+        row["end_to_end_s"] = sum(steps[name]["seconds"] for name in zarr_path)
+        row["peak_gib"] = max(steps[name]["peak_gib"] for name in zarr_path)
+        row["zarr_vs_plink2"] = (row["convert_s"] + row["screen_s"]) / row["plink2_s"]
+    return row
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sites", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--samples", type=int, default=SAMPLES)
     parser.add_argument("--budget", type=float, default=60.0, help="AutoML seconds")
-    parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
+    parser.add_argument(
+        "--no-zarr",
+        action="store_true",
+        help="skip the conversion and the Zarr screen (the VCF path and plink2 only)",
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="append to RESULTS.md and write benchmarks/results/scale.json "
+        "(and the book's scaling_measured.json when the run reaches 10^6 sites with Zarr)",
+    )
+    parser.add_argument("--json", type=Path, help="write the rows as JSON here (a trial run)")
     args = parser.parse_args()
 
+    before = machine_state()
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for sites in args.sites:
-            folder = Path(scratch) / f"cohort_{sites}"
-            simulated = simulate_cohort(sites, folder)
-            vcf, samples = folder / "cohort.vcf.gz", folder / "samples.tsv"
-            store = str(folder / "cohort.vcz")
-            steps = {
-                name: run_step(code, str(vcf), store, str(samples), str(args.budget))
-                for name, code in STEPS.items()
-            }
-            row = {
-                "samples": SAMPLES,
-                "sites": sites,
-                "calls": SAMPLES * sites,
-                "simulate_s": simulated,
-                **{f"{name}_s": step["seconds"] for name, step in steps.items()},
-                **{f"{name}_peak_gib": step["peak_gib"] for name, step in steps.items()},
-                "kept_sites": steps["screen"]["kept"],
-                "blocks": steps["screen"]["blocks"],
-                "cv_auc": steps["automl"]["cv_auc"],
-            }
-            zarr_path = ("convert", "screen", "automl")
-            row["end_to_end_s"] = sum(steps[name]["seconds"] for name in zarr_path)
-            row["peak_gib"] = max(steps[name]["peak_gib"] for name in zarr_path)
-            row["screen_vcf_s"] = steps["screen from VCF"]["seconds"]
-            row["screen_vcf_peak_gib"] = steps["screen from VCF"]["peak_gib"]
-            row["vcf_end_to_end_s"] = row["screen_vcf_s"] + steps["automl"]["seconds"]
-            row.update(plink2_reference(vcf, samples, folder))
-            row["zarr_vs_plink2"] = (row["convert_s"] + row["screen_s"]) / row["plink2_s"]
-            row["vcf_vs_plink2"] = row["screen_vcf_s"] / row["plink2_s"]
+            row = measure(args.samples, sites, Path(scratch), args.budget, not args.no_zarr)
             rows.append(row)
             print(json.dumps(row), flush=True)
+    after = machine_state()
 
     table = pd.DataFrame(rows)
     memory = psutil.virtual_memory().total / 2**30
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB"
-    if args.record and max(args.sites) >= 1_000_000:
+    if (
+        args.record
+        and max(args.sites) >= 1_000_000
+        and not args.no_zarr
+        and args.samples == SAMPLES
+    ):
         # Chapter 6 plots this file and its text speaks of 10^4 to 10^6 sites.
         RESULTS_JSON.write_text(
             json.dumps(
                 {"date": datetime.date.today().isoformat(), "machine": machine,
-                 "budget_s": args.budget, "rows": rows},
+                 "budget_s": args.budget, "load_average": after["load_average"], "rows": rows},
                 indent=1,
             )
             + "\n"
         )  # fmt: skip
-    shown = table[
-        ["sites", "calls", "convert_s", "screen_s", "screen_vcf_s", "plink2_s",
-         "zarr_vs_plink2", "vcf_vs_plink2", "automl_s", "end_to_end_s", "vcf_end_to_end_s",
-         "peak_gib", "screen_vcf_peak_gib", "kept_sites", "cv_auc"]
-    ].rename(
-        columns={
-            "convert_s": "convert (s)", "screen_s": "Zarr screen (s)",
-            "screen_vcf_s": "screen from VCF (s)", "plink2_s": "plink2 import + glm (s)",
-            "zarr_vs_plink2": "convert+screen / plink2", "vcf_vs_plink2": "VCF screen / plink2",
-            "automl_s": "AutoML (s)", "end_to_end_s": "end to end, Zarr (s)",
-            "vcf_end_to_end_s": "end to end, VCF (s)", "peak_gib": "peak, Zarr (GiB)",
-            "screen_vcf_peak_gib": "peak, VCF screen (GiB)",
-            "kept_sites": "sites kept", "cv_auc": "CV AUC",
-        }
-    )  # fmt: skip
+        print(f"wrote {RESULTS_JSON}")
+    shown = table[[key for key in SHOWN if key in table]].rename(columns=SHOWN)
     markdown = shown.to_markdown(index=False, floatfmt=".3g")
     print(markdown)
+    load = f"load average {before['load_average'][0]:g} before, {after['load_average'][0]:g} after"
+    print(load)
+    if args.record or args.json:
+        payload = {"machine": after, "load_average_before": before["load_average"],
+                   "budget_s": args.budget, "rows": rows}  # fmt: skip
+        # The 10^10 row (10,000 samples) gets a file of its own beside the 1,000-sample rows.
+        name = "scale" if args.samples == SAMPLES else f"scale_{args.samples}_samples"
+        print(f"wrote {record_json(name, payload, args.json)}")
     if args.record:
         record(
             "scale.py",
             markdown,
-            f"; {SAMPLES} samples, AutoML budget {args.budget:g} s, "
-            f"simulation not included (largest: {table['simulate_s'].iloc[-1]:.0f} s)",
+            f"; {args.samples} samples, AutoML budget {args.budget:g} s, {load}",
         )
     return 0
 

@@ -14,14 +14,16 @@ import pandas as pd
 import pysam
 import pytest
 from conftest import vcf_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vcfml import read_vcf
 from vcfml.automl import AutoMLSettings, run_automl
-from vcfml.automl.screening import GenotypeScreen
+from vcfml.automl.screening import GenotypeScreen, association_scores, column_means
 from vcfml.errors import VcfmlError, VcfmlInputError
 from vcfml.features import join_samples
 from vcfml.io.vcf_zarr import open_vcf_zarr, site_major_dosages, variants_table, vcf_to_zarr
-from vcfml.scale import prescreen, prescreen_vcf
+from vcfml.scale import block_statistics, prescreen, prescreen_vcf
 
 SETTINGS = AutoMLSettings(deterministic=True, max_trials=5, max_sites=40, folds=3, verbose=0)
 
@@ -67,6 +69,42 @@ def test_screen_statistics_match_the_in_memory_screen(store, in_memory, liabilit
     assert SETTINGS.max_sites <= result.kept.size < in_memory.genotypes.shape[1]
     assert result.dataset.samples == in_memory.samples
     assert np.array_equal(result.dataset.genotypes, in_memory.genotypes[:, result.kept])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_samples=st.integers(40, 90),
+    n_covariates=st.integers(0, 2),
+    missing=st.sampled_from([0.0, 0.1, 0.6]),
+)
+def test_block_statistics_equal_each_row_sets_own_screen(seed, n_samples, n_covariates, missing):
+    """The one-pass sums give, for every row set, the MAF, score and p-value of the
+    in-memory screen's functions fitted on that set's rows alone: with missing
+    calls, covariates, monomorphic sites and sites constant within one set."""
+    rng = np.random.default_rng(seed)
+    genotypes = rng.integers(0, 3, (n_samples, 30)).astype(np.int8)
+    genotypes[:, :3] = [0, 2, 1]  # monomorphic sites (one all heterozygous)
+    genotypes[: n_samples // 2, 3] = 1  # polymorphic, constant in the first half
+    genotypes[rng.random(genotypes.shape) < missing] = -1
+    genotypes[:, 4] = -1  # nothing called
+    y = rng.integers(0, 2, n_samples).astype(float)
+    y[:2] = [0, 1]
+    covariates = rng.normal(size=(n_samples, n_covariates)).astype(np.float32)  # no separation
+    rows = [np.arange(n_samples // 2), rng.permutation(n_samples)[: n_samples - 3],
+            np.arange(n_samples)]  # fmt: skip
+    result = block_statistics(np.ascontiguousarray(genotypes.T), y, rows, covariates)
+    assert result.shape == (3, 3, 30)
+    for index, chosen in enumerate(rows):
+        means, maf = column_means(genotypes[chosen])
+        scores, pvalues = association_scores(
+            genotypes[chosen], y[chosen], means, covariates[chosen]
+        )
+        np.testing.assert_allclose(result[index, 0], maf, rtol=1e-12)
+        np.testing.assert_allclose(result[index, 1], scores, rtol=1e-6, atol=1e-9, equal_nan=True)
+        np.testing.assert_allclose(result[index, 2], pvalues, rtol=1e-7, atol=1e-12, equal_nan=True)
+    assert np.isnan(result[:, 1, :3]).all() and np.isnan(result[:, 1, 4]).all()
+    assert np.isnan(result[0, 1, 3])  # constant among the first half's rows
 
 
 def test_screen_straight_from_the_vcf_equals_the_zarr_screen(store, liability_dir):

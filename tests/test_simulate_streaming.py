@@ -4,13 +4,20 @@ matches the genotypes written to its VCF."""
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
+
 import numpy as np
 import pytest
+from conftest import bcftools_query
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pysam.libcbgzf import BGZFile
 from scipy.stats import norm
 
 from vcfml import read_vcf
+from vcfml.io.bgzf import BLOCK_INPUT, EOF_BLOCK, ParallelBgzfWriter
+from vcfml.io.vcf_writer import write_vcf_blocks
 from vcfml.simulate import bayes, simulate_classic, simulate_liability
 from vcfml.simulate.cohort import STREAM_BLOCK
 from vcfml.simulate.draws import RowMajorDraws
@@ -74,20 +81,87 @@ def test_classic_planting_reaches_a_streamed_vcf(tmp_path):
     np.testing.assert_array_equal(written.genotypes, cohort.genotypes)
 
 
-def test_compression_in_a_child_process_writes_the_same_bytes(tmp_path, monkeypatch):
-    from vcfml.io import vcf_writer
+@settings(max_examples=15, deadline=None)
+@given(
+    pieces=st.lists(st.integers(0, 3 * BLOCK_INPUT), min_size=0, max_size=5),
+    level=st.sampled_from([0, 1, 6]),
+    threads=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_parallel_bgzf_writes_htslibs_bytes(tmp_path_factory, pieces, level, threads, seed):
+    """Any sequence of writes gives the file pysam's (htslib's) BGZF writer gives,
+    whatever the number of threads; the text has runs so that it compresses."""
+    rng = np.random.default_rng(seed)
+    alphabet = np.frombuffer(b"0/1\t:.\n", dtype=np.uint8)
+    texts = [
+        alphabet[rng.integers(0, 4, size) * rng.integers(0, 2, size)].tobytes() for size in pieces
+    ]
+    folder = tmp_path_factory.mktemp("bgzf")
+    with BGZFile(str(folder / "htslib.gz"), f"wb{level}") as reference:
+        for text in texts:
+            reference.write(text)
+    with ParallelBgzfWriter(folder / "ours.gz", level, threads) as ours:
+        for text in texts:
+            ours.write(text)
+    written = (folder / "ours.gz").read_bytes()
+    assert written == (folder / "htslib.gz").read_bytes()
+    assert written.endswith(EOF_BLOCK)
+    assert gzip.decompress(written) == b"".join(texts)
 
-    cohort = simulate_liability(n_samples=60, n_sites=STREAM_BLOCK + 300, seed=6)
-    here = (cohort.write(tmp_path / "here") / "cohort.vcf.gz").read_bytes()
-    monkeypatch.setattr(vcf_writer, "CHILD_COMPRESSION_CALLS", 0)
-    spawned = []
-    original = vcf_writer._CompressingChild.__init__
 
-    def counting(self, *args):
-        spawned.append(args)
-        original(self, *args)
+def test_bgzf_writer_rejects_a_bad_level_and_leaves_no_blocks_after_a_failure(tmp_path):
+    with pytest.raises(ValueError, match="level must be 0-9"):
+        ParallelBgzfWriter(tmp_path / "x.gz", 10)
+    with pytest.raises(RuntimeError), ParallelBgzfWriter(tmp_path / "y.gz", 1) as out:
+        out.write(b"x" * (3 * BLOCK_INPUT))
+        raise RuntimeError("the caller failed")
+    assert not (tmp_path / "y.gz").read_bytes().endswith(EOF_BLOCK)  # not a complete file
 
-    monkeypatch.setattr(vcf_writer._CompressingChild, "__init__", counting)
-    child = (cohort.write(tmp_path / "child") / "cohort.vcf.gz").read_bytes()
-    assert len(spawned) == 1
-    assert child == here
+
+def test_written_vcf_round_trips_through_bcftools_whatever_the_threads(tmp_path, bcftools):
+    """A streamed cohort with haploid chrX males and DP: the same bytes on 1 or 3
+    compression threads, a valid index, and bcftools reads back every call."""
+    cohort = simulate_liability(n_samples=40, n_sites=STREAM_BLOCK + 300, seed=8)
+    files = []
+    for threads in (1, 3):
+        path = tmp_path / f"threads{threads}.vcf.gz"
+        write_vcf_blocks(
+            path,
+            cohort.blocks(),
+            cohort.variants,
+            cohort.samples["sample_id"].tolist(),
+            contigs=cohort.contigs,
+            with_depth=True,
+            haploid_samples=cohort.haploid,
+            haploid_sites=cohort.haploid_sites,
+            threads=threads,
+        )
+        files.append(path)
+    assert files[0].read_bytes() == files[1].read_bytes()
+    assert Path(f"{files[1]}.tbi").exists()
+    calls = bcftools_query(bcftools, files[1], "[%GT:%DP\t]\n").splitlines()
+    dosage = {"0/0": 0, "0/1": 1, "1/1": 2, "./.": -1, "0": 0, "1": 1, ".": -1}
+    genotypes = np.array(
+        [[dosage[call.split(":")[0]] for call in line.split("\t")[:-1]] for line in calls]
+    ).T
+    depth = np.array(
+        [[int(call.split(":")[1]) for call in line.split("\t")[:-1]] for line in calls]
+    ).T
+    np.testing.assert_array_equal(genotypes, cohort.genotypes)
+    np.testing.assert_array_equal(depth, cohort.depth)
+    contig = cohort.variants["chrom"].iloc[-1]
+    region = bcftools_query(bcftools, files[1], "%CHROM\n", "-r", contig)
+    assert len(region.splitlines()) == int((cohort.variants["chrom"] == contig).sum())
+
+
+@pytest.mark.parametrize("model", ["liability", "classic"])
+def test_a_genotype_only_cohort_skips_the_depths_and_keeps_the_genotypes(model, tmp_path):
+    size = {"n_samples": 30, "n_sites": STREAM_BLOCK + 10, "seed": 9}
+    if model == "liability":
+        cohort = simulate_liability(**size)
+    else:
+        cohort = simulate_classic(**size, n_cases=12, n_causal=2)
+    assert all(depth is None for _, depth in cohort.blocks(with_depth=False))
+    written = read_vcf(cohort.write(tmp_path, with_depth=False) / "cohort.vcf.gz")
+    np.testing.assert_array_equal(written.genotypes, cohort.genotypes)
+    assert cohort.depth.shape == cohort.shape  # the depths are still there when asked for

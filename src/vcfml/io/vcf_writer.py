@@ -2,39 +2,34 @@
 
 Simulated cohorts are written in the same format a variant caller produces, so
 the course can inspect them with ``bcftools`` and read them back with htslib.
-Compression and indexing are done by htslib (through ``pysam``); this module
-only formats text.
+Blocks are compressed in parallel threads with the bytes htslib's ``bgzip``
+writes (:mod:`vcfml.io.bgzf`); htslib (through ``pysam``) builds the tabix index.
 
 Formatting 10^8 genotype calls one by one in Python would take minutes, so the
 calls are formatted a block of variants at a time with table look-ups: every
 possible ``GT:DP`` field is formatted once, each call becomes a code into that
-table (numpy), and one compiled loop (numba) copies prefixes and fields into
-the block's text. :func:`write_vcf_blocks` takes the genotypes a block at a
+table, and a compiled loop (numba) copies prefixes and fields into the
+block's text. :func:`write_vcf_blocks` takes the genotypes a block at a
 time, so a simulator never holds the whole matrix.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
-import sys
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pysam
-from pysam.libcbgzf import BGZFile
 
 from vcfml.errors import VcfmlInputError
+from vcfml.io.bgzf import ParallelBgzfWriter
 
 MAX_DEPTH = 99
 FIELD_WIDTH = 8  # bytes reserved per formatted call; "./.:99\t" is the longest
 BLOCK_VARIANTS = 2048
-CHILD_COMPRESSION_CALLS = 20_000_000  # from here a child process compresses
 HAPLOID_CONTIGS = frozenset({"chrX", "X", "chrY", "Y"})
 
 # Genotype codes used to index the formatted-field table.
@@ -136,18 +131,21 @@ def write_vcf_blocks(
     meta: Iterable[str] = (),
     index: bool = True,
     compression_level: int = 1,
+    threads: int | None = None,
 ) -> Path:
     """Write a VCF from blocks of consecutive variants, so that the matrix never
     has to be in memory at once (how the simulators write large cohorts).
 
-    From ``CHILD_COMPRESSION_CALLS`` calls on, a child process compresses (the
-    same pysam BGZF writer, so the same bytes) while this one formats the next
-    block: pysam's writer holds the GIL, so a thread could not overlap them.
+    BGZF blocks are compressed on ``threads`` threads (default: one per core)
+    while this thread formats the next block of text (the compiled loops release
+    the GIL too); the bytes are those htslib's single-threaded writer produces.
 
     Args:
         blocks: ``(genotypes, depth)`` pairs, each (n_samples, block width),
             covering the rows of ``variants`` in order; ``depth`` is None when
             ``with_depth`` is False.
+        threads: compression threads (None: one per core); the file's bytes do
+            not depend on it.
         The other arguments are those of :func:`write_vcf`.
 
     Returns:
@@ -174,9 +172,7 @@ def write_vcf_blocks(
     header = _header(samples, contigs, with_depth, meta)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        in_child = len(samples) * len(variants) >= CHILD_COMPRESSION_CALLS
-        opener = _CompressingChild if in_child else BGZFile
-        with opener(str(tmp), f"wb{compression_level}") as out:
+        with ParallelBgzfWriter(tmp, compression_level, threads) as out:
             out.write(header.encode())
             start = 0
             for genotypes, depth in blocks:
@@ -201,59 +197,6 @@ def write_vcf_blocks(
     if index:
         pysam.tabix_index(str(path), preset="vcf", force=True)
     return path
-
-
-class _CompressingChild:
-    """A BGZFile-like writer whose compression runs in a child Python process.
-
-    The text goes down a pipe; one write is in flight at a time, from a thread
-    (a pipe write releases the GIL), so formatting the next block overlaps the
-    child's compression of this one. The child uses pysam's BGZFile at the same
-    level, so the file is byte-identical to one written in this process.
-    """
-
-    CHILD = (
-        "import sys\n"
-        "from pysam.libcbgzf import BGZFile\n"
-        "with BGZFile(sys.argv[1], sys.argv[2]) as out:\n"
-        "    while chunk := sys.stdin.buffer.read(1 << 20):\n"
-        "        out.write(chunk)\n"
-    )
-
-    def __init__(self, path: str, mode: str) -> None:
-        self.path = path
-        self.child = subprocess.Popen(
-            [sys.executable, "-c", self.CHILD, path, mode],
-            stdin=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        self.sender = ThreadPoolExecutor(max_workers=1)
-        self.pending: Future | None = None
-
-    def write(self, data: bytes) -> None:
-        if self.pending is not None:
-            self.pending.result()  # raises if the child died (broken pipe)
-        self.pending = self.sender.submit(self.child.stdin.write, data)
-
-    def __enter__(self) -> _CompressingChild:
-        return self
-
-    def __exit__(self, *failure) -> None:
-        try:
-            if self.pending is not None and failure[0] is None:
-                self.pending.result()
-        finally:
-            self.sender.shutdown(wait=True)
-            with contextlib.suppress(BrokenPipeError):
-                self.child.stdin.close()
-            if failure[0] is not None:
-                self.child.kill()
-            error = self.child.stderr.read().decode(errors="replace").strip()
-            self.child.stderr.close()
-            if self.child.wait() != 0 and failure[0] is None:
-                raise VcfmlInputError(
-                    self.path, f"BGZF compression failed: {error.splitlines()[-1:]}"
-                )
 
 
 def _validate_shapes(path, genotypes, variants, samples, depth) -> None:
@@ -316,35 +259,52 @@ def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables) ->
     """Format one block of variants (``genotypes`` is n_samples x block) as VCF lines;
     ``haploid_sites`` (one per variant of the block) says where ``haploid`` samples
     get haploid calls."""
-    block = np.ascontiguousarray(genotypes.T).astype(np.int16)  # variants x samples
-    haploid_rows = haploid_sites[:, None] & haploid[None, :]
-    if haploid_rows.any() and (block[haploid_rows] > 1).any():
+    from vcfml.io.vcf_lines import allele_counts, join_lines  # numba: loaded when first used
+
+    genotypes = _compact(genotypes, np.int8)
+    allele_count, allele_number, impossible = allele_counts(genotypes, haploid, haploid_sites)
+    if impossible:
         raise VcfmlInputError(None, "haploid calls (males on chrX/chrY) must have dosage 0 or 1")
-    codes = np.where(block < 0, 3, block)
-    codes = np.where(haploid_rows, np.where(block < 0, 6, 4 + block), codes)
-    if depth is not None:
-        depths = np.clip(np.asarray(depth).T, 0, MAX_DEPTH).astype(np.int16)
-        codes = codes * (MAX_DEPTH + 1) + depths
-    prefixes = _prefixes(variants, block, haploid_rows, depth is not None)
+    with_depth = depth is not None
+    if with_depth:
+        depth = np.asarray(depth)
+        if depth.dtype != np.uint8:
+            depth = np.clip(depth, 0, MAX_DEPTH).astype(np.uint8)
+        depth = _compact(depth, np.uint8)
+    else:
+        depth = np.zeros((0, 0), dtype=np.uint8)
+    prefixes = _prefixes(variants, allele_count, allele_number, with_depth)
     prefix_bytes = np.frombuffer(b"".join(prefixes), dtype=np.uint8)
     offsets = np.zeros(len(prefixes) + 1, dtype=np.int64)
     np.cumsum([len(prefix) for prefix in prefixes], out=offsets[1:])
     field_bytes, field_lengths = tables
-    out = np.empty(len(prefix_bytes) + codes.size * FIELD_WIDTH, dtype=np.uint8)
-    from vcfml.io.vcf_lines import join_lines  # numba: imported when first writing
-
+    out = np.empty(len(prefix_bytes) + genotypes.size * FIELD_WIDTH, dtype=np.uint8)
     used = join_lines(
-        np.ascontiguousarray(codes), field_bytes, field_lengths, prefix_bytes, offsets, out
+        genotypes,
+        depth,
+        with_depth,
+        haploid,
+        haploid_sites,
+        field_bytes,
+        field_lengths,
+        MAX_DEPTH,
+        prefix_bytes,
+        offsets,
+        out,
     )
     return out[:used].tobytes()
 
 
-def _prefixes(variants: pd.DataFrame, block, haploid_rows, with_depth: bool) -> list[bytes]:
-    """The fixed columns of each line, with INFO AC/AN/AF computed from the calls."""
-    called = block >= 0
-    ploidy = np.where(haploid_rows, 1, 2)
-    allele_count = np.where(called, block, 0).sum(axis=1)
-    allele_number = np.where(called, ploidy, 0).sum(axis=1)
+def _compact(values: np.ndarray, dtype) -> np.ndarray:
+    """``values`` as ``dtype`` (the simulators' int8 and uint8 blocks need no copy)."""
+    values = np.asarray(values)
+    return values if values.dtype == dtype else values.astype(dtype)
+
+
+def _prefixes(
+    variants: pd.DataFrame, allele_count: np.ndarray, allele_number: np.ndarray, with_depth: bool
+) -> list[bytes]:
+    """The fixed columns of each line, with INFO AC/AN/AF from the calls' counts."""
     # Plain lists: iterating pandas' Arrow-backed string columns costs ~8 us a value.
     filters = variants["filter"].tolist() if "filter" in variants else ["PASS"] * len(variants)
     form = "GT:DP" if with_depth else "GT"

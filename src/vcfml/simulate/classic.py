@@ -91,11 +91,14 @@ def simulate_classic(
         block=STREAM_BLOCK,
     )
 
-    def blocks():
+    def blocks(with_depth: bool = True):
         for start in range(0, n_sites, STREAM_BLOCK):
             genotypes = draws.block(start).astype(np.int8)
             inside = (planted_sites >= start) & (planted_sites < start + genotypes.shape[1])
             genotypes[without_hit[inside], planted_sites[inside] - start] = 2
+            if not with_depth:
+                yield genotypes, None
+                continue
             depth = depth_draws.block(start)
             yield genotypes, depths_from_draws(depth, np.zeros(depth.shape, dtype=bool))
 

@@ -31,7 +31,8 @@ SAMPLES_NAME = "samples.tsv"
 TRUTH_NAME = "truth.json"
 STREAM_BLOCK = 4096  # sites per block when a cohort is drawn or written in blocks
 
-Blocks = Callable[[], Iterator[tuple[np.ndarray, np.ndarray | None]]]
+# draw_blocks(with_depth): (genotypes, depth or None) by blocks of sites.
+Blocks = Callable[[bool], Iterator[tuple[np.ndarray, np.ndarray | None]]]
 
 
 @dataclass
@@ -68,9 +69,10 @@ class SimulatedCohort:
     def has_depth(self) -> bool:
         return self.depth is not None
 
-    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-        """(genotypes, depth) for consecutive blocks of sites (views, no copies)."""
-        genotypes, depth = self.genotypes, self.depth
+    def blocks(self, with_depth: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """(genotypes, depth) for consecutive blocks of sites (views, no copies);
+        depth is None without one or when ``with_depth`` is False."""
+        genotypes, depth = self.genotypes, self.depth if with_depth else None
         for start in range(0, self.shape[1], STREAM_BLOCK):
             stop = start + STREAM_BLOCK
             yield genotypes[:, start:stop], None if depth is None else depth[:, start:stop]
@@ -90,7 +92,7 @@ class SimulatedCohort:
         )
         write_vcf_blocks(
             directory / VCF_NAME,
-            ((genotypes, depth if with_depth else None) for genotypes, depth in self.blocks()),
+            self.blocks(with_depth),
             self.variants,
             self.samples["sample_id"].tolist(),
             contigs=self.contigs,
@@ -142,11 +144,13 @@ class StreamedCohort(SimulatedCohort):
     def has_depth(self) -> bool:
         return True
 
-    def blocks(self) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
-        return self._draw_blocks()
+    def blocks(self, with_depth: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """Draws the blocks again; without depth the depths are not drawn at all
+        (a genotype-only file is written about twice as fast)."""
+        return self._draw_blocks(with_depth)
 
     def _assemble(self, part: int, dtype) -> np.ndarray:
-        pieces = [block[part] for block in self.blocks()]
+        pieces = [block[part] for block in self.blocks(with_depth=part == 1)]
         if not pieces:
             return np.empty(self.shape, dtype=dtype)
         return np.concatenate(pieces, axis=1)

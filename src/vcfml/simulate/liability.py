@@ -24,6 +24,7 @@ one of quantitative genetics (Falconer's liability-threshold model):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -166,11 +167,18 @@ def simulate_liability(**parameters) -> StreamedCohort:
     missing_draws = RowMajorDraws(
         people, *shape, lambda g, size: g.random(size), fixed_width=True, block=STREAM_BLOCK
     )
-    depth_draws = RowMajorDraws(
-        people, *shape, lambda g, size: g.poisson(30, size), fixed_width=False, block=STREAM_BLOCK
-    )
+    # The depths are the last draws from ``people``: recording where each block of
+    # them starts takes a pass of Poisson draws, made only when depths are wanted.
+    depth_start = people.bit_generator.state
 
-    def blocks():
+    @functools.cache
+    def depth_draws() -> RowMajorDraws:
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = depth_start
+        draw = lambda g, size: g.poisson(30, size)  # noqa: E731
+        return RowMajorDraws(generator, *shape, draw, fixed_width=False, block=STREAM_BLOCK)
+
+    def blocks(with_depth: bool = True):
         generator = np.random.Generator(np.random.PCG64())
         generator.bit_generator.state = genotype_state
         for start, genotypes in _genotype_blocks(
@@ -178,7 +186,8 @@ def simulate_liability(**parameters) -> StreamedCohort:
         ):
             missing = missing_draws.block(start) < model.missing_rate
             observed = np.where(missing, np.int8(-1), genotypes)
-            yield observed, depths_from_draws(depth_draws.block(start), missing)
+            depth = depths_from_draws(depth_draws().block(start), missing) if with_depth else None
+            yield observed, depth
 
     samples = pd.DataFrame(
         {

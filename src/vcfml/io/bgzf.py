@@ -1,0 +1,117 @@
+"""A BGZF writer that compresses on every core, with htslib's bytes.
+
+BGZF (SAM specification, section 4.1) is a series of gzip members, each holding
+at most 65,280 bytes of input and carrying its own compressed size in a ``BC``
+extra field, then a fixed 28-byte end-of-file block. Each block is compressed on
+its own, so blocks can be compressed in parallel: :mod:`zlib` releases the GIL
+while it deflates, so threads run on separate cores while the caller formats the
+next text.
+
+htslib (what ``bgzip`` and pysam's ``BGZFile`` use) cuts the input into blocks of
+exactly 65,280 bytes and deflates each with zlib (raw deflate, window 15, memory
+level 8, default strategy) at the requested level. This writer does the same, so
+with the same zlib the file is byte-identical to pysam's (tested), while a
+single-threaded pysam writer caps writing a VCF at about the speed of one core.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from os import PathLike
+from typing import BinaryIO
+
+BLOCK_INPUT = 0xFF00  # htslib's BGZF_BLOCK_SIZE: input bytes per block
+EOF_BLOCK = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_HEADER = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
+_MAX_BLOCK = 1 << 16  # a block's compressed size must fit BSIZE (16 bits)
+
+
+def compress_block(data: bytes | memoryview, level: int) -> bytes:
+    """One BGZF block (a gzip member with the ``BC`` field) holding ``data``."""
+    body = zlib.compress(data, level, wbits=-15)
+    if len(body) + len(_HEADER) + 10 > _MAX_BLOCK:  # incompressible input: store it
+        body = zlib.compress(data, 0, wbits=-15)
+    size = len(_HEADER) + 2 + len(body) + 8
+    return (
+        _HEADER
+        + struct.pack("<H", size - 1)
+        + body
+        + struct.pack("<II", zlib.crc32(data), len(data))
+    )
+
+
+class ParallelBgzfWriter:
+    """Write a BGZF file, compressing its blocks on ``threads`` threads.
+
+    Blocks are written in order, so the output does not depend on the number of
+    threads; at most ``2 * threads`` blocks (about 130 kB each) wait in memory.
+
+    Use it as a context manager; ``close`` writes the end-of-file block. If the
+    ``with`` body raises, the pending blocks are dropped and nothing more is written.
+    """
+
+    def __init__(
+        self, path: str | PathLike[str], level: int = 6, threads: int | None = None
+    ) -> None:
+        if not 0 <= level <= 9:
+            raise ValueError(f"BGZF compression level must be 0-9, got {level}")
+        self.level = level
+        self.threads = threads or os.cpu_count() or 1
+        self._file: BinaryIO = open(path, "wb")  # noqa: SIM115 (closed in close)
+        self._pool = ThreadPoolExecutor(max_workers=self.threads)
+        self._pending: deque[Future[bytes]] = deque()
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``; every full 65,280 bytes go to a thread as one block
+        (slices of ``data`` itself: no copy is made of the text)."""
+        view = memoryview(data if isinstance(data, bytes) else bytes(data))
+        if self._buffer:  # complete the block started by the previous write
+            taken = BLOCK_INPUT - len(self._buffer)
+            self._buffer += view[:taken]
+            view = view[taken:]
+            if len(self._buffer) < BLOCK_INPUT:
+                return
+            self._submit(bytes(self._buffer))
+            self._buffer.clear()
+        full = len(view) - len(view) % BLOCK_INPUT
+        for start in range(0, full, BLOCK_INPUT):
+            self._submit(view[start : start + BLOCK_INPUT])
+        self._buffer += view[full:]
+
+    def _submit(self, block: bytes | memoryview) -> None:
+        self._pending.append(self._pool.submit(compress_block, block, self.level))
+        while len(self._pending) > 2 * self.threads:
+            self._file.write(self._pending.popleft().result())
+
+    def close(self) -> None:
+        """Compress what is left, write the end-of-file block and close the file."""
+        try:
+            if self._buffer:
+                self._submit(bytes(self._buffer))
+                self._buffer.clear()
+            while self._pending:
+                self._file.write(self._pending.popleft().result())
+            self._file.write(EOF_BLOCK)
+        finally:
+            self._abandon()
+
+    def _abandon(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=True)
+        self._file.close()
+
+    def __enter__(self) -> ParallelBgzfWriter:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self._abandon()
