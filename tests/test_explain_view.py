@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from conftest import ARTIFACTS, ROOT
 
+from vcfml.errors import MissingExtraError
 from vcfml.explain_view import explanation_table, explanation_view, view_html
 
 CONTIGS = {"chr1": 1000, "chr2": 500, "chrX": None}
@@ -53,6 +54,20 @@ def test_table_places_variants_and_joins_importance(tables):
 def test_fragment_carries_bokeh_inline(tables):
     html = view_html(explanation_view(*tables[:2], CONTIGS, tables[2]))
     assert "cdn.bokeh.org" not in html and "<script" in html and "bokeh.min.js" in html
+
+
+def test_view_without_bokeh_names_the_extra_that_brings_it(tables, monkeypatch):
+    """Workshop packs leave Bokeh out (the `view` extra): the table still works, the
+    view says in one line what to install."""
+    view = explanation_view(*tables[:2], CONTIGS, tables[2])  # drawn while Bokeh is there
+    for module in ("bokeh.layouts", "bokeh.embed"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if Bokeh were not installed
+    assert len(explanation_table(*tables[:2], CONTIGS, tables[2])) == 4
+    expected = r"explanation view \(Bokeh\) needs the 'view' extra.*\.venv/bin/pip install bokeh"
+    with pytest.raises(MissingExtraError, match=expected):
+        explanation_view(*tables[:2], CONTIGS, tables[2])
+    with pytest.raises(MissingExtraError, match=r"'view' extra.*bokeh\.embed is missing"):
+        view_html(view)
 
 
 def hover_first_causal(page) -> dict:

@@ -32,10 +32,11 @@ PYTHONS = {
     "3.13": "3.13.9",
     "3.14": "3.14.0",
 }
-EXTRAS = ("dev", "notebook", "scale", "tracking")
-# Pythons pinned for what participants install only (a workshop pack's setup.sh):
+EXTRAS = ("dev", "notebook", "scale", "tracking", "view")
+# Pythons pinned for what participants install only (a workshop pack's setup.sh,
+# and the view extra that its error message tells them how to add):
 # scikit-allel, a test reference in `dev`, has no wheel for 3.14 yet.
-PARTICIPANT_EXTRAS = ("notebook", "scale")
+PARTICIPANT_EXTRAS = ("notebook", "scale", "view")
 PARTICIPANTS_ONLY = {"3.14"}
 TOOLS = {"pip": "25.3", "setuptools": "84.2.1", "wheel": "0.48.0"}
 

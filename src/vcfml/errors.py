@@ -31,6 +31,11 @@ EXTRAS = {
         'pip install -e ".[tracking]" in the course folder (`make install` has it); '
         "in a workshop pack: .venv/bin/pip install mlflow",
     ),
+    "view": (
+        "the interactive explanation view (Bokeh)",
+        'pip install -e ".[view]" in the course folder (`make install` has it); '
+        "in a workshop pack: .venv/bin/pip install bokeh",
+    ),
     "azure": (
         "the Azure ML backend",
         'pip install -e ".[azure]" in an environment of its own (README, Azure ML)',

@@ -5,12 +5,16 @@ The 2019 workshop read its model through Azure's explanation dashboard, where
 pointing at a feature shows its values. This is the offline equivalent: two
 Bokeh plots sharing one genome axis, which work in a static web page or a
 notebook without any server or network (Bokeh's JavaScript is written inline).
+Bokeh comes with the ``view`` extra (no exercise needs it, so workshop packs
+leave it out); :func:`explanation_table` works without it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from vcfml.errors import require_extra
 
 HOVER_FIELDS = [
     ("variant", "@id"),
@@ -74,9 +78,10 @@ def explanation_view(
 
     Without ``width`` the plots stretch to the width of the page or notebook cell.
     """
-    from bokeh.layouts import column
-    from bokeh.models import ColumnDataSource, FixedTicker, HoverTool
-    from bokeh.plotting import figure
+    with require_extra("view"):
+        from bokeh.layouts import column
+        from bokeh.models import ColumnDataSource, FixedTicker, HoverTool
+        from bokeh.plotting import figure
 
     table = explanation_table(scan, importance, contigs, truth)
     source = ColumnDataSource({name: table[name].to_numpy() for name in table.columns})
@@ -127,8 +132,9 @@ def view_html(view, standalone: bool = False) -> str:
     ``standalone`` gives a whole page (to open in a browser); otherwise a
     fragment to place in a notebook output or a book page.
     """
-    from bokeh.embed import components, file_html
-    from bokeh.resources import INLINE, Resources
+    with require_extra("view"):
+        from bokeh.embed import components, file_html
+        from bokeh.resources import INLINE, Resources
 
     if standalone:  # file_html bundles only the Bokeh components the view uses
         return file_html(view, INLINE, title="vcfml explanation view")
