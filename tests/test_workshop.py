@@ -3,9 +3,11 @@ GitHub workflows (the sites themselves are opened in tests/test_site_browser.py)
 
 from __future__ import annotations
 
+import compileall
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +35,7 @@ from workshop import (
     workshop_config,
     workshop_toc,
 )
-from workshop_pack import make_pack
+from workshop_pack import TEST_SUITES, make_pack
 from workshop_site import answer_notes, schedule, schedule_markdown
 
 from exercises import solution_lines
@@ -236,6 +238,9 @@ def test_pack_holds_what_participants_need(tmp_path):
     assert not any("azure" in name or name.endswith("Makefile") for name in names)
     assert "VCFML_AUTOML_BUDGET 90" in setup and "check-env" in setup
     assert "--name vcfml" in setup and "[notebook,scale]" in setup
+    # The lean install: no build tools, no bytecode for packages' own test suites.
+    assert "pip setuptools wheel" not in setup and "--no-compile" in setup
+    assert f"compileall -qq -j 0 -x '{TEST_SUITES}'" in setup
     assert mode & 0o111, "setup.sh is not executable"
     assert "Ada Lovelace" in readme and "15–16 March 2027" in readme
     # How to start, how to check the machine as it is in the pack, which kernel.
@@ -245,6 +250,29 @@ def test_pack_holds_what_participants_need(tmp_path):
     )
     assert check in readme and "make " not in readme
     assert "**Python (vcfml)**" in readme and "90 seconds" in readme
+
+
+def test_pack_setup_compiles_all_but_the_test_suites_inside_packages(tmp_path):
+    """setup.sh's compileall pattern: bytecode for every module a participant may
+    import, none for pandas/tests and the like, even when the pack itself was
+    unpacked into a folder called tests."""
+    site = tmp_path / "tests" / "pack" / ".venv" / "lib" / "python3.11" / "site-packages"
+    modules = {
+        "pkg/__init__.py": True,
+        "pkg/core.py": True,
+        "pkg/testing/helpers.py": True,  # numpy.testing: imported by libraries
+        "pkg/tests/test_core.py": False,
+        "pkg/sub/test/test_sub.py": False,
+        "tests_helper.py": True,
+    }
+    for name in modules:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text("VALUE = 1\n")
+    assert compileall.compile_dir(site, quiet=2, rx=re.compile(TEST_SUITES))
+    for name, compiled in modules.items():
+        path = site / name
+        pyc = list((path.parent / "__pycache__").glob(f"{path.stem}.*.pyc"))
+        assert bool(pyc) == compiled, name
 
 
 def test_pack_notebooks_open_with_the_kernel_that_sets_the_budget(tmp_path):

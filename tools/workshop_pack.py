@@ -12,9 +12,10 @@ The pack is one zip file, ``_build/workshops/NAME/NAME-pack.zip``, holding a fol
 - ``README.md`` with the workshop's name, dates, instructors and the two steps.
 
 ``setup.sh`` makes ``.venv``, installs the pinned packages (the lean participant set:
-no test or build tools), registers the Jupyter kernel ``vcfml`` ("Python (vcfml)")
-with the day's AutoML budget, and runs ``vcfml check-env``. ``make book
-WORKSHOP=...`` makes the pack too and puts it in the site.
+no test or build tools, no bytecode for the test suites inside packages), registers
+the Jupyter kernel ``vcfml`` ("Python (vcfml)") with the day's AutoML budget, and
+runs ``vcfml check-env``. ``make book WORKSHOP=...`` makes the pack too and puts
+it in the site.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from workshop import StagedWorkshop, WorkshopConfigError, stage  # noqa: E402
 
 KERNEL = "vcfml"
 KERNEL_DISPLAY_NAME = "Python (vcfml)"
+# Paths that setup.sh leaves without bytecode: the test suites inside packages
+# (pandas/tests, scipy/.../tests, ...), not a folder named tests above the pack.
+TEST_SUITES = r"site-packages/.+/tests?/"
 
 SETUP_SH = """#!/usr/bin/env bash
 # Set up this workshop pack: a virtual environment with the course's pinned
@@ -57,8 +61,15 @@ if [ ! -f "$constraints" ]; then
   exit 1
 fi
 test -x .venv/bin/python || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade -c "$constraints" pip setuptools wheel
-.venv/bin/python -m pip install --quiet -c "$constraints" "$(ls wheels/vcfml-*.whl)[notebook,scale]"
+# Only pip: setuptools and wheel build packages, and everything here comes as a wheel.
+.venv/bin/python -m pip install --quiet --upgrade -c "$constraints" pip
+.venv/bin/python -m pip install --quiet --no-compile -c "$constraints" \\
+  "$(ls wheels/vcfml-*.whl)[notebook,scale]"
+# Bytecode for every module but the test suites some packages ship (pandas, scipy,
+# numpy, ...): nobody runs those here, and their bytecode alone is about 80 MiB.
+# As with pip, a file that does not compile (a template) is left as it is.
+.venv/bin/python -m compileall -qq -j 0 -x '{test_suites}' \\
+  "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" || true
 .venv/bin/python -m ipykernel install --user --name {kernel} \\
   --display-name "{display_name}" --env VCFML_AUTOML_BUDGET {budget:g}
 .venv/bin/vcfml check-env --data data --constraints "$constraints"
@@ -199,6 +210,7 @@ def pack_staged(staged: StagedWorkshop, config_path: Path) -> Path:
             display_name=KERNEL_DISPLAY_NAME,
             budget=workshop.automl_budget,
             pythons=pythons_text,
+            test_suites=TEST_SUITES,
         )
     )
     (folder / "setup.sh").chmod(0o755)
