@@ -128,7 +128,7 @@ dependencies:
       - ./wheels/{wheel}[notebook,scale]
 """
 # Measured by benchmarks/install_size.py (see benchmarks/RESULTS.md); updated by hand.
-INSTALL_SIZE = "about 1,010 MiB installed, a 240 MiB download"  # benchmarks/install_size.py
+INSTALL_SIZE = "about 900 MiB (0.94 GB) installed, a 240 MiB download"  # benchmarks/install_size.py
 
 
 def build_wheel(target: Path) -> Path:
