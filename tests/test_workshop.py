@@ -576,6 +576,11 @@ def test_participants_install_nothing_for_tests_gpus_or_xgboost():
     assert not names & {"xgboost", "playwright", "pytest", "ruff", "jupyter-book", "nbval"}
     assert "mlflow" not in names  # its server stack is 370 MiB no notebook uses (tracking)
     assert [Requirement(t).name for t in extras["tracking"]] == ["mlflow"]
+    # Bokeh (the interactive explanation view) is the view extra, left out of packs:
+    # right only while no notebook that packs hold (exercises, released solutions) draws it.
+    assert "bokeh" not in names and [Requirement(t).name for t in extras["view"]] == ["bokeh"]
+    for notebook in [*ROOT.glob("exercises/*.ipynb"), *ROOT.glob("solutions/*.ipynb")]:
+        assert "explain_view" not in notebook.read_text(), notebook
     flaml = next(Requirement(t) for t in participants if Requirement(t).name.lower() == "flaml")
     assert not flaml.extras, "flaml[automl] brings xgboost and NVIDIA's NCCL"
     # ... which is right only while the library uses no flaml.automl.
