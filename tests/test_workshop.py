@@ -35,7 +35,7 @@ from workshop import (
     workshop_config,
     workshop_toc,
 )
-from workshop_pack import TEST_SUITES, make_pack
+from workshop_pack import TEST_SUITES, install_size, make_pack
 from workshop_site import answer_notes, schedule, schedule_markdown
 
 from exercises import solution_lines
@@ -250,6 +250,9 @@ def test_pack_holds_what_participants_need(tmp_path):
     )
     assert check in readme and "make " not in readme
     assert "**Python (vcfml)**" in readme and "90 seconds" in readme
+    # The install size as benchmarks/install_size.py last recorded it.
+    assert f"(measured: {install_size()})" in readme
+    assert re.search(r"about \d[\d,]* MiB \(\d\.\d\d GB\) installed, a \d+ MiB download", readme)
 
 
 def test_pack_setup_compiles_all_but_the_test_suites_inside_packages(tmp_path):

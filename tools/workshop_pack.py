@@ -31,7 +31,9 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
+from benchmark_results import lookup_file  # noqa: E402
 from workshop import StagedWorkshop, WorkshopConfigError, stage  # noqa: E402
 
 KERNEL = "vcfml"
@@ -127,8 +129,21 @@ dependencies:
       - -c requirements/constraints-py3.11.txt
       - ./wheels/{wheel}[notebook,scale]
 """
-# Measured by benchmarks/install_size.py (see benchmarks/RESULTS.md); updated by hand.
-INSTALL_SIZE = "about 900 MiB (0.94 GB) installed, a 240 MiB download"  # benchmarks/install_size.py
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+
+
+def install_size() -> str:
+    """What ``setup.sh`` installs with Python 3.11, as ``benchmarks/install_size.py
+    --record`` last measured it: read from RESULTS.md, never typed."""
+
+    def recorded(column: str, spec: str) -> str:
+        return lookup_file(RESULTS, f"install_size.py; 3.11; {column}; {spec}")
+
+    return (
+        f"about {recorded('installed .venv (MiB)', ',d')} MiB "
+        f"({recorded('(GB)', '.2f')} GB) installed, "
+        f"a {recorded('download (MiB)', ',d')} MiB download"
+    )
 
 
 def build_wheel(target: Path) -> Path:
@@ -224,7 +239,7 @@ def pack_staged(staged: StagedWorkshop, config_path: Path) -> Path:
             kernel=KERNEL,
             display_name=KERNEL_DISPLAY_NAME,
             pythons=pythons_text,
-            install_size=INSTALL_SIZE,
+            install_size=install_size(),
             chapters=", ".join(str(number) for number in workshop.chapters),
             solutions="Solutions, executed on this workshop's data, are in `solutions/`."
             if workshop.solutions_released
