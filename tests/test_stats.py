@@ -439,3 +439,126 @@ def test_automl_search_screens_with_the_call_ploidy(monkeypatch):
     for ploidy in seen:
         assert set(np.unique(ploidy[:, 1])) == {1, 2}  # men once at non-PAR chrX
         assert (ploidy[:, [0, 2]] == 2).all()  # autosome and PAR1: twice
+
+
+def _write_one_copy_cohort(folder: Path) -> None:
+    """A cohort whose one-copy calls are written diploid, as GATK writes them:
+    men's non-PAR chrX calls ``0/0``/``1/1`` (a few ``0/1``), chrY written haploid
+    for men (women ``.``), the mitochondrion ``0/0``/``1/1`` in everyone (a few
+    ``0/1``). Every man has ``1/1`` calls on chrX, everyone on MT."""
+    rng = np.random.default_rng(7)
+    n = 160
+    male = np.arange(n) % 2 == 0
+    header = [
+        "##fileformat=VCFv4.2",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        *(f"##contig=<ID={name}>" for name in ("1", "Y", "MT")),
+        "##contig=<ID=X,length=156040895>",
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+        + "\t".join(f"s{i}" for i in range(n)),
+    ]
+    lines = []
+    for j, (chrom, pos) in enumerate(
+        [("1", 1000 + 10 * j) for j in range(10)]
+        + [("X", 5_000_000 + 10 * j) for j in range(25)]
+        + [("Y", 3_000_000 + 10 * j) for j in range(6)]
+        + [("MT", 100 + 10 * j) for j in range(8)]
+    ):
+        p = rng.uniform(0.3, 0.5)
+        calls = []
+        for i in range(n):
+            one_copy = chrom == "MT" or (chrom in ("X", "Y") and male[i])
+            alt = int(rng.random() < p)
+            if rng.random() < 0.03:
+                calls.append("./.")
+            elif chrom == "Y":
+                calls.append(str(alt) if male[i] else ".")
+            elif one_copy:
+                calls.append("0/1" if rng.random() < 0.04 else f"{alt}/{alt}")
+            else:
+                calls.append(f"{alt}/{int(rng.random() < p)}")
+        lines.append(f"{chrom}\t{pos}\tv{j}\tA\tG\t.\tPASS\t.\tGT\t" + "\t".join(calls))
+    (folder / "one_copy.vcf").write_text("\n".join(header + lines) + "\n")
+    age = rng.normal(50, 10, n).round(2)
+    y = (rng.random(n) < 0.4).astype(int)
+    qt = rng.normal(0, 1, n).round(4)
+    pd.DataFrame(
+        {"sample_id": [f"s{i}" for i in range(n)], "sex": np.where(male, "male", "female"),
+         "phenotype": y, "qt": qt, "age": age}
+    ).to_csv(folder / "samples.tsv", sep="\t", index=False)  # fmt: skip
+    pd.DataFrame(
+        {"#IID": [f"s{i}" for i in range(n)], "SEX": np.where(male, 1, 2), "PHENO1": y + 1,
+         "qt": qt, "age": age}
+    ).to_csv(folder / "plink.psam", sep="\t", index=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(("target", "suffix"), [("phenotype", "PHENO1.glm.logistic"),
+                                                 ("qt", "qt.glm.linear")])  # fmt: skip
+def test_one_copy_calls_written_diploid_read_as_plink2(plink2, tmp_path, target, suffix):
+    """Men's ``1/1`` on non-PAR chrX is one copy (``0/1`` half of one), chrY leaves the
+    women out, MT is one copy in everyone: scan and --freq agree with PLINK 2."""
+    _write_one_copy_cohort(tmp_path)
+    vcf = tmp_path / "one_copy.vcf"
+    assert main(["scan", "--vcf", str(vcf), "--samples", str(tmp_path / "samples.tsv"),
+                 "--target", target, "--covariates", "age",
+                 "--out", str(tmp_path / "scan.tsv")]) == 0  # fmt: skip
+    ours = pd.read_csv(tmp_path / "scan.tsv", sep="\t")
+    common = [plink2, "--vcf", str(vcf), "--psam", str(tmp_path / "plink.psam"),
+              "--threads", "1"]  # fmt: skip
+    subprocess.run([*common, "--freq", "--out", str(tmp_path / "freq")],
+                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run([*common, "--covar", str(tmp_path / "plink.psam"), "--covar-name", "age",
+                    "--pheno-name", "PHENO1" if target == "phenotype" else "qt",
+                    "--glm", "omit-ref", "no-firth", "hide-covar", PLINK_COLUMNS,
+                    "--out", str(tmp_path / "plink")], check=True, capture_output=True)  # fmt: skip
+    frequency = pd.read_csv(tmp_path / "freq.afreq", sep="\t")
+    np.testing.assert_allclose(ours["a1_freq"], frequency["ALT_FREQS"], atol=1e-5)
+    plink = pd.read_csv(tmp_path / f"plink.{suffix}", sep="\t")
+    assert (ours["n"] == plink["OBS_CT"]).all()  # chrY: the men only
+    both = ours["beta"].notna() & plink["BETA"].notna()
+    assert both.mean() > 0.9
+    for contig in ("X", "Y", "MT"):
+        assert (both & (ours["chrom"].astype(str) == contig)).sum() >= 5
+    np.testing.assert_allclose(ours["beta"][both], plink["BETA"][both], atol=1e-4)
+    np.testing.assert_allclose(ours["se"][both], plink["SE"][both], rtol=1e-3)
+
+
+def test_written_diploid_one_copy_calls_count_once_in_the_frequency():
+    # Two men (rows 0-1), one woman; one non-PAR chrX site where the men are ALT.
+    ploidy = call_ploidy(np.array([True]), np.array([True, True, False]))
+    haploid = np.array([[1], [1], [1]], dtype=np.int8)
+    diploid = np.array([[2], [2], [1]], dtype=np.int8)  # the men written 1/1
+    np.testing.assert_allclose(allele_frequency(haploid, ploidy), [3 / 4])
+    np.testing.assert_allclose(allele_frequency(diploid, ploidy), [3 / 4])
+    # Man 0 is written 0/1 at the first site and 1/1 at the second: the 0/1 is half
+    # an ALT allele. How a man's calls were written is judged over all the sites.
+    two_sites = call_ploidy(np.array([True, True]), np.array([True, True, False]))
+    het = np.array([[1, 2], [2, 2], [1, 0]], dtype=np.int8)
+    np.testing.assert_allclose(allele_frequency(het, two_sites), [2.5 / 4, 2 / 4])
+    np.testing.assert_allclose(allele_frequency(het[:, :1], two_sites[:, :1]), [3 / 4])
+    # The AutoML screen's MAF filter uses the same rule.
+    screen = GenotypeScreen(n_sites=1).fit(diploid, np.array([0, 1, 0]), None, ploidy)
+    np.testing.assert_allclose(screen.maf_, [1 / 4])
+
+
+def test_scan_without_sex_codes_chrx_like_plink2_and_says_so(plink2, tmp_path, capsys):
+    """Without a sex column PLINK 2 counts every chrX call as two alleles (samples of
+    unknown sex); vcfml does the same, and warns, naming the missing column."""
+    _write_one_copy_cohort(tmp_path)
+    table = pd.read_csv(tmp_path / "samples.tsv", sep="\t").drop(columns="sex")
+    table.to_csv(tmp_path / "no_sex.tsv", sep="\t", index=False)
+    psam = pd.read_csv(tmp_path / "plink.psam", sep="\t").drop(columns="SEX")
+    psam.to_csv(tmp_path / "no_sex.psam", sep="\t", index=False)
+    vcf = tmp_path / "one_copy.vcf"
+    assert main(["scan", "--vcf", str(vcf), "--samples", str(tmp_path / "no_sex.tsv"),
+                 "--target", "qt", "--out", str(tmp_path / "scan.tsv")]) == 0  # fmt: skip
+    error = capsys.readouterr().err
+    assert "no_sex.tsv: no sex given (a 'sex' column in the samples table)" in error
+    assert "25 chrX sites outside the PARs are coded like autosomes" in error
+    subprocess.run([plink2, "--vcf", str(vcf), "--psam", str(tmp_path / "no_sex.psam"),
+                    "--freq", "--out", str(tmp_path / "freq")],
+                   check=True, capture_output=True)  # fmt: skip
+    ours = pd.read_csv(tmp_path / "scan.tsv", sep="\t")
+    frequency = pd.read_csv(tmp_path / "freq.afreq", sep="\t")
+    on_x = (ours["chrom"].astype(str) == "X").to_numpy()
+    np.testing.assert_allclose(ours["a1_freq"][on_x], frequency["ALT_FREQS"][on_x], atol=1e-5)

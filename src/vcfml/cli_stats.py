@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -95,15 +96,14 @@ def run_scan(args: argparse.Namespace) -> None:
         )
     design = check_covariates(covariates, args.samples)
     male = sex_of(table, args.samples)
-    if male is None and genotypes.variants["chrom"].astype(str).isin(["chrX", "X"]).any():
-        print(
-            f"vcfml: note: {args.samples} has no 'sex' column: chrX is coded like an autosome",
-            file=sys.stderr,
-        )
-    result = association_scan(
-        genotypes.genotypes, genotypes.variants, target, design, binary=binary, male=male,
-        build=args.build,
-    )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        result = association_scan(
+            genotypes.genotypes, genotypes.variants, target, design, binary=binary, male=male,
+            build=args.build,
+        )  # fmt: skip
+    for warning in caught:  # one line each, as errors are
+        print(f"vcfml: warning: {args.samples}: {warning.message}", file=sys.stderr)
     write_table(result, args.out)
     model = "logistic" if binary else "linear"
     adjusted = ", ".join(covariates.columns) or "nothing"

@@ -23,11 +23,14 @@ from vcfml.stats.frequency import (
     allele_counts,
     allele_frequency,
     call_ploidy,
+    haploid_dosage,
     haploid_in_males,
     hardy_weinberg,
     mean_dosage,
     minor_allele_frequency,
     missingness,
+    one_copy_contig,
+    written_diploid,
 )
 from vcfml.stats.ld import adjacent_r2, ld_decay, ld_r2, site_frequency_spectrum, tag_sets
 from vcfml.stats.pca import PCAResult, autosomal, pca, relationship_matrix
@@ -44,6 +47,7 @@ __all__ = [
     "autosomal",
     "call_ploidy",
     "check_covariates",
+    "haploid_dosage",
     "haploid_in_males",
     "hardy_weinberg",
     "ld_decay",
@@ -53,9 +57,11 @@ __all__ = [
     "mean_dosage",
     "minor_allele_frequency",
     "missingness",
+    "one_copy_contig",
     "pca",
     "relationship_matrix",
     "score_test",
     "site_frequency_spectrum",
     "tag_sets",
+    "written_diploid",
 ]

@@ -14,11 +14,24 @@ pseudo-autosomal regions (PAR) and each sample's sex, which is how PLINK 2
 decides it too (``--split-par``, the ``.psam`` SEX column). The VCF reader knows
 each call's ploidy from the file and passes it directly.
 
+**One copy written as two.** Many callers (GATK, DeepVariant) write a man's
+non-PAR chrX calls, and chrY or mitochondrial calls, as diploid genotypes
+(``0/0``, ``1/1``) unless told each sample's ploidy. A dosage of 2 where the
+ploidy is 1 shows it: a haploid call cannot be 2. Such a sample's calls at its
+one-copy sites count half their dosage (:func:`haploid_dosage`): ``1/1`` is one
+ALT allele, and a heterozygous ``0/1`` half of one, which is what PLINK 2
+(2.00a3.5) does with them (checked in ``tests/test_stats.py``). The dosage
+matrix does not keep how each call was written, so the rule is decided per
+sample over all its one-copy sites: a sample written diploid but with no
+``1/1`` among them is read as written haploid, and its ``0/1`` calls then
+count as one ALT allele.
+
 **The one definition of allele frequency** used everywhere in vcfml (the
 reader's ``af`` column, ``vcfml inspect``, the AutoML screen's MAF filter, VCF
 Zarr, the Azure table, ``vcfml scan``'s ``a1_freq``): ALT alleles among the
 called alleles, ``sum(dosage) / sum(ploidy)`` over the called genotypes of the
-site. It is PLINK 2's ``--freq`` definition (a male chrX call counts once).
+site, with the rule above for one copy written as two. It is PLINK 2's
+``--freq`` definition (a male chrX call counts once).
 """
 
 from __future__ import annotations
@@ -36,6 +49,8 @@ PAR_BOUNDS = {
     "GRCh37": ((60_001, 2_699_520), (154_931_044, 155_260_560)),
 }
 X_NAMES = {"chrX", "X", "23"}
+Y_NAMES = {"chrY", "Y", "24"}
+MT_NAMES = {"chrM", "chrMT", "M", "MT", "26"}
 
 
 def haploid_in_males(
@@ -58,6 +73,11 @@ def haploid_in_males(
     return on_x & ~in_par
 
 
+def one_copy_contig(chrom: np.ndarray | pd.Series) -> np.ndarray:
+    """Which sites are on chrY or the mitochondrion, where every call is one copy."""
+    return np.isin(np.asarray(chrom).astype(str), list(Y_NAMES | MT_NAMES))
+
+
 def call_ploidy(haploid_sites: np.ndarray, male: np.ndarray) -> np.ndarray | int:
     """Alleles per call, (n_samples, n_sites) int8: 1 for a male at a haploid
     site, 2 otherwise. Returns plain ``2`` when no call is haploid, so that
@@ -69,18 +89,55 @@ def call_ploidy(haploid_sites: np.ndarray, male: np.ndarray) -> np.ndarray | int
     return (2 - np.outer(male, haploid_sites)).astype(np.int8)
 
 
+def written_diploid(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> np.ndarray | None:
+    """Per sample: were its one-copy calls (ploidy 1) written as diploid
+    genotypes? True when any of them has dosage 2, which a haploid call cannot
+    have (see the module docstring). ``None`` when no sample was."""
+    if np.ndim(ploidy) == 0 and int(np.asarray(ploidy)) != 1:
+        return None
+    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
+    found = np.zeros(genotypes.shape[0], dtype=bool)
+    for start in range(0, genotypes.shape[1], BLOCK_COLUMNS):
+        block = genotypes[:, start : start + BLOCK_COLUMNS]
+        found |= ((block == 2) & (ploidy[:, start : start + BLOCK_COLUMNS] == 1)).any(axis=1)
+    return found if found.any() else None
+
+
+def haploid_dosage(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> np.ndarray:
+    """ALT copies per call counted with each call's ploidy (-1 missing): a
+    one-copy call (ploidy 1) of a sample that wrote them diploid counts half its
+    dosage (``1/1`` -> 1, ``0/1`` -> 0.5), as PLINK 2 reads it; every other call
+    as it is. Float32 when anything was halved, else ``genotypes`` itself."""
+    halved = written_diploid(genotypes, ploidy)
+    if halved is None:
+        return genotypes
+    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
+    values = genotypes.astype(np.float32)
+    half = halved[:, None] & (ploidy == 1) & (genotypes > 0)
+    values[half] /= 2
+    return values
+
+
 def allele_counts(
     genotypes: np.ndarray, ploidy: np.ndarray | int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
-    """ALT alleles and called alleles per site (missing calls excluded)."""
+    """ALT alleles and called alleles per site (missing calls excluded).
+
+    One-copy calls written diploid count half their dosage (:func:`haploid_dosage`);
+    the ALT counts are then float (a ``0/1`` there is half an allele, as in PLINK 2's
+    ``ALT_CTS``), otherwise integers."""
     n_sites = genotypes.shape[1]
+    genotypes = haploid_dosage(genotypes, ploidy)
+    count_type = np.float64 if genotypes.dtype.kind == "f" else np.int64
     ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
-    alt = np.zeros(n_sites, dtype=np.int64)
+    alt = np.zeros(n_sites, dtype=count_type)
     total = np.zeros(n_sites, dtype=np.int64)
     for start in range(0, n_sites, BLOCK_COLUMNS):
         block = genotypes[:, start : start + BLOCK_COLUMNS]
         called = block >= 0
-        alt[start : start + BLOCK_COLUMNS] = np.where(called, block, 0).sum(axis=0, dtype=np.int64)
+        alt[start : start + BLOCK_COLUMNS] = np.where(called, block, 0).sum(
+            axis=0, dtype=count_type
+        )
         total[start : start + BLOCK_COLUMNS] = np.where(
             called, ploidy[:, start : start + BLOCK_COLUMNS], 0
         ).sum(axis=0, dtype=np.int64)

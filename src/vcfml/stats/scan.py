@@ -10,7 +10,16 @@ coding of the sexes cannot stand in for sex. vcfml does the same: the
 default of the PLINK 2 version everybody checks against, and the one that
 keeps a sex effect from looking like a chrX association. PAR sites (GRCh38
 bounds, as ``plink2 --split-par b38``) are treated as autosomal. The effect
-(``beta``) is per copy of the ALT allele on the female scale.
+(``beta``) is per copy of the ALT allele on the female scale. A man's call
+written diploid there (``1/1``, as GATK writes it) counts as one copy, and a
+heterozygous one as half a copy (:func:`vcfml.stats.haploid_dosage`), as in
+PLINK 2, so either way of writing gives the same result. Without a sex column
+chrX is coded like an autosome (PLINK 2 does the same for samples of unknown
+sex) and a warning says so.
+
+**chrY and the mitochondrion** are one copy in everyone: dosage 0 or 1 (a call
+written diploid counts half its dosage, as above), and on chrY the women's
+calls are left out when sex is known, as PLINK 2 does.
 
 The ``a1_freq`` column is the ploidy-aware ALT frequency of
 :func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele), as
@@ -20,11 +29,21 @@ one row per ALT allele, whatever its frequency.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from vcfml.stats.association import ScanResult, linear_scan, logistic_scan
-from vcfml.stats.frequency import allele_frequency, haploid_in_males
+from vcfml.stats.frequency import (
+    Y_NAMES,
+    allele_frequency,
+    haploid_dosage,
+    haploid_in_males,
+    one_copy_contig,
+)
+
+MISSING = -1
 
 SCAN_COLUMNS = [
     "chrom", "pos", "id", "ref", "alt", "a1", "a1_freq", "n", "beta", "se", "stat", "pvalue",
@@ -54,26 +73,48 @@ def association_scan(
     """
     scan = logistic_scan if binary else linear_scan
     n_sites = genotypes.shape[1]
-    haploid = (
-        haploid_in_males(variants["chrom"], variants["pos"], build)
-        if male is not None
-        else np.zeros(n_sites, dtype=bool)
-    )
+    on_x = haploid_in_males(variants["chrom"], variants["pos"], build)
+    if male is None and on_x.any():
+        warnings.warn(
+            f"no sex given (a 'sex' column in the samples table): the {int(on_x.sum())} "
+            "chrX sites outside the PARs are coded like autosomes, every call counted as "
+            "two alleles, as PLINK 2 does for samples of unknown sex",
+            stacklevel=2,
+        )
+    haploid = on_x if male is not None else np.zeros(n_sites, dtype=bool)
+    one_copy = one_copy_contig(variants["chrom"])
     frequency = np.empty(n_sites)
     result = ScanResult(
         *(np.full(n_sites, np.nan) for _ in range(4)), n=np.zeros(n_sites, dtype=np.int64)
     )
-    diploid_sites = np.flatnonzero(~haploid)
-    x_sites = np.flatnonzero(haploid)
-    for sites, part in ((diploid_sites, None), (x_sites, "x")):
+    chrom = variants["chrom"].to_numpy().astype(str)
+    parts = [
+        (np.flatnonzero(~haploid & ~one_copy), "diploid"),
+        (np.flatnonzero(haploid & ~one_copy), "x"),
+    ]
+    # One part per contig: how a sample's calls were written is judged per contig.
+    parts += [(np.flatnonzero(chrom == name), "one copy") for name in np.unique(chrom[one_copy])]
+    for sites, part in parts:
         if sites.size == 0:
             continue
         calls = genotypes if sites.size == n_sites else genotypes[:, sites]
         if part == "x":
+            # PLINK 2's coding: a man's one copy on the scale of a woman's two.
             male_column = np.asarray(male, dtype=float)
-            frequency[sites] = allele_frequency(calls, (2 - male_column).astype(np.int8)[:, None])
+            ploidy = (2 - male_column).astype(np.int8)[:, None]
+            frequency[sites] = allele_frequency(calls, ploidy)
             site_design = _with_sex(design, male_column)
-            fitted = scan(calls, target, site_design, dosage_scale=(1 + male_column)[:, None])
+            fitted = scan(
+                haploid_dosage(calls, ploidy), target, site_design,
+                dosage_scale=(1 + male_column)[:, None],
+            )  # fmt: skip
+        elif part == "one copy":
+            # chrY and the mitochondrion: one copy in everyone; women have no
+            # chrY, so their calls there are left out (as PLINK 2 does).
+            if male is not None and chrom[sites[0]] in Y_NAMES:
+                calls = np.where(~np.asarray(male, bool)[:, None], MISSING, calls)
+            frequency[sites] = allele_frequency(calls, 1)
+            fitted = scan(haploid_dosage(calls, 1), target, design)
         else:
             frequency[sites] = allele_frequency(calls)
             fitted = scan(calls, target, design)
