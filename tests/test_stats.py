@@ -562,3 +562,50 @@ def test_scan_without_sex_codes_chrx_like_plink2_and_says_so(plink2, tmp_path, c
     frequency = pd.read_csv(tmp_path / "freq.afreq", sep="\t")
     on_x = (ours["chrom"].astype(str) == "X").to_numpy()
     np.testing.assert_allclose(ours["a1_freq"][on_x], frequency["ALT_FREQS"][on_x], atol=1e-5)
+
+
+def test_badly_scaled_covariate_gives_the_centred_result_and_plink2s(plink2, cohort, tmp_path):
+    """A year-of-birth covariate (mean 1960, SD 10) made the single-precision Newton
+    steps never settle: sites came back NaN with no word. Now the covariates are
+    standardized inside the scan; the genotype's results do not depend on it."""
+    table = pd.read_csv(cohort / "samples.tsv", sep="\t")
+    centred = np.random.default_rng(1).normal(0, 1, len(table)).round(3)
+    table["centred"] = centred
+    table["birth_year"] = 1960 + 10 * centred
+    table.to_csv(tmp_path / "samples.tsv", sep="\t", index=False)
+    scans = {}
+    for covariate in ("centred", "birth_year"):
+        out = tmp_path / f"{covariate}.tsv"
+        assert main(["scan", "--vcf", str(cohort / "cohort.vcf.gz"),
+                     "--samples", str(tmp_path / "samples.tsv"), "--target", "phenotype",
+                     "--covariates", f"sex,{covariate}", "--out", str(out)]) == 0  # fmt: skip
+        scans[covariate] = pd.read_csv(out, sep="\t")
+    year, centred_scan = scans["birth_year"], scans["centred"]
+    assert year["beta"].isna().sum() == centred_scan["beta"].isna().sum() < 0.05 * len(year)
+    np.testing.assert_allclose(year["beta"], centred_scan["beta"], atol=1e-5)
+    np.testing.assert_allclose(year["se"], centred_scan["se"], rtol=1e-4)
+    table.rename(columns={"sample_id": "#IID"})[["#IID", "birth_year"]].to_csv(
+        tmp_path / "year.cov", sep="\t", index=False
+    )
+    # PLINK 2 refuses this covariate ("scales vary too widely") unless told to
+    # standardize it, which is what vcfml now does by itself.
+    run_plink(plink2, cohort, tmp_path / "plink", "--covar", str(tmp_path / "year.cov"),
+              "--covar-variance-standardize", "--glm", "sex", "omit-ref", "no-firth",
+              "hide-covar", PLINK_COLUMNS)  # fmt: skip
+    plink = pd.read_csv(tmp_path / "plink.PHENO1.glm.logistic", sep="\t")
+    agreement = compare(year, plink)
+    assert agreement["beta"] < 1e-3
+    assert agreement["se_p99"] < 1e-3
+
+
+def test_logistic_scan_counts_and_reports_fits_that_do_not_converge():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0.0, 1.0], 100)
+    genotypes = rng.binomial(2, 0.3, (200, 4)).astype(np.int8)
+    genotypes[:, 0] = np.where(y == 1, 0, genotypes[:, 0])  # only controls carry ALT
+    design = check_covariates(pd.DataFrame({"year": 1960 + 10 * rng.normal(size=200)}))
+    # Separation: the effect runs off and Newton never settles; the site is counted.
+    with pytest.warns(UserWarning, match="1 of 4 sites did not converge in 25 Newton steps"):
+        result = logistic_scan(genotypes, y, design)
+    assert result.not_converged.tolist() == [True, False, False, False]
+    assert np.isnan(result.beta[0]) and np.isfinite(result.beta[1:]).all()

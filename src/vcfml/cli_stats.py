@@ -112,6 +112,15 @@ def run_scan(args: argparse.Namespace) -> None:
         f"wrote {args.out}: {len(result)} sites, {model} regression of {args.target!r} "
         f"adjusted for {adjusted}; smallest p-value {best:.3g}"
     )
+    untested = int(result["pvalue"].isna().sum())
+    if untested:
+        not_converged = result.attrs.get("not_converged", 0)
+        causes = "monomorphic or collinear with the covariates (VIF > 50)"
+        if binary:
+            causes = (
+                f"{not_converged} logistic fits did not converge; the others separated, " + causes
+            )
+        print(f"{untested} sites have no result (NA): {causes}")
 
 
 def aligned_table(table: pd.DataFrame, samples: list[str], table_path, vcf_path) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -47,8 +48,10 @@ THREADS = os.cpu_count() or 1  # blocks fitted at once
 # (samples x sites) arrays, as PLINK 2's logistic regression does; the small
 # per-site systems are solved in double. Against double throughout: betas within
 # 1e-4, SEs within 1e-3 (relative), about twice as fast (tests/test_stats.py).
+# The covariates are centred and scaled first (:func:`standardized_design`), so
+# that every coefficient is of order one and single precision can resolve it.
 WORKING_DTYPE = np.float32
-TOLERANCE = 1e-4  # on each coefficient; Newton then lands within ~1e-8 of the optimum
+TOLERANCE = 1e-4  # on each coefficient, relative above 1; Newton then lands within ~1e-8
 MAX_ABS_BETA = 1e3  # a larger logistic effect means separation: report NaN
 
 
@@ -63,6 +66,9 @@ class ScanResult:
     stat: np.ndarray
     pvalue: np.ndarray
     n: np.ndarray
+    not_converged: np.ndarray | None = None
+    """Per site, True where the logistic fit did not converge (its results are
+    NaN); None for the linear scan, which has no iterations."""
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -107,6 +113,31 @@ def check_covariates(covariates: pd.DataFrame, source: object = "samples table")
                 "do not say; leave one out",
             )
     return design
+
+
+def standardized_design(design: np.ndarray) -> np.ndarray:
+    """The design with each covariate centred and scaled to unit standard deviation.
+
+    Why: a covariate whose mean is large next to its spread (year of birth,
+    1960 +- 10) makes the intercept and its own coefficient cancel each other,
+    and the logistic Newton steps, in single precision, then never settle (the
+    site came back NaN), and the linear scan's sums lose digits. With an
+    intercept in the design this is only a change of the covariates'
+    coefficients: the genotype's beta, SE and p-value are the same (PLINK 2's
+    ``--covar-variance-standardize`` does the same). A design without a
+    constant column is returned as it is.
+    """
+    design = np.asarray(design, dtype=float)
+    if design.shape[0] == 0:
+        return design
+    spread = design.std(axis=0)
+    constant = spread == 0
+    if not (constant & (design[0] != 0)).any():
+        return design
+    out = design.copy()
+    varying = ~constant
+    out[:, varying] = (design[:, varying] - design[:, varying].mean(axis=0)) / spread[varying]
+    return out
 
 
 def _collinear_partners(values: np.ndarray, index: int, names: list[str]) -> str:
@@ -192,6 +223,7 @@ def linear_scan(
     :func:`check_covariates`); ``dosage_scale`` multiplies dosages (2 for a
     male's non-PAR chrX call under PLINK 2's coding).
     """
+    design = standardized_design(design)
     y = np.asarray(y, dtype=float)
     n_sites = genotypes.shape[1]
     c = design.shape[1]
@@ -264,11 +296,13 @@ def logistic_scan(
     from the covariates-only fit, in ``WORKING_DTYPE`` precision. A site that
     does not converge in 25 steps or whose effect runs off (separation) gets
     NaN, as ``plink2 --glm no-firth``."""
+    design = standardized_design(design)
     y = np.asarray(y, dtype=float)
     n_sites = genotypes.shape[1]
     c = design.shape[1]
     pairs = _pair_products(design)
     null = fit_logistic(design, y)
+    not_converged = np.zeros(n_sites, dtype=bool)
     out = {key: np.full(n_sites, np.nan) for key in ("beta", "se", "stat", "pvalue")}
     n_obs = np.zeros(n_sites, dtype=np.int64)
     null_probability = _sigmoid(design @ null)[:, None]
@@ -310,12 +344,14 @@ def logistic_scan(
             step = _solve(matrix, gradient)
             coefficients[active] = beta + step
             information[active] = matrix
-            done = ~(np.abs(step).max(axis=1) >= TOLERANCE)  # NaN steps stop too
+            limit = TOLERANCE * np.maximum(1.0, np.abs(coefficients[active]))
+            done = ~(np.abs(step) >= limit).any(axis=1)  # NaN steps stop too
             runaway = np.abs(coefficients[active, c]) > MAX_ABS_BETA
             converged[active[done & np.isfinite(step).all(axis=1) & ~runaway]] = True
             active = active[~done & ~runaway]
             if active.size == 0:
                 break
+        not_converged[start + active] = True
         # The standard error comes from the information of the last Newton step,
         # taken at most TOLERANCE away from the estimate.
         final = np.flatnonzero(converged)
@@ -344,7 +380,15 @@ def logistic_scan(
     # NumPy releases the GIL in its array operations: blocks run on all cores.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         list(pool.map(fit_block, range(0, n_sites, BLOCK_COLUMNS)))
-    return ScanResult(n=n_obs, **out)
+    if not_converged.any():
+        warnings.warn(
+            f"{int(not_converged.sum())} of {n_sites} sites did not converge in "
+            f"{MAX_ITERATIONS} Newton steps; their results are NaN (most often "
+            "separation: the ALT allele seen only in cases or only in controls, "
+            "which PLINK 2 reports as SEPARATION)",
+            stacklevel=2,
+        )
+    return ScanResult(n=n_obs, not_converged=not_converged, **out)
 
 
 def score_test(

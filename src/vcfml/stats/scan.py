@@ -62,6 +62,9 @@ def association_scan(
 ) -> pd.DataFrame:
     """One row per site: PLINK 2's columns of ``--glm`` (see the module docstring).
 
+    ``attrs["not_converged"]`` counts the logistic fits that did not converge
+    (NaN rows; the others are monomorphic or collinear with the covariates).
+
     Args:
         genotypes: (n_samples, n_sites) dosages, -1 missing.
         variants: the reader's variants table (``chrom``, ``pos``, ``id``, ``ref``, ``alt``).
@@ -84,6 +87,7 @@ def association_scan(
     haploid = on_x if male is not None else np.zeros(n_sites, dtype=bool)
     one_copy = one_copy_contig(variants["chrom"])
     frequency = np.empty(n_sites)
+    not_converged = np.zeros(n_sites, dtype=bool)
     result = ScanResult(
         *(np.full(n_sites, np.nan) for _ in range(4)), n=np.zeros(n_sites, dtype=np.int64)
     )
@@ -120,11 +124,16 @@ def association_scan(
             fitted = scan(calls, target, design)
         for name in ("beta", "se", "stat", "pvalue", "n"):
             getattr(result, name)[sites] = getattr(fitted, name)
+        if fitted.not_converged is not None:
+            not_converged[sites] = fitted.not_converged
     table = variants[["chrom", "pos", "id", "ref", "alt"]].reset_index(drop=True).copy()
     table["a1"] = table["alt"]
     table["a1_freq"] = frequency
     table = pd.concat([table, result.to_frame()], axis=1)
-    return table[SCAN_COLUMNS]
+    table = table[SCAN_COLUMNS]
+    # NaN rows have three causes; the count of fits that did not converge is kept.
+    table.attrs["not_converged"] = int(not_converged.sum())
+    return table
 
 
 def _with_sex(design: np.ndarray, male: np.ndarray) -> np.ndarray:
