@@ -37,6 +37,7 @@ from vcfml.stats import (
     check_covariates,
     haploid_in_males,
     hardy_weinberg,
+    linear_scan,
     logistic_scan,
     missingness,
     score_test,
@@ -609,3 +610,20 @@ def test_logistic_scan_counts_and_reports_fits_that_do_not_converge():
         result = logistic_scan(genotypes, y, design)
     assert result.not_converged.tolist() == [True, False, False, False]
     assert np.isnan(result.beta[0]) and np.isfinite(result.beta[1:]).all()
+
+
+def test_linear_scan_is_exact_for_a_phenotype_with_a_large_mean():
+    rng = np.random.default_rng(2)
+    n = 2000
+    genotypes = rng.binomial(2, 0.3, (n, 3)).astype(np.int8)
+    covariate = rng.normal(1000, 1, n)
+    y = 1e6 + 0.1 * genotypes[:, 0] + rng.normal(0, 1, n)
+    design = check_covariates(pd.DataFrame({"c": covariate}))
+    result = linear_scan(genotypes, y, design)
+    for site in range(3):
+        x = np.column_stack([design, genotypes[:, site]])
+        coefficients, residual, *_ = np.linalg.lstsq(x, y - 1e6, rcond=None)
+        sigma2 = residual[0] / (n - x.shape[1])
+        se = np.sqrt(sigma2 * np.linalg.inv(x.T @ x)[-1, -1])
+        assert result.beta[site] == pytest.approx(coefficients[-1], rel=1e-7)
+        assert result.se[site] == pytest.approx(se, rel=1e-7)
