@@ -627,3 +627,29 @@ def test_linear_scan_is_exact_for_a_phenotype_with_a_large_mean():
         se = np.sqrt(sigma2 * np.linalg.inv(x.T @ x)[-1, -1])
         assert result.beta[site] == pytest.approx(coefficients[-1], rel=1e-7)
         assert result.se[site] == pytest.approx(se, rel=1e-7)
+
+
+def test_par_bounds_against_plink2_split_par(plink2, tmp_path):
+    """The inner PAR bounds agree with ``plink2 --split-par b38``; at the telomeric
+    ends (N-masked sequence) PLINK 2 says PAR and vcfml, with the GRC bounds, not."""
+    positions = [5000, 10_000, 10_001, 2_781_479, 2_781_480, 155_701_382, 155_701_383,
+                 156_030_895, 156_030_896, 156_040_000]  # fmt: skip
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=X,length=156040895>",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts0",
+        *(f"X\t{pos}\tv{pos}\tA\tG\t.\t.\t.\tGT\t0/1" for pos in positions),
+    ]
+    (tmp_path / "par.vcf").write_text("\n".join(lines) + "\n")
+    subprocess.run([plink2, "--vcf", str(tmp_path / "par.vcf"), "--split-par", "b38",
+                    "--make-just-pvar", "--out", str(tmp_path / "par")],
+                   check=True, capture_output=True)  # fmt: skip
+    records = [line.split("\t") for line in (tmp_path / "par.pvar").read_text().splitlines()]
+    records = [fields for fields in records if not fields[0].startswith("#")]
+    assert [int(fields[1]) for fields in records] == positions
+    plink_par = np.array([fields[0].startswith("PAR") for fields in records])
+    ours_par = ~haploid_in_males(np.array(["X"] * len(positions)), np.array(positions))
+    ends = np.isin(positions, [5000, 10_000, 156_030_896, 156_040_000])
+    assert (ours_par == plink_par)[~ends].all()
+    assert plink_par[ends].all() and not ours_par[ends].any()

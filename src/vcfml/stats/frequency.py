@@ -42,8 +42,13 @@ from scipy import special  # the distribution functions without scipy.stats' imp
 
 BLOCK_COLUMNS = 4096  # sites handled at a time, to bound memory
 
-# Pseudo-autosomal regions of chrX, 1-based inclusive, as PLINK 2's --split-par.
-# Inside them males carry two copies, like autosomes.
+# Pseudo-autosomal regions of chrX, 1-based inclusive: the GRC coordinates
+# (Ensembl, "Pseudoautosomal regions in human",
+# https://www.ensembl.org/info/genome/genebuild/human_PARS.html). Inside them
+# males carry two copies, like autosomes. PLINK 2's --split-par b38/b37 uses only
+# the inner bounds, so it also calls the telomeric ends (GRCh38 pos < 10,001 and
+# pos > 156,030,895) PAR; vcfml calls them non-PAR. Those ends are N-masked
+# sequence, so no real variant sits there; the inner bounds agree exactly.
 PAR_BOUNDS = {
     "GRCh38": ((10_001, 2_781_479), (155_701_383, 156_030_895)),
     "GRCh37": ((60_001, 2_699_520), (154_931_044, 155_260_560)),

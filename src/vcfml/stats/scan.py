@@ -9,7 +9,8 @@ in each sex), and adds sex as a covariate on chrX, so that the different
 coding of the sexes cannot stand in for sex. vcfml does the same: the
 default of the PLINK 2 version everybody checks against, and the one that
 keeps a sex effect from looking like a chrX association. PAR sites (GRCh38
-bounds, as ``plink2 --split-par b38``) are treated as autosomal. The effect
+bounds; ``plink2 --split-par b38`` agrees except at the telomeric ends, see
+:data:`vcfml.stats.frequency.PAR_BOUNDS`) are treated as autosomal. The effect
 (``beta``) is per copy of the ALT allele on the female scale. A man's call
 written diploid there (``1/1``, as GATK writes it) counts as one copy, and a
 heterozygous one as half a copy (:func:`vcfml.stats.haploid_dosage`), as in
@@ -22,8 +23,11 @@ written diploid counts half its dosage, as above), and on chrY the women's
 calls are left out when sex is known, as PLINK 2 does.
 
 The ``a1_freq`` column is the ploidy-aware ALT frequency of
-:func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele), as
-PLINK 2's ``A1_FREQ``. ``a1`` is always the ALT allele (``--glm omit-ref``):
+:func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele):
+``plink2 --freq``'s ``ALT_FREQS`` on every contig. It is not ``plink2 --glm``'s
+``A1_FREQ`` on non-PAR chrX, which counts each man as two alleles of the
+model's 0/2 coding (0.160 there where ``--freq`` and vcfml give 0.171); on
+autosomes the two agree. ``a1`` is always the ALT allele (``--glm omit-ref``):
 one row per ALT allele, whatever its frequency.
 """
 
