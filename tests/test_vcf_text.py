@@ -192,3 +192,13 @@ def test_region_with_a_sample_subset_in_any_order(liability_dir):
     assert part.samples == subset and in_region.any()
     rows = [full.samples.index(name) for name in subset]
     np.testing.assert_array_equal(part.genotypes, full.genotypes[np.ix_(rows, in_region)])
+
+
+def test_format_without_sample_columns_names_the_line(tmp_path):
+    path = _write(tmp_path, ["a", "b", "c"], ["chr1\t12\t.\tA\tG\t.\tPASS\t.\tGT"])
+    with pytest.raises(VcfmlInputError) as failure:
+        read_vcf(path)
+    assert str(failure.value) == (
+        f"{path} (line 9, record 1, chr1:12): wrong number of columns: 9 instead of 12 "
+        "(8 fixed + FORMAT + 3 samples in the header)"
+    )

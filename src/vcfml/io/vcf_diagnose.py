@@ -115,14 +115,23 @@ def explain_record_failure(
     path: Path, n_samples: int, record_number: int
 ) -> tuple[int | None, str]:
     """Find the line of the failing record and say what is wrong with it."""
+    number, line = find_record(path, record_number)
+    if line is None:
+        return None, "the file ends in the middle of a record (truncated?)"
+    return number, _explain_record(line, n_samples)
+
+
+def find_record(path: Path, record_number: int) -> tuple[int | None, str | None]:
+    """The line number (1-based, header lines counted) and text of a record;
+    (None, None) for BCF or a file with fewer records."""
     records = 0
     for number, line in enumerate(_text_lines(path), start=1):
         if line.startswith("#"):
             continue
         records += 1
         if records == record_number:
-            return number, _explain_record(line, n_samples)
-    return None, "the file ends in the middle of a record (truncated?)"
+            return number, line
+    return None, None
 
 
 def _explain_record(line: str, n_samples: int) -> str:

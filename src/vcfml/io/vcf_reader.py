@@ -205,7 +205,7 @@ def _read_with_htslib(
             if (order == np.arange(len(order))).all():
                 order = None
         records = _query(vcf, path, region) if region is not None else vcf
-        return _read_records(records, path, len(file_samples), len(wanted), order, capacity, region)
+        return _read_records(records, path, file_samples, wanted, order, capacity, region)
     finally:
         vcf.close()
 
@@ -284,13 +284,14 @@ def _contig_lengths(vcf: VCF) -> dict[str, int | None]:
 def _read_records(
     records,
     path: Path,
-    n_file_samples: int,
-    n_samples: int,
+    file_samples: list[str],
+    wanted: list[str],
     order: np.ndarray | None,
     capacity: int,
     region: str | None,
 ):
     """Turn htslib records into a variant-major int8 matrix and variant rows."""
+    n_file_samples, n_samples = len(file_samples), len(wanted)
     builder = _DosageBuilder(n_samples, capacity)
     no_samples = np.empty((0, 3), dtype=np.int16)
     record_number = 0
@@ -309,7 +310,10 @@ def _read_records(
         if not alts:  # a monomorphic site has no ALT allele to count
             continue
         # A sites-only VCF has variants but no genotypes.
-        calls = no_samples if n_samples == 0 else _genotype_array(record, path, record_number)
+        if n_samples == 0:
+            calls = no_samples
+        else:
+            calls = _genotype_array(record, path, record_number, n_file_samples, region)
         if order is not None:
             calls = calls[order]
         filters = record.FILTERS
@@ -442,7 +446,9 @@ class _DosageBuilder:
             column.append(value)
 
 
-def _genotype_array(record, path: Path, record_number: int) -> np.ndarray:
+def _genotype_array(
+    record, path: Path, record_number: int, n_file_samples: int, region: str | None
+) -> np.ndarray:
     """The (n_samples, ploidy + 1) array of a record: allele indices (-1 missing,
     -2 absent, e.g. the second slot of a haploid call) and then the phase flag."""
     try:
@@ -455,8 +461,14 @@ def _genotype_array(record, path: Path, record_number: int) -> np.ndarray:
             if "GT" not in record.FORMAT
             else "htslib could not decode the genotypes of this record"
         )
+        line, text = (
+            vcf_diagnose.find_record(path, record_number) if region is None else (None, None)
+        )
+        if text is not None and len(text.split("\t")) < 9 + n_file_samples:
+            # e.g. FORMAT but no sample columns (htslib then shows no FORMAT either)
+            problem = vcf_diagnose.explain_record_failure(path, n_file_samples, record_number)[1]
         raise VcfmlInputError(
-            path, problem, record=record_number, where=f"{record.CHROM}:{record.POS}"
+            path, problem, line=line, record=record_number, where=f"{record.CHROM}:{record.POS}"
         )
     return genotype.array()
 
