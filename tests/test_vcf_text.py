@@ -194,6 +194,29 @@ def test_region_with_a_sample_subset_in_any_order(liability_dir):
     np.testing.assert_array_equal(part.genotypes, full.genotypes[np.ix_(rows, in_region)])
 
 
+@pytest.mark.parametrize(
+    ("alt", "calls", "message"),
+    [
+        ("G", "0/1\t0/3\t0/0", "sample b has GT allele index 3, but the record has 1 ALT allele"),
+        ("G,T", "1/2\t0/0\t3", "sample c has GT allele index 3, but the record has 2 ALT alleles"),
+    ],
+)
+def test_allele_index_beyond_the_alt_alleles_is_an_error(tmp_path, alt, calls, message):
+    # htslib and bcftools keep such a call; read as it was, allele 3 became a
+    # called non-ALT allele. Both paths now stop at it (the compiled one hands
+    # the file to htslib, whose reader names the line and record).
+    good = "chr1\t10\trs1\tA\tG\t.\tPASS\t.\tGT\t0/1\t1/1\t0/0"
+    path = _write(
+        tmp_path, ["a", "b", "c"], [good, f"chr1\t20\trs2\tC\t{alt}\t.\tPASS\t.\tGT\t{calls}"]
+    )
+    with pytest.raises(VcfmlInputError) as failure:
+        read_vcf(path)
+    assert str(failure.value) == f"{path} (line 10, record 2, chr1:20): {message}"
+    indexed = pysam.tabix_index(str(path), preset="vcf", force=True)
+    with pytest.raises(VcfmlInputError, match=r"record 2, chr1:20.*GT allele index 3"):
+        read_vcf(indexed, region="chr1")
+
+
 def test_format_without_sample_columns_names_the_line(tmp_path):
     path = _write(tmp_path, ["a", "b", "c"], ["chr1\t12\t.\tA\tG\t.\tPASS\t.\tGT"])
     with pytest.raises(VcfmlInputError) as failure:

@@ -316,6 +316,18 @@ def _read_records(
             calls = _genotype_array(record, path, record_number, n_file_samples, region)
         if order is not None:
             calls = calls[order]
+        if calls.shape[1] > 1 and calls[:, :-1].max(initial=0) > len(alts):
+            # htslib keeps an allele index beyond the ALT alleles; it would read as
+            # a called non-ALT allele.
+            sample = int(np.argmax((calls[:, :-1] > len(alts)).any(axis=1)))
+            index = int(calls[sample, :-1].max())
+            line = vcf_diagnose.find_record(path, record_number)[0] if region is None else None
+            raise VcfmlInputError(
+                path,
+                f"sample {wanted[sample]} has GT allele index {index}, but the record has "
+                f"{len(alts)} ALT allele{'s' if len(alts) > 1 else ''}",
+                line=line, record=record_number, where=f"{record.CHROM}:{record.POS}",
+            )  # fmt: skip
         filters = record.FILTERS
         site = (record.CHROM, record.POS, record.ID or ".", record.REF, ";".join(filters) or ".")
         if len(alts) == 1 and calls.shape[1] <= 3:

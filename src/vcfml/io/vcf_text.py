@@ -91,7 +91,7 @@ def _parse_call(text, position, end, n_alt, alleles):
                 position += 1
                 if value > MAX_ALLELE:
                     return position, ploidy, missing, phased, False
-            if value > n_alt:  # htslib keeps it; leave such files to htslib
+            if value > n_alt:  # the htslib path names the record in its error
                 return position, ploidy, missing, phased, False
             alleles[ploidy] = value
         else:
