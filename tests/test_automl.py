@@ -210,3 +210,24 @@ def test_concurrent_trials_on_ray(liability_dataset):
     assert result.leaderboard["iteration"].tolist() == list(range(1, 7))
     assert result.leaderboard["best_so_far"].is_monotonic_increasing
     assert result.best_score > 0.6
+
+
+def test_seed_reaches_the_search(liability_dataset, monkeypatch):
+    """``seed`` seeds FLAML's searcher too, not only the folds and the models: with
+    the folds held fixed and a model family without randomness, another seed
+    proposes other configurations, and the same seed the same ones."""
+    import vcfml.automl.search as search
+
+    fixed = StratifiedKFold(3, shuffle=True, random_state=0)
+    monkeypatch.setattr(
+        search, "cv_splits", lambda y, settings: list(fixed.split(np.zeros(len(y)), y))
+    )
+
+    def proposals(seed: int) -> list[tuple[int, str]]:
+        settings = quick(seed=seed, estimators=["logistic"], test_size=0, ensemble=False)
+        board = run_automl(liability_dataset, settings).leaderboard
+        return list(zip(board["n_sites"], board["params"], strict=True))
+
+    first = proposals(1)
+    assert proposals(1) == first
+    assert proposals(2) != first

@@ -62,6 +62,10 @@ ENSEMBLE_SHARE = 0.82  # no new round of the ensemble selection after this share
 REFIT_SHARE = 0.9  # refits stop growing trees here; the rest is for importance and MLflow
 ENSEMBLE = "ensemble"  # the estimator name of the vote in the leaderboard
 REFIT_MARGIN = 1.5  # a refit on all samples costs about this much more than one fold's fit
+# FLAML's searcher draws its proposals from its own seed (20 unless told), which
+# settings.seed did not reach: the searcher gets FLAML's seed + settings.seed, so
+# seed 0 proposes what FLAML's default does and another seed other proposals.
+FLAML_SEARCHER_SEED = 20
 
 
 @dataclass(frozen=True)
@@ -259,12 +263,13 @@ def run_automl(
     if search_end is not None:
         search_seconds = max(1e-3, search_end - time.perf_counter())
     concurrent = settings.concurrent_trials > 1
+    mode = "max" if metric.greater_is_better else "min"
     analysis = tune.run(
         score_trial if concurrent else evaluate,
         config=space,
-        points_to_evaluate=starts,
         metric="score",
-        mode="max" if metric.greater_is_better else "min",
+        mode=mode,
+        search_alg=_searcher(space, starts, mode, search_seconds, settings),
         time_budget_s=search_seconds,
         num_samples=settings.max_trials or -1,
         verbose=0,
@@ -325,6 +330,23 @@ def run_automl(
         refit_on_all=model is not holdout_model,
         notes=notes,
         started=start,
+    )
+
+
+def _searcher(space, starts, mode, search_seconds, settings: AutoMLSettings):
+    """The searcher ``tune.run`` would build by itself (BlendSearch with optuna,
+    else CFO), seeded from ``settings.seed`` (see ``FLAML_SEARCHER_SEED``)."""
+    from flaml.tune.searcher.blendsearch import CFO, BlendSearch
+
+    searcher = BlendSearch if importlib.util.find_spec("optuna") is not None else CFO
+    return searcher(
+        metric="score",
+        mode=mode,
+        space=space,
+        points_to_evaluate=starts,
+        time_budget_s=search_seconds,
+        num_samples=settings.max_trials or -1,
+        seed=FLAML_SEARCHER_SEED + settings.seed,
     )
 
 
