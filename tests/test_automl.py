@@ -231,3 +231,40 @@ def test_seed_reaches_the_search(liability_dataset, monkeypatch):
     first = proposals(1)
     assert proposals(1) == first
     assert proposals(2) != first
+
+
+def _board(rows: list[tuple[int, float, float]]) -> pd.DataFrame:
+    """A leaderboard of (n_sites, roc_auc, roc_auc_std) rows."""
+    return pd.DataFrame(
+        {
+            "iteration": range(1, len(rows) + 1),
+            "estimator": "logistic",
+            "n_sites": [row[0] for row in rows],
+            "roc_auc": [row[1] for row in rows],
+            "roc_auc_std": [row[2] for row in rows],
+        }
+    )
+
+
+def test_a_trial_cut_short_is_not_chosen_over_finished_ones():
+    from vcfml.automl.metrics import METRICS
+    from vcfml.automl.search import _chosen_row
+
+    # Trial 1 was cut by the budget (scored on one fold, by luck high); it is kept
+    # in the leaderboard only because it came first.
+    board = _board([(10, 0.90, 0.0), (20, 0.80, 0.02), (30, 0.78, 0.02)])
+    chosen = _chosen_row(board, METRICS["roc_auc"], quick(), 5, {1})
+    assert chosen["iteration"] == 2
+    assert _chosen_row(board.iloc[:1], METRICS["roc_auc"], quick(), 5, {1})["iteration"] == 1
+
+
+def test_one_standard_error_margin_uses_the_folds_actually_scored():
+    from vcfml.automl.metrics import METRICS
+    from vcfml.automl.search import _chosen_row
+
+    # Best 0.80 +- 0.10 over the folds; a 5-site trial at 0.75 is within one standard
+    # error over 2 folds (0.071) but not over the 5 configured ones (0.045).
+    board = _board([(50, 0.80, 0.10), (5, 0.75, 0.05)])
+    settings = quick(selection="one_standard_error", folds=5)
+    assert _chosen_row(board, METRICS["roc_auc"], settings, 2)["n_sites"] == 5
+    assert _chosen_row(board, METRICS["roc_auc"], settings, 5)["n_sites"] == 50

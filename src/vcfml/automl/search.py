@@ -185,6 +185,7 @@ def run_automl(
     space, starts = _search_space(settings, max_sites)
     metric = METRICS[settings.metric]
     records: list[dict[str, Any]] = []
+    cut_trials: set[int] = set()  # kept only because nothing else had finished yet
     out_of_fold: dict[int, list[np.ndarray]] = {}  # trial -> each fold's validation predictions
     # Each refit screens all its samples once, as each fold did for its training part.
     refits = 2 if len(test_rows) else 1
@@ -252,6 +253,8 @@ def run_automl(
             trial["seconds"], settings, metric, folds=_fold_names(range(len(scores))),
         )  # fmt: skip
         out_of_fold[records[-1]["iteration"]] = [np.asarray(p) for p in trial["probabilities"]]
+        if trial["cut"]:
+            cut_trials.add(records[-1]["iteration"])
         _show_progress(progress, records, settings, start)
 
     def evaluate(config: dict[str, Any]) -> dict[str, float]:
@@ -290,7 +293,7 @@ def run_automl(
     progress.close()
 
     leaderboard = pd.DataFrame(records)
-    best = _chosen_row(leaderboard, metric, settings)
+    best = _chosen_row(leaderboard, metric, settings, len(folds), cut_trials)
     notes: list[str] = []
     holdout_model, test_metrics, test_samples = None, None, []
     refit_seconds = _refit_seconds(best, leaderboard, len(folds), screening_seconds)
@@ -557,20 +560,35 @@ def _best_row(leaderboard: pd.DataFrame, metric) -> pd.Series:
     return leaderboard.loc[index]
 
 
-def _chosen_row(leaderboard: pd.DataFrame, metric, settings: AutoMLSettings) -> pd.Series:
+def _chosen_row(
+    leaderboard: pd.DataFrame,
+    metric,
+    settings: AutoMLSettings,
+    n_folds: int,
+    cut_trials: set[int] | frozenset[int] = frozenset(),
+) -> pd.Series:
     """The pipeline to refit: the best trial, or with the one-standard-error rule
     the trial using the fewest sites among those within one standard error of
     the best (Breiman et al., 1984). Scores that close are within the noise of
     cross-validation; the sparser pipeline is as good, generalizes better with
     p >> n, and is easier to explain. A vote in the leaderboard is there because
-    it beat the best single trial on folds its weights did not see: it is chosen."""
+    it beat the best single trial on folds its weights did not see: it is chosen.
+
+    ``n_folds`` is the number of folds the trials were scored on (fewer than
+    ``settings.folds`` when the budget stopped the screening early): the
+    standard error of a mean over them is the spread over ``sqrt(n_folds)``.
+    A trial the budget cut short (``cut_trials``, scored on fewer folds or with
+    a truncated fit) is chosen only when no trial finished.
+    """
     votes = leaderboard[leaderboard["estimator"] == ENSEMBLE]
     if len(votes):
         return votes.iloc[-1]
+    finished = leaderboard[~leaderboard["iteration"].isin(list(cut_trials))]
+    if len(finished):
+        leaderboard = finished
     best = _best_row(leaderboard, metric)
     if settings.selection == "best":
         return best
-    n_folds = settings.folds if settings.validation_fraction is None else 1
     margin = best[f"{metric.name}_std"] / math.sqrt(n_folds) if n_folds > 1 else 0.0
     sign = 1.0 if metric.greater_is_better else -1.0
     close = leaderboard[sign * (leaderboard[metric.name] - best[metric.name]) >= -margin]
