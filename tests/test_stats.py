@@ -653,3 +653,37 @@ def test_par_bounds_against_plink2_split_par(plink2, tmp_path):
     ends = np.isin(positions, [5000, 10_000, 156_030_896, 156_040_000])
     assert (ours_par == plink_par)[~ends].all()
     assert plink_par[ends].all() and not ours_par[ends].any()
+
+
+def test_covariates_that_separate_the_target_are_an_error(cohort, tmp_path, capsys):
+    """The covariates-only logistic fit had no check: when a covariate alone told
+    cases from controls, every site came back NaN (logistic scan) or p ~ 1 (the
+    score test the AutoML screen ranks by), with no word."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0.0, 1.0], 100)
+    genotypes = rng.binomial(2, 0.3, (200, 5)).astype(np.int8)
+    score = np.where(y == 1, rng.uniform(0.001, 1, 200), rng.uniform(-1, -0.001, 200))
+    design = check_covariates(pd.DataFrame({"score": score}))
+    for test in (logistic_scan, score_test):
+        with pytest.raises(VcfmlError, match="covariates alone predict every sample's target"):
+            test(genotypes, y, design)
+    # A rare level seen only in cases (quasi-separation): every site's fit would run
+    # off, so the scan refuses it; the score test (the AutoML screen) is fine with it.
+    rare = np.zeros(200)
+    rare[-3:] = 1
+    quasi = check_covariates(pd.DataFrame({"rare": rare}))
+    with pytest.raises(VcfmlError, match="predict the target of 3 samples exactly"):
+        logistic_scan(genotypes, y, quasi)
+    statistic, pvalue = score_test(genotypes, y, quasi)
+    assert np.isfinite(statistic).all() and (pvalue < 1).all()
+    # The command names the samples table.
+    table = pd.read_csv(cohort / "samples.tsv", sep="\t")
+    table["score"] = np.where(table["phenotype"] == 1, 1.0, -1.0) + rng.uniform(0, 0.5, len(table))
+    table.to_csv(tmp_path / "samples.tsv", sep="\t", index=False)
+    status = main(["scan", "--vcf", str(cohort / "cohort.vcf.gz"),
+                   "--samples", str(tmp_path / "samples.tsv"), "--covariates", "score",
+                   "--out", str(tmp_path / "scan.tsv")])  # fmt: skip
+    error = capsys.readouterr().err
+    assert status == 1
+    assert f"{tmp_path / 'samples.tsv'}: the covariates alone predict every sample's" in error
+    assert not (tmp_path / "scan.tsv").exists()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vcfml.errors import VcfmlInputError, preview_names
+from vcfml.errors import VcfmlError, VcfmlInputError, preview_names
 
 MALE_CODES = {"male": True, "m": True, "1": True, "female": False, "f": False, "2": False}
 
@@ -98,10 +98,13 @@ def run_scan(args: argparse.Namespace) -> None:
     male = sex_of(table, args.samples)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        result = association_scan(
-            genotypes.genotypes, genotypes.variants, target, design, binary=binary, male=male,
-            build=args.build,
-        )  # fmt: skip
+        try:
+            result = association_scan(
+                genotypes.genotypes, genotypes.variants, target, design, binary=binary,
+                male=male, build=args.build,
+            )  # fmt: skip
+        except VcfmlError as error:  # the covariates of the samples table separate the target
+            raise VcfmlInputError(args.samples, str(error)) from error
     for warning in caught:  # one line each, as errors are
         print(f"vcfml: warning: {args.samples}: {warning.message}", file=sys.stderr)
     write_table(result, args.out)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # the distribution functions without scipy.stats' import cost
 
-from vcfml.errors import VcfmlInputError
+from vcfml.errors import VcfmlError, VcfmlInputError
 
 BLOCK_COLUMNS = 128  # sites per block: n x 128 float arrays stay in cache (4x faster than 512)
 MAX_VIF = 50.0  # PLINK 2's --vif default
@@ -53,6 +53,7 @@ THREADS = os.cpu_count() or 1  # blocks fitted at once
 WORKING_DTYPE = np.float32
 TOLERANCE = 1e-4  # on each coefficient, relative above 1; Newton then lands within ~1e-8
 MAX_ABS_BETA = 1e3  # a larger logistic effect means separation: report NaN
+SEPARATED_RESIDUAL = 1e-3  # every |y - p| below this after MAX_ITERATIONS: separation
 
 
 @dataclass
@@ -269,7 +270,22 @@ def linear_scan(
 
 
 def fit_logistic(design: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Maximum-likelihood logistic coefficients of ``y`` on ``design`` (Newton)."""
+    """Maximum-likelihood logistic coefficients of ``y`` on ``design`` (Newton).
+
+    Raises:
+        VcfmlError: the covariates alone predict every sample's target (complete
+            separation). The coefficients then run off, every weight ``p(1-p)``
+            falls to zero, and each site's test would be NaN or meaningless.
+            Quasi-separation (a rare covariate level seen only in cases) is
+            left to the caller (:func:`logistic_scan` refuses it; the score
+            test is fine with it: those samples drop out, as in the limit).
+    """
+    return _fit_logistic(design, y)[0]
+
+
+def _fit_logistic(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
+    """The coefficients, and how many samples the covariates predict exactly
+    (0 when Newton converged)."""
     beta = np.zeros(design.shape[1])
     mean = np.clip(y.mean(), 1e-6, 1 - 1e-6)
     beta[0] = np.log(mean / (1 - mean))
@@ -280,8 +296,15 @@ def fit_logistic(design: np.ndarray, y: np.ndarray) -> np.ndarray:
         step = np.linalg.lstsq(information, design.T @ (y - probability), rcond=None)[0]
         beta += step
         if np.abs(step).max() < TOLERANCE:
-            break
-    return beta
+            return beta, 0
+    exact = np.abs(y - _sigmoid(design @ beta)) < SEPARATED_RESIDUAL
+    if design.shape[1] > 1 and exact.all():
+        raise VcfmlError(
+            "the covariates alone predict every sample's target (complete separation), so "
+            "no site can add anything and the logistic model has no finite fit; "
+            "leave out the covariate that separates the cases from the controls"
+        )
+    return beta, int(exact.sum())
 
 
 def _sigmoid(eta: np.ndarray) -> np.ndarray:
@@ -305,7 +328,13 @@ def logistic_scan(
     n_sites = genotypes.shape[1]
     c = design.shape[1]
     pairs = _pair_products(design)
-    null = fit_logistic(design, y)
+    null, separated = _fit_logistic(design, y)
+    if separated:
+        raise VcfmlError(
+            f"the covariates alone predict the target of {separated} samples exactly "
+            "(quasi-separation: e.g. a covariate level seen only in cases or only in "
+            "controls), so no site's logistic fit can converge; leave out or merge it"
+        )
     not_converged = np.zeros(n_sites, dtype=bool)
     out = {key: np.full(n_sites, np.nan) for key in ("beta", "se", "stat", "pvalue")}
     n_obs = np.zeros(n_sites, dtype=np.int64)
