@@ -30,8 +30,8 @@ from vcfml.errors import require_extra
 with require_extra("scale"):
     import dask
 
-from vcfml.automl.search import screened_rows
 from vcfml.automl.settings import AutoMLSettings
+from vcfml.automl.splits import screened_rows
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset, join_samples
 from vcfml.io.vcf_reader import VARIANT_COLUMNS, GenotypeMatrix
@@ -312,7 +312,7 @@ def prescreen_vcf(
 
 def _labels_and_folds(samples, source, samples_table, target, covariates, positive_label, settings):
     """Target and covariates in the order of ``samples``, and the rows of every
-    screen the AutoML run fits (:func:`vcfml.automl.search.screened_rows`: each
+    screen the AutoML run fits (:func:`vcfml.automl.splits.screened_rows`: each
     fold's training rows, the search samples, then every row, for the statistics
     reported on all samples)."""
     empty = GenotypeMatrix(

@@ -44,7 +44,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from flaml import tune
-from sklearn.model_selection import StratifiedKFold, train_test_split
 from tqdm import TqdmWarning
 
 from vcfml.automl.ensemble import POOL_SIZE, VotingEnsemble, select_ensemble
@@ -53,6 +52,7 @@ from vcfml.automl.metrics import METRICS, all_scores, bootstrap_scores
 from vcfml.automl.model import FittedModel, build_pipeline
 from vcfml.automl.screening import GenotypeScreen, impute, screen_ploidy
 from vcfml.automl.settings import AutoMLSettings
+from vcfml.automl.splits import cv_splits, holdout_split
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
 
@@ -353,38 +353,6 @@ def _searcher(space, starts, mode, search_seconds, settings: AutoMLSettings):
     )
 
 
-def holdout_split(y: np.ndarray, settings: AutoMLSettings) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices of the search samples and of the held-out test samples
-    (stratified, seeded; no test rows with ``test_size=0``)."""
-    rows = np.arange(len(y))
-    if not settings.test_size:
-        return rows, rows[:0]
-    try:
-        search, test = train_test_split(
-            rows, test_size=settings.test_size, stratify=y, random_state=settings.seed
-        )
-    except ValueError as error:  # too few samples of a class to split
-        raise VcfmlError(
-            f"cannot hold out a stratified test share of {settings.test_size} from "
-            f"{len(y)} samples ({error}); use more samples or test_size=0"
-        ) from error
-    return np.sort(search), np.sort(test)
-
-
-def screened_rows(y: np.ndarray, settings: AutoMLSettings) -> list[np.ndarray]:
-    """Every set of rows a run fits a screen on, as row numbers of the whole
-    dataset: each fold's training rows (folds of the search samples), the search
-    samples (the refit the test samples score) and all samples (the saved
-    model's refit). A screen run elsewhere (on a Dask cluster, chapter 6) that
-    keeps each set's top sites gives the search exactly what it would see."""
-    settings = settings.resolved()
-    search, test = holdout_split(y, settings)
-    rows = [search[train] for train, _ in cv_splits(y[search], settings)]
-    if len(test):
-        rows.append(search)
-    return [*rows, np.arange(len(y))]
-
-
 def _fold_names(indices) -> str:
     """Folds as people count them: ``1-5``, or ``4,5``."""
     numbers = [index + 1 for index in indices]
@@ -443,22 +411,6 @@ def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
         )
     if dataset.genotypes.shape[1] == 0:
         raise VcfmlError("no variants: the VCF (after filtering) has no sites to learn from")
-
-
-def cv_splits(y: np.ndarray, settings: AutoMLSettings) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The (train, validation) row indices of each fold of the samples ``y``.
-
-    The search calls it on its search samples, after the test share is held
-    out (:func:`screened_rows` gives the rows in the whole dataset's numbering).
-    """
-    indices = np.arange(len(y))
-    if settings.validation_fraction is not None:
-        train, valid = train_test_split(
-            indices, test_size=settings.validation_fraction, stratify=y, random_state=settings.seed
-        )
-        return [(train, valid)]
-    splitter = StratifiedKFold(settings.folds, shuffle=True, random_state=settings.seed)
-    return list(splitter.split(indices, y))
 
 
 def _prepare_folds(dataset: Dataset, settings: AutoMLSettings, clock: Clock) -> list[_Fold]:
