@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from vcfml import check, read_vcf
-from vcfml.stats import allele_frequency, haploid_in_males
+from vcfml.stats import allele_frequency, haploid_in_males, ld_r2
 
 GENDERS = np.array(["male", "female", "unknown"])
 
@@ -359,10 +359,59 @@ def test_3_2_typed_numbers_and_wrong_answers_fail(capsys):
     assert "use the X and y the function receives" in capsys.readouterr().out
 
 
-# --- 4.2: a second cohort ---------------------------------------------------------
+# --- 4.1: a decision threshold ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+def threshold_by_decision_theory(probability, target, miss_cost, alarm_cost):
+    """Call a case when p x miss cost > (1 - p) x alarm cost: no data needed."""
+    return alarm_cost / (alarm_cost + miss_cost)
+
+
+def threshold_with_least_cost(probability, target, miss_cost, alarm_cost):
+    """Try every observed probability as the threshold; keep the cheapest."""
+    candidates = np.unique(probability)
+    costs = [
+        miss_cost * np.sum((probability < t) & (target == 1))
+        + alarm_cost * np.sum((probability >= t) & (target == 0))
+        for t in candidates
+    ]
+    return float(candidates[int(np.argmin(costs))])
+
+
+def test_4_1_threshold_right_answer_passes(capsys):
+    assert check.exercise_4_1_threshold(threshold_by_decision_theory)
+    assert "✅ Exercise 4.1" in capsys.readouterr().out
+
+
+def test_4_1_threshold_right_but_different_passes():
+    assert check.exercise_4_1_threshold(threshold_with_least_cost)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda p, y, miss, alarm: 0.5,  # the default, blind to the costs
+        lambda p, y, miss, alarm: miss / (miss + alarm),  # the costs swapped
+        lambda p, y, miss, alarm: float(y.mean()),  # the prevalence
+        lambda p, y, miss, alarm: 1 / 6,  # right for 5:1 only, fixed
+    ],
+    ids=["default", "swapped", "prevalence", "fixed"],
+)
+def test_4_1_threshold_wrong_rules_fail(wrong, capsys):
+    assert not check.exercise_4_1_threshold(wrong)
+    assert "costs" in capsys.readouterr().out
+
+
+def test_4_1_threshold_stub_and_non_numbers_fail(capsys):
+    def stub(probability, target, miss_cost, alarm_cost):
+        raise NotImplementedError
+
+    assert not check.exercise_4_1_threshold(stub)
+    assert not check.exercise_4_1_threshold(lambda p, y, miss, alarm: "0.2")
+    assert "not a probability" in capsys.readouterr().out
+
+
+@pytest.fixture
 def two_cohorts(tmp_path_factory):
     from vcfml import read_vcf
     from vcfml.automl import AutoMLSettings, run_automl
@@ -554,6 +603,80 @@ def test_5_1_lists_on_rankings_that_disagree():
     assert not check.exercise_5_1(scan_only(importance, scan), truth, scan, importance)
     assert check.exercise_5_1(model_then_scan(importance, scan), truth, scan, importance)
     assert check.exercise_5_1(scan_then_model(importance, scan), truth, scan, importance)
+
+
+# --- 5.3: clumping a ranking into loci -------------------------------------------------
+
+
+def clump_by_loop(ranked, dosages, r2_threshold):
+    """The notebook's answer: walk the ranking, keep a site not in LD with a lead."""
+    r2 = ld_r2(dosages)
+    leads = []
+    for i in range(len(ranked)):
+        if all(r2[i, j] < r2_threshold for j in leads):
+            leads.append(i)
+    return [ranked[i] for i in leads]
+
+
+def clump_by_removing_tags(ranked, dosages, r2_threshold):
+    """Written differently: take the best site left, strike out its tags, repeat;
+    the leads come back as a set."""
+    in_ld = ld_r2(dosages) >= r2_threshold
+    left = np.ones(len(ranked), dtype=bool)
+    leads = set()
+    while left.any():
+        lead = int(np.flatnonzero(left)[0])
+        leads.add(ranked[lead])
+        left &= ~in_ld[lead]
+    return leads
+
+
+@pytest.fixture
+def a_ranking():
+    """Fresh loci (another seed than the check's own): IDs and their dosages."""
+    return check.chapter5._fresh_loci(seed=7)
+
+
+def test_5_3_clumps_right_answer_passes(a_ranking, capsys):
+    assert check.exercise_5_3_clumps(clump_by_loop, 0.5, *a_ranking)
+    assert "✅ Exercise 5.3" in capsys.readouterr().out
+
+
+def test_5_3_clumps_right_but_different_passes(a_ranking):
+    assert check.exercise_5_3_clumps(sorted_leads(clump_by_removing_tags), 0.1, *a_ranking)
+    assert check.exercise_5_3_clumps(clump_by_loop, 0.8, *a_ranking)
+
+
+def sorted_leads(clump):
+    return lambda ranked, dosages, r2_threshold: sorted(clump(ranked, dosages, r2_threshold))
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda ranked, dosages, r2_threshold: list(ranked),  # no clumping: every tag a hit
+        lambda ranked, dosages, r2_threshold: clump_by_loop(ranked, dosages, 0.8),  # fixed r²
+        lambda ranked, dosages, r2_threshold: list(ranked)[:1],  # one locus only
+    ],
+    ids=["unclumped", "fixed-threshold", "one-locus"],
+)
+def test_5_3_wrong_clumps_fail(wrong, a_ranking, capsys):
+    assert not check.exercise_5_3_clumps(wrong, 0.5, *a_ranking)
+    assert "greedy clumping gives" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("threshold", [1.0, 0.0, "0.5"])
+def test_5_3_thresholds_that_merge_nothing_or_everything_fail(threshold, a_ranking, capsys):
+    assert not check.exercise_5_3_clumps(clump_by_loop, threshold, *a_ranking)
+    assert "between 0.05 and 0.9" in capsys.readouterr().out
+
+
+def test_5_3_clumps_stub_fails(a_ranking, capsys):
+    def stub(ranked, dosages, r2_threshold):
+        raise NotImplementedError
+
+    assert not check.exercise_5_3_clumps(stub, 0.5, *a_ranking)
+    assert "NotImplementedError" in capsys.readouterr().out
 
 
 # --- capstone: an unseen cohort, graded against its hidden truth ---------------------

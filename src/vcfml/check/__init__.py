@@ -11,8 +11,8 @@ from vcfml.check.capstone import capstone, capstone_cohort
 from vcfml.check.chapter1 import exercise_1_1, exercise_1_2
 from vcfml.check.chapter2 import exercise_2_1, exercise_2_2
 from vcfml.check.chapter3 import exercise_3_1, exercise_3_2
-from vcfml.check.chapter4 import exercise_4_1, exercise_4_2
-from vcfml.check.chapter5 import exercise_5_1, exercise_5_2, exercise_5_3
+from vcfml.check.chapter4 import exercise_4_1, exercise_4_1_threshold, exercise_4_2
+from vcfml.check.chapter5 import exercise_5_1, exercise_5_2, exercise_5_3, exercise_5_3_clumps
 from vcfml.check.chapter6 import exercise_6_1
 from vcfml.check.environment import check_environment
 
@@ -27,9 +27,11 @@ __all__ = [
     "exercise_3_1",
     "exercise_3_2",
     "exercise_4_1",
+    "exercise_4_1_threshold",
     "exercise_4_2",
     "exercise_5_1",
     "exercise_5_2",
     "exercise_5_3",
+    "exercise_5_3_clumps",
     "exercise_6_1",
 ]

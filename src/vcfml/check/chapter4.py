@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from sklearn import metrics
 
-from vcfml.check.feedback import CheckResult, failed, passed
+from vcfml.check.feedback import CheckResult, call_answer, failed, passed
 from vcfml.simulate import simulate_liability
 
 
@@ -100,3 +102,66 @@ def exercise_4_2(test_truth: dict, train_truth: dict, test_auc: float, test, mod
             "roc_auc_score(test.target, model.predict_proba(test)): the AUC needs probabilities.",
         )
     return passed("4.2", f"AUC {test_auc:.3f} on {len(samples)} new people from the same model.")
+
+
+THRESHOLD_COSTS = ((5.0, 1.0), (1.0, 2.0))  # (cost of a missed case, of a false alarm)
+THRESHOLD_TOLERANCE = 0.03  # a chosen threshold may cost 3% more than the best one
+
+
+def exercise_4_1_threshold(choose_threshold: Callable[..., float]) -> CheckResult:
+    """Judge ``choose_threshold(probability, target, miss_cost, alarm_cost)``,
+    which returns the probability at or above which a person is called a case.
+
+    The check draws calibrated predictions for 5,000 people (a probability
+    from a Beta(1.5, 3.5), about 30% cases, each person a case with that
+    probability), lets the function choose on one draw and measures the cost
+    per person (``miss_cost`` per missed case + ``alarm_cost`` per false alarm)
+    on another, for two costs: a missed case 5 times a false alarm, and a false
+    alarm twice a missed case. Any rule within 3% of the best threshold's cost
+    passes: the decision-theory threshold ``alarm / (alarm + miss)``, which
+    needs no data, or the threshold with the smallest cost on the data given.
+    The default 0.5, or the costs swapped, fail.
+    """
+    for miss_cost, alarm_cost in THRESHOLD_COSTS:
+        chosen_on, measured_on = _calibrated_draw(seed=41), _calibrated_draw(seed=42)
+        result, threshold = call_answer("4.1", choose_threshold, *chosen_on, miss_cost, alarm_cost)
+        if result is not None:
+            return result
+        if not isinstance(threshold, int | float | np.floating) or not 0 <= threshold <= 1:
+            return failed(
+                "4.1",
+                f"Your function returned {threshold!r}, not a probability between 0 and 1.",
+                "return the threshold: people with a probability at or above it are called cases.",
+            )
+        best = alarm_cost / (alarm_cost + miss_cost)
+        cost = _cost_per_person(float(threshold), *measured_on, miss_cost, alarm_cost)
+        least = _cost_per_person(best, *measured_on, miss_cost, alarm_cost)
+        if cost > least * (1 + THRESHOLD_TOLERANCE):
+            return failed(
+                "4.1",
+                f"With a missed case costing {miss_cost:g} and a false alarm {alarm_cost:g}, "
+                f"your threshold {threshold:.3f} costs {cost:.3f} per person on new people; "
+                f"the best threshold costs {least:.3f}.",
+                "call a person a case when the expected cost of missing them (p x miss cost) "
+                "exceeds that of a false alarm ((1 - p) x alarm cost), or try every "
+                "threshold and keep the cheapest.",
+            )
+    return passed(
+        "4.1",
+        "your threshold moves with the costs, as cheap as the best one on new people "
+        f"for both costs tried ({', '.join(f'{m:g}:{a:g}' for m, a in THRESHOLD_COSTS)}).",
+    )
+
+
+def _calibrated_draw(seed: int, n: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and outcomes of ``n`` people, each a case with their probability."""
+    rng = np.random.default_rng(seed)
+    probability = rng.beta(1.5, 3.5, n)
+    return probability, (rng.random(n) < probability).astype(int)
+
+
+def _cost_per_person(threshold, probability, target, miss_cost, alarm_cost) -> float:
+    called = probability >= threshold
+    missed = np.sum(~called & (target == 1))
+    alarms = np.sum(called & (target == 0))
+    return float((miss_cost * missed + alarm_cost * alarms) / len(target))

@@ -285,3 +285,87 @@ def exercise_5_3(stands_for: Mapping[str, str | None], genotypes, truth: dict) -
         1 for answer in answers.values() if not (answer is None or answer == "" or pd.isna(answer))
     )
     return passed("5.3", f"{found} of your {len(answers)} sites find a causal site.")
+
+
+def exercise_5_3_clumps(
+    clump: Callable[[Sequence[str], np.ndarray, float], Sequence[str]],
+    r2_threshold: float,
+    ranked: Sequence[str],
+    dosages: np.ndarray,
+) -> CheckResult:
+    """Judge ``clump(ranked, dosages, r2_threshold)`` and the threshold chosen.
+
+    Clumping goes down a ranking (variant IDs, best first; ``dosages`` holds
+    their columns in that order) and keeps a site as the lead of a new locus
+    unless its r² with a lead already kept reaches ``r2_threshold``. The
+    threshold must lie between 0.05 and 0.9 (PLINK's default is 0.5; at 1 no
+    tag is merged, near 0 everything is). The function is graded on the
+    notebook's ranking at that threshold, then on fresh loci of sites with
+    decreasing LD at thresholds 0.2 and 0.8, against greedy clumping; the leads
+    may come in any order.
+    """
+    if not isinstance(r2_threshold, int | float | np.floating) or not 0.05 <= r2_threshold <= 0.9:
+        return failed(
+            "5.3",
+            f"r2_threshold = {r2_threshold!r}: choose a number between 0.05 and 0.9.",
+            "at 1 no tag would join its locus, near 0 unrelated sites would; GWAS clumping "
+            "often uses 0.1 to 0.5, and 0.8 is the tag threshold above.",
+        )
+    cases = [(list(ranked), np.asarray(dosages), float(r2_threshold), "this ranking")]
+    fresh_ranked, fresh_dosages = _fresh_loci()
+    cases += [(fresh_ranked, fresh_dosages, t, f"fresh loci, r² >= {t}") for t in (0.2, 0.8)]
+    for sites, matrix, threshold, where in cases:
+        result, leads = call_answer("5.3", clump, list(sites), matrix.copy(), threshold)
+        if result is not None:
+            return result
+        want = _greedy_clumps(sites, matrix, threshold)
+        got = [str(site) for site in leads] if isinstance(leads, Sequence | np.ndarray) else None
+        if got is None or isinstance(leads, str):
+            return failed(
+                "5.3", f"clump returned {type(leads).__name__}.", "return a list of lead IDs."
+            )
+        if set(got) != set(want) or len(got) != len(set(got)):
+            extra = [site for site in got if site not in want]
+            what = (
+                f"{len(extra)} of your leads are tags of a better-ranked lead"
+                if len(got) > len(want)
+                else "some loci lost their lead"
+            )
+            return failed(
+                "5.3",
+                f"On {where}: {len(got)} leads, greedy clumping gives {len(want)}; {what}.",
+                "go down the ranking; keep a site when its r² with every lead kept so far is "
+                "below the threshold you were given (not a fixed one).",
+            )
+    return passed(
+        "5.3",
+        f"{len(_greedy_clumps(*cases[0][:3]))} loci in this ranking at r² {r2_threshold:g}, "
+        "and your function clumps fresh loci right at other thresholds.",
+    )
+
+
+def _greedy_clumps(ranked: Sequence[str], dosages: np.ndarray, threshold: float) -> list[str]:
+    """Lead sites: down the ranking, a site not in LD with an earlier lead."""
+    r2 = ld_r2(dosages)
+    leads: list[int] = []
+    for site in range(len(ranked)):
+        if all(r2[site, lead] < threshold for lead in leads):
+            leads.append(site)
+    return [str(ranked[site]) for site in leads]
+
+
+def _fresh_loci(seed: int = 53) -> tuple[list[str], np.ndarray]:
+    """Four loci of five sites each, a site's LD with its locus falling from 1
+    to about 0.1, ranked in a shuffled order: 20 IDs and their dosages."""
+    rng = np.random.default_rng(seed)
+    n_samples, columns = 400, []
+    for _ in range(4):
+        core = rng.binomial(2, 0.4, n_samples)
+        for redrawn in (0.0, 0.15, 0.35, 0.6, 0.9):
+            site = core.copy()
+            rows = rng.random(n_samples) < redrawn
+            site[rows] = rng.binomial(2, 0.4, rows.sum())
+            columns.append(site)
+    order = rng.permutation(len(columns))
+    dosages = np.column_stack(columns)[:, order].astype(np.int8)
+    return [f"locus{i // 5 + 1}_site{i % 5 + 1}" for i in order], dosages
