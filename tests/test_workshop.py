@@ -480,7 +480,8 @@ def test_schedule_adds_up_from_the_notebooks(tmp_path):
     assert days[-1] == workshop.end_date  # a two-day workshop uses both days
     text = schedule_markdown(rows)
     total = sum(row["minutes"] for row in rows)
-    assert f"**{total}**" in text and "01_genotypes_to_dosages (15 min)" in text
+    name, minutes = rows[0]["exercises"][0]
+    assert f"**{total}**" in text and f"{name} ({minutes} min)" in text
 
 
 def test_every_chapter_page_states_its_time_from_the_notebooks():
