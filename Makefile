@@ -17,6 +17,10 @@ PINNED_PYTHONS := 3.10 3.11 3.12 3.13
 CONSTRAINTS := requirements/constraints-py$(PYTHON_VERSION).txt
 INSTALLED := $(VENV)/.installed-py$(PYTHON_VERSION)
 PYTEST_ARGS ?=
+# `make test` runs on this many processes (pytest-xdist; TEST_WORKERS=0 for one, to
+# debug). loadgroup keeps together what must run in one process: a notebook's cells,
+# the tests of one built site, tests sharing a module's fixture (tests/conftest.py).
+TEST_WORKERS ?= 2
 # A workshop configuration (workshops/NAME.yml); empty builds the full course.
 WORKSHOP ?=
 # The site site-check opens: a workshop's when WORKSHOP is given.
@@ -89,7 +93,8 @@ jupyter-kernel: $(INSTALLED)
 
 test: $(INSTALLED) lint
 	$(BIN)/python tools/make_exercises.py --check
-	$(BIN)/python -m pytest tests solutions --nbval --nbval-current-env $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests solutions --nbval --nbval-current-env \
+		-n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The library's tests without the slow ones (AutoML searches, Dask, notebooks,
 # packs, the book; see SLOW_TESTS in tests/conftest.py): for the edit-test loop.

@@ -105,16 +105,60 @@ def structured_dir(tmp_path_factory) -> Path:
     return cohort.write(tmp_path_factory.mktemp("structured"))
 
 
+def notebooks_nbval_runs(session: pytest.Session) -> set[Path]:
+    """The notebooks whose cells this pytest run executes and compares (nbval)."""
+    return {
+        Path(str(item.fspath)).resolve()
+        for item in session.items
+        if type(item).__name__ == "IPyNbCell"
+    }
+
+
+def book_config_reusing_solution_outputs(folder: Path) -> Path:
+    """The course's ``_config.yml`` with the solution notebooks left out of execution:
+    their committed outputs are built into the pages as they are. Paths in it are made
+    absolute, as Jupyter Book reads them relative to the config file."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    execute = config.setdefault("execute", {})
+    execute["exclude_patterns"] = [*execute.get("exclude_patterns", []), "solutions/*"]
+    sphinx = config.setdefault("sphinx", {})
+    sphinx["local_extensions"] = {
+        name: str(ROOT / path) for name, path in sphinx.get("local_extensions", {}).items()
+    }
+    html = config.setdefault("html", {})
+    if html.get("favicon"):
+        html["favicon"] = str(ROOT / html["favicon"])
+    path = folder / "_config.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory):
-    """The default course site, built once for the book and browser tests."""
+def built_book(request, tmp_path_factory):
+    """The default course site, built once for the book and browser tests.
+
+    Every page is built and every MyST code cell executed. The solution notebooks are
+    executed too, unless this same run checks each of them with nbval (`make test`:
+    ``pytest tests solutions --nbval``): nbval then executes them afresh and fails
+    on any output that differs from the committed one, so the build shows the
+    committed outputs instead of executing every notebook a second time. `make book`
+    always executes them (tests/test_book.py checks that its config says so).
+    """
     import sys
 
     sys.path.insert(0, str(ROOT / "tools"))
     from build_book import build
 
-    result = build(output=tmp_path_factory.mktemp("book"), echo=False)
+    output = tmp_path_factory.mktemp("book")
+    solutions = {path.resolve() for path in (ROOT / "solutions").glob("*.ipynb")}
+    config = None
+    if solutions and solutions <= notebooks_nbval_runs(request.session):
+        config = book_config_reusing_solution_outputs(tmp_path_factory.mktemp("book-config"))
+    result = build(output=output, config=config, echo=False)
     assert result.ok, "\n".join(result.problems)
+    result.solutions_executed = config is None
     return result
 
 
@@ -160,3 +204,51 @@ def pytest_collection_modifyitems(config, items):
         test = f"{file_name}::{getattr(item, 'originalname', item.name)}"
         if file_name in SLOW_TESTS or test in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+
+
+# `make test` runs on two processes (pytest-xdist, ``-n 2 --dist loadscope``). A unit
+# of work goes to one process as a whole: a notebook's cells, which share one kernel
+# in order, or a test file, whose tests share module-scoped fixtures. Two exceptions:
+# SAME_PROCESS puts tests that share an expensive session fixture into one unit, and
+# the files in ONE_TEST_PER_UNIT (no fixture worth sharing) are split test by test.
+# Units are handed out longest first, from UNIT_SECONDS (measured on 2 cores; a
+# rough order is all that matters), so that no long unit starts last.
+SAME_PROCESS = {
+    # The built course site (built_book), built once.
+    "tests/test_site_browser.py::test_default_site_works_in_a_browser": "tests/test_book.py",
+}
+ONE_TEST_PER_UNIT = {"tests/test_exercises.py", "tests/test_workshop.py"}
+UNIT_SECONDS: dict[str, float] = {}
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to (see SAME_PROCESS)."""
+    path, _, test = nodeid.partition("::")
+    if f"{path}::{test.split('[')[0]}" in SAME_PROCESS:
+        return SAME_PROCESS[f"{path}::{test.split('[')[0]}"]
+    if path in ONE_TEST_PER_UNIT:
+        return nodeid
+    return path
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, when it is installed
+def pytest_xdist_make_scheduler(config, log):
+    """Scheduling by work_unit(), longest unit first, for ``--dist loadscope``."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            # Unmeasured units: a second per test.
+            scope = max(
+                self.workqueue,
+                key=lambda unit: UNIT_SECONDS.get(unit, len(self.workqueue[unit])),
+            )
+            self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return CourseScheduling(config, log)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from fnmatch import fnmatch
 
 import nbformat
 import pytest
@@ -32,6 +33,16 @@ def test_book_builds_every_page(built_book):
     solution = (result.html / "solutions" / "01_genotypes_to_dosages.html").read_text()
     assert "same as read_vcf: True" in solution  # executed at build time
     assert "Executing notebook" in result.log
+
+
+def test_make_book_executes_every_solution():
+    """`make book` executes the solutions. The test build (tests/conftest.py) shows
+    their committed outputs when nbval executes and checks them in the same run."""
+    execute = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]
+    assert execute["execute_notebooks"] in ("auto", "cache", "force")
+    for notebook in (ROOT / "solutions").glob("*.ipynb"):
+        page = f"solutions/{notebook.name}"
+        assert not any(fnmatch(page, pattern) for pattern in execute["exclude_patterns"])
 
 
 def test_every_notebook_is_in_the_toc():
