@@ -18,8 +18,8 @@ CONSTRAINTS := requirements/constraints-py$(PYTHON_VERSION).txt
 INSTALLED := $(VENV)/.installed-py$(PYTHON_VERSION)
 PYTEST_ARGS ?=
 # `make test` runs on this many processes (pytest-xdist; TEST_WORKERS=0 for one, to
-# debug). loadgroup keeps together what must run in one process: a notebook's cells,
-# the tests of one built site, tests sharing a module's fixture (tests/conftest.py).
+# debug). What must run in one process stays together: a notebook's cells, a test
+# file's tests, the tests of the built course site (work_unit in tests/conftest.py).
 TEST_WORKERS ?= 2
 # A workshop configuration (workshops/NAME.yml); empty builds the full course.
 WORKSHOP ?=
@@ -94,7 +94,7 @@ jupyter-kernel: $(INSTALLED)
 test: $(INSTALLED) lint
 	$(BIN)/python tools/make_exercises.py --check
 	$(BIN)/python -m pytest tests solutions --nbval --nbval-current-env \
-		-n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+		-n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # The library's tests without the slow ones (AutoML searches, Dask, notebooks,
 # packs, the book; see SLOW_TESTS in tests/conftest.py): for the edit-test loop.

@@ -211,14 +211,17 @@ def pytest_collection_modifyitems(config, items):
 # in order, or a test file, whose tests share module-scoped fixtures. Two exceptions:
 # SAME_PROCESS puts tests that share an expensive session fixture into one unit, and
 # the files in ONE_TEST_PER_UNIT (no fixture worth sharing) are split test by test.
-# Units are handed out longest first, from UNIT_SECONDS (measured on 2 cores; a
-# rough order is all that matters), so that no long unit starts last.
+# The units known to take minutes (LONG_UNITS) are handed out first, then the others by
+# their number of tests, so that no long unit starts last.
 SAME_PROCESS = {
     # The built course site (built_book), built once.
     "tests/test_site_browser.py::test_default_site_works_in_a_browser": "tests/test_book.py",
 }
 ONE_TEST_PER_UNIT = {"tests/test_exercises.py", "tests/test_workshop.py"}
-UNIT_SECONDS: dict[str, float] = {}
+LONG_UNITS = [
+    "tests/test_site_browser.py",  # three workshop sites built, pages opened in Chromium
+    "tests/test_book.py",  # the course site built, every page opened in Chromium
+]
 
 
 def work_unit(nodeid: str) -> str:
@@ -243,11 +246,8 @@ def pytest_xdist_make_scheduler(config, log):
             return work_unit(nodeid)
 
         def _assign_work_unit(self, node) -> None:
-            # Unmeasured units: a second per test.
-            scope = max(
-                self.workqueue,
-                key=lambda unit: UNIT_SECONDS.get(unit, len(self.workqueue[unit])),
-            )
+            long = [unit for unit in LONG_UNITS if unit in self.workqueue]
+            scope = long[0] if long else max(self.workqueue, key=lambda u: len(self.workqueue[u]))
             self.workqueue.move_to_end(scope, last=False)
             super()._assign_work_unit(node)
 
