@@ -12,6 +12,7 @@ from vcfml import check
 from vcfml.check.chapter1 import TEST_CALLS
 from vcfml.errors import VcfmlError
 from vcfml.settings import automl_budget
+from vcfml.stats import allele_frequency
 
 
 def right(gt: str) -> int:
@@ -204,4 +205,16 @@ def test_chapter6_check_both_directions(capsys):
     assert "return 0.0 for it" in capsys.readouterr().out
 
     assert not check.exercise_6_1(lambda block: block.mean(axis=0))
-    assert "reduce over axis 1" in capsys.readouterr().out
+    assert "expects (samples, sites)" in capsys.readouterr().out
+
+    # The task's route: allele_frequency, which reduces axis 0 of (samples, sites).
+    def not_transposed(block):
+        return np.nan_to_num(2 * allele_frequency(block), nan=0.0)
+
+    assert not check.exercise_6_1(not_transposed)
+    assert "turn the block around" in capsys.readouterr().out
+
+    def transposed(block):
+        return np.nan_to_num(2 * allele_frequency(block.T), nan=0.0)
+
+    assert check.exercise_6_1(transposed)

@@ -10,7 +10,10 @@ from vcfml.automl.screening import column_means
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
 
 HINTS = {
-    "shape": "return one number per site: the block is (sites, samples), so reduce over axis 1.",
+    "shape": (
+        "return one number per site: a block is (sites, samples), but allele_frequency "
+        "expects (samples, sites) and gives one value per column; turn the block around first."
+    ),
     "missing": "leave missing calls (-1) out of both the sum and the count of called samples.",
     "empty": "a site where every call is missing has no called samples: return 0.0 for it.",
 }
