@@ -734,7 +734,9 @@ def test_capstone_wrong_answers_fail(capstone_run, capsys):
     assert not check.capstone(shuffled, good)
     assert "predict probabilities" in capsys.readouterr().out
     assert not check.capstone(probability, fillers[:10])
-    assert "0 of the 6 causal sites" in capsys.readouterr().out
+    feedback = capsys.readouterr().out
+    assert "0 of the 6 causal sites" in feedback
+    assert "standing in for sex" in feedback  # the hint names the capstone's trap
     assert not check.capstone(probability.iloc[:-5], good)
     assert "have no prediction" in capsys.readouterr().out
     assert not check.capstone(probability.to_numpy(), good)

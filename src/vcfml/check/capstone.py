@@ -114,7 +114,8 @@ def capstone(probability: pd.Series, candidates: Sequence[str]) -> CheckResult:
         return failed(
             "capstone",
             report,
-            "rank candidates by what the model uses and by the scan, and ask which "
-            "associations come from sex rather than from the site.",
+            "combine the sites the model uses with the scan's best, leave out covariates "
+            "(sex=male is not a site), and remember that the simulator's causal sites are "
+            "autosomal: a chrX site high in the model's importance may be standing in for sex.",
         )
     return passed("capstone", report)
