@@ -25,8 +25,9 @@ def liability_dataset(liability_dir) -> Dataset:
 
 @pytest.fixture(scope="module")
 def voted(liability_dataset):
-    # Seed 1: a search whose vote beats its best single trial on the deciding folds.
-    settings = AutoMLSettings(deterministic=True, max_trials=20, verbose=0, seed=1)
+    # Seed 2: a search whose vote beats its best single trial on the deciding folds
+    # (the seed also seeds FLAML's searcher, so which seeds vote depends on it).
+    settings = AutoMLSettings(deterministic=True, max_trials=20, verbose=0, seed=2)
     return run_automl(liability_dataset, settings)
 
 
