@@ -26,7 +26,10 @@ VCF_CASES = [
         "wrong_column_count.vcf",
         r"\(line 7, record 2, after chr1:10\): wrong number of columns: 11 instead of 12",
     ),
-    ("no_gt_in_format.vcf", r"\(line 6, record 1, chr1:10\): this record has no GT field in FORMAT"),
+    (
+        "no_gt_in_format.vcf",
+        r"\(line 6, record 1, chr1:10\): this record has no GT field in FORMAT",
+    ),
     ("duplicate_sample_ids.vcf", r"line 5: duplicate sample IDs in the header: s1"),
     (
         "bad_position.vcf",
