@@ -17,8 +17,9 @@ Two more, on the same file, for comparison:
 
 The ratios ``convert+screen / plink2`` and ``VCF screen / plink2`` come from the
 same run; ``of which screening`` is the VCF screen's time inside its process
-(without Python's start and the imports, ~5-9 s, mostly FLAML through
-``vcfml.automl``). Peak memory is the largest resident set of the whole process
+(without Python's start, the imports and reading the samples table: about 4 s
+on the idle machine of RESULTS.md, now that ``vcfml.scale`` no longer imports
+the search engine). Peak memory is the largest resident set of the whole process
 tree (the step and its worker processes) sampled every 50 ms. Prints a Markdown
 table and the load average (run it on an otherwise idle machine). With
 ``--record`` it appends the table to benchmarks/RESULTS.md, writes every row to
