@@ -17,7 +17,7 @@ PINNED_PYTHONS := 3.10 3.11 3.12 3.13
 CONSTRAINTS := requirements/constraints-py$(PYTHON_VERSION).txt
 INSTALLED := $(VENV)/.installed-py$(PYTHON_VERSION)
 PYTEST_ARGS ?=
-# `make test` runs on this many processes (pytest-xdist; TEST_WORKERS=0 for one, to
+# `make test` and `make test-fast` run on this many processes (pytest-xdist; TEST_WORKERS=0 for one, to
 # debug). What must run in one process stays together: a notebook's cells, a test
 # file's tests, the tests of the built course site (work_unit in tests/conftest.py).
 TEST_WORKERS ?= 2
@@ -100,7 +100,8 @@ test: $(INSTALLED) lint
 # packs, the book; see SLOW_TESTS in tests/conftest.py): for the edit-test loop.
 .PHONY: test-fast
 test-fast: $(INSTALLED)
-	$(BIN)/python -m pytest tests -m "not slow and not book" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -m "not slow and not book" \
+		-n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tools tests benchmarks book/_ext
