@@ -165,3 +165,24 @@ def test_a_genotype_only_cohort_skips_the_depths_and_keeps_the_genotypes(model, 
     written = read_vcf(cohort.write(tmp_path, with_depth=False) / "cohort.vcf.gz")
     np.testing.assert_array_equal(written.genotypes, cohort.genotypes)
     assert cohort.depth.shape == cohort.shape  # the depths are still there when asked for
+
+
+@pytest.mark.parametrize("length", [1, 2, 10])
+def test_haploid_samples_of_the_wrong_length_is_refused_not_written(tmp_path, length):
+    """The compiled writer reads haploid_samples per sample without bounds checks:
+    a wrong length must be an error naming the file, and no file is left."""
+    from vcfml.errors import VcfmlInputError
+
+    cohort = simulate_liability(n_samples=4, n_sites=30, seed=1)
+    path = tmp_path / "bad.vcf.gz"
+    with pytest.raises(VcfmlInputError, match=r"bad\.vcf\.gz.*haploid_samples needs one value"):
+        write_vcf_blocks(
+            path,
+            cohort.blocks(),
+            cohort.variants,
+            cohort.samples["sample_id"].tolist(),
+            contigs=cohort.contigs,
+            haploid_samples=np.zeros(length, dtype=bool),
+            haploid_sites=cohort.haploid_sites,
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -162,6 +162,12 @@ def write_vcf_blocks(
     )
     if haploid_sites is None:
         haploid_sites = np.isin(variants["chrom"].to_numpy(), list(HAPLOID_CONTIGS))
+    if haploid.shape != (len(samples),):
+        # The compiled line writer indexes it per sample without bounds checks.
+        raise VcfmlInputError(
+            path,
+            f"haploid_samples needs one value per sample ({len(samples)}), got {haploid.shape}",
+        )
     haploid_sites = np.asarray(haploid_sites, dtype=bool)
     if haploid_sites.shape != (len(variants),):
         raise VcfmlInputError(
