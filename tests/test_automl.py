@@ -268,3 +268,12 @@ def test_one_standard_error_margin_uses_the_folds_actually_scored():
     settings = quick(selection="one_standard_error", folds=5)
     assert _chosen_row(board, METRICS["roc_auc"], settings, 2)["n_sites"] == 5
     assert _chosen_row(board, METRICS["roc_auc"], settings, 5)["n_sites"] == 50
+
+
+def test_estimator_names_match_their_search_spaces():
+    """settings.py names the families without importing FLAML; the names must be
+    exactly the families estimators.py defines, in the order a run tries them."""
+    from vcfml.automl.estimators import DEFAULT_ESTIMATORS, FAMILIES
+    from vcfml.automl.settings import ESTIMATOR_NAMES
+
+    assert tuple(FAMILIES) == ESTIMATOR_NAMES == DEFAULT_ESTIMATORS

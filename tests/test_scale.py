@@ -267,3 +267,19 @@ def test_store_frequencies_follow_the_readers_definition(tmp_path):
     table = variants_table(dataset, np.arange(2))
     np.testing.assert_allclose(table["af"], [0.5, 0.5])
     np.testing.assert_allclose(table["af"], read_vcf(vcf).variants["af"])
+
+
+def test_the_screen_does_not_import_the_search_engine():
+    """The chapter 6 screen splits samples as the search does (automl.splits) but
+    must not pay for importing FLAML, LightGBM or MLflow in each process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, vcfml.scale, vcfml.automl; "
+        "print(sorted(m for m in ('flaml', 'lightgbm', 'mlflow') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

@@ -24,6 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from vcfml.automl.settings import ESTIMATOR_NAMES
+
 
 @dataclass(frozen=True)
 class EstimatorFamily:
@@ -128,7 +130,7 @@ FAMILIES: dict[str, EstimatorFamily] = {
         "extra_trees", FOREST_SPACE, FOREST_START, _forest(ExtraTreesClassifier), True
     ),
 }
-DEFAULT_ESTIMATORS = ("logistic", "lightgbm", "random_forest", "extra_trees")
+DEFAULT_ESTIMATORS = ESTIMATOR_NAMES  # every family, in the order a run tries them
 
 
 def build_estimator(name: str, params: dict[str, Any], seed: int):

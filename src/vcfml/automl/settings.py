@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from vcfml.automl.estimators import DEFAULT_ESTIMATORS, FAMILIES
 from vcfml.automl.metrics import METRICS
 from vcfml.errors import VcfmlError
 from vcfml.settings import automl_budget, budget_is_set
+
+# The model families a run may try, by name. The names live here, apart from
+# their search spaces (vcfml.automl.estimators, which imports FLAML and LightGBM),
+# so that checking settings, or splitting samples for a screen run elsewhere
+# (chapter 6), does not load the search engine; a test keeps the two in step.
+ESTIMATOR_NAMES = ("logistic", "lightgbm", "random_forest", "extra_trees")
 
 COURSE_TRIALS = 12  # trials of a course notebook run when no budget is set
 
@@ -101,10 +106,12 @@ class AutoMLSettings:
             problems.append(
                 f"validation_fraction must be in (0, 1), got {self.validation_fraction}"
             )
-        allowed = list(self.estimators or DEFAULT_ESTIMATORS)
-        unknown = [name for name in [*allowed, *self.blocked] if name not in FAMILIES]
+        allowed = list(self.estimators or ESTIMATOR_NAMES)
+        unknown = [name for name in [*allowed, *self.blocked] if name not in ESTIMATOR_NAMES]
         if unknown:
-            problems.append(f"unknown estimators {unknown}; choose from {', '.join(FAMILIES)}")
+            problems.append(
+                f"unknown estimators {unknown}; choose from {', '.join(ESTIMATOR_NAMES)}"
+            )
         allowed = [name for name in allowed if name not in set(self.blocked)]
         if not allowed and not unknown:
             problems.append("every estimator is blocked: nothing to try")
