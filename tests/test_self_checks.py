@@ -385,6 +385,8 @@ def test_4_1_threshold_right_answer_passes(capsys):
 
 def test_4_1_threshold_right_but_different_passes():
     assert check.exercise_4_1_threshold(threshold_with_least_cost)
+    # The same rule returning a 0-d numpy array (what np.quantile and friends give).
+    assert check.exercise_4_1_threshold(lambda p, y, miss, alarm: np.array(alarm / (alarm + miss)))
 
 
 @pytest.mark.parametrize(
@@ -501,6 +503,15 @@ def test_5_1_right_but_different_passes(ranked_sites):
     scan, truth = ranked_sites
     model_first = ["c3", "c1", "c2", "x0", "x1", "a1", "a2", "a3", "a4", "a5"]
     assert check.exercise_5_1(model_first, truth, scan)
+    # The same IDs as a one-column array (scan[["id"]].to_numpy() shape).
+    assert check.exercise_5_1(np.array(model_first).reshape(-1, 1), truth, scan)
+
+
+def test_5_1_rows_instead_of_ids_get_feedback_not_a_traceback(ranked_sites, capsys):
+    scan, truth = ranked_sites
+    rows = scan.sort_values("rank")[["id", "chrom"]].head(10).to_numpy().tolist()
+    assert not check.exercise_5_1(rows, truth, scan)
+    assert "flat list of variant ID strings" in capsys.readouterr().out
 
 
 def test_5_1_scan_alone_and_bad_lists_fail(ranked_sites, capsys):

@@ -127,7 +127,13 @@ def exercise_4_1_threshold(choose_threshold: Callable[..., float]) -> CheckResul
         result, threshold = call_answer("4.1", choose_threshold, *chosen_on, miss_cost, alarm_cost)
         if result is not None:
             return result
-        if not isinstance(threshold, int | float | np.floating) or not 0 <= threshold <= 1:
+        if isinstance(threshold, np.ndarray) and threshold.ndim == 0:
+            threshold = threshold.item()  # e.g. np.quantile(...) of one value
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float | np.integer | np.floating)
+            or not 0 <= threshold <= 1
+        ):
             return failed(
                 "4.1",
                 f"Your function returned {threshold!r}, not a probability between 0 and 1.",

@@ -121,6 +121,15 @@ def _judge_candidates(candidates, truth, scan, importance, where) -> str | tuple
             f"Expected a list of ten variant IDs, got {type(candidates).__name__}.",
             "return (or build) a list of ten variant ID strings.",
         )
+    if isinstance(candidates, np.ndarray | pd.Series):
+        candidates = np.asarray(candidates).ravel().tolist()  # e.g. scan[["id"]].to_numpy()
+    if any(not isinstance(c, str | np.str_) for c in candidates):
+        odd = next(c for c in candidates if not isinstance(c, str | np.str_))
+        return (
+            f"Expected a flat list of variant ID strings, but one item is {odd!r} "
+            f"({type(odd).__name__}).",
+            "return a plain list of ten IDs, e.g. table['id'].tolist(), not rows or a table.",
+        )
     candidates = [str(c) for c in dict.fromkeys(candidates)]
     on = f" (on {where})" if where else " (on a cohort where the model and the scan disagree)"
     if len(candidates) != 10:
