@@ -216,6 +216,7 @@ def pytest_collection_modifyitems(config, items):
 SAME_PROCESS = {
     # The built course site (built_book), built once.
     "tests/test_site_browser.py::test_default_site_works_in_a_browser": "tests/test_book.py",
+    "tests/test_explain_view.py::test_built_explanation_page_hovers": "tests/test_book.py",
 }
 ONE_TEST_PER_UNIT = {"tests/test_exercises.py", "tests/test_workshop.py"}
 LONG_UNITS = [

@@ -80,3 +80,18 @@ def test_failing_notebook_fails_the_build(tmp_path):
     result = build(source=source, output=tmp_path / "out", echo=False)
     assert not result.ok
     assert any("broken" in problem or "Execution" in problem for problem in result.problems)
+
+
+def test_every_user_of_the_built_site_shares_its_process():
+    """Under ``make test -n 2`` a test that asks for built_book on the other worker
+    would build the whole site a second time: every such test is in the book's unit."""
+    import re
+
+    from conftest import work_unit
+
+    tests = ROOT / "tests"
+    for path in sorted(tests.glob("test_*.py")):
+        text = path.read_text()
+        for name in re.findall(r"^def (test_\w+)\([^)]*\bbuilt_book\b", text, re.M):
+            nodeid = f"tests/{path.name}::{name}"
+            assert work_unit(nodeid) == "tests/test_book.py", nodeid
