@@ -118,6 +118,21 @@ def test_bgzf_writer_rejects_a_bad_level_and_leaves_no_blocks_after_a_failure(tm
     assert not (tmp_path / "y.gz").read_bytes().endswith(EOF_BLOCK)  # not a complete file
 
 
+def write_cohort(path: Path, cohort, **options) -> None:
+    """Write a simulated cohort's blocks with write_vcf_blocks, as cohort.write
+    does, with the writer's options (threads, a haploid_samples override) exposed."""
+    options = {"haploid_samples": cohort.haploid, **options}
+    write_vcf_blocks(
+        path,
+        cohort.blocks(),
+        cohort.variants,
+        cohort.samples["sample_id"].tolist(),
+        contigs=cohort.contigs,
+        haploid_sites=cohort.haploid_sites,
+        **options,
+    )
+
+
 def test_written_vcf_round_trips_through_bcftools_whatever_the_threads(tmp_path, bcftools):
     """A streamed cohort with haploid chrX males and DP: the same bytes on 1 or 3
     compression threads, a valid index, and bcftools reads back every call."""
@@ -125,17 +140,7 @@ def test_written_vcf_round_trips_through_bcftools_whatever_the_threads(tmp_path,
     files = []
     for threads in (1, 3):
         path = tmp_path / f"threads{threads}.vcf.gz"
-        write_vcf_blocks(
-            path,
-            cohort.blocks(),
-            cohort.variants,
-            cohort.samples["sample_id"].tolist(),
-            contigs=cohort.contigs,
-            with_depth=True,
-            haploid_samples=cohort.haploid,
-            haploid_sites=cohort.haploid_sites,
-            threads=threads,
-        )
+        write_cohort(path, cohort, with_depth=True, threads=threads)
         files.append(path)
     assert files[0].read_bytes() == files[1].read_bytes()
     assert Path(f"{files[1]}.tbi").exists()
@@ -176,13 +181,5 @@ def test_haploid_samples_of_the_wrong_length_is_refused_not_written(tmp_path, le
     cohort = simulate_liability(n_samples=4, n_sites=30, seed=1)
     path = tmp_path / "bad.vcf.gz"
     with pytest.raises(VcfmlInputError, match=r"bad\.vcf\.gz.*haploid_samples needs one value"):
-        write_vcf_blocks(
-            path,
-            cohort.blocks(),
-            cohort.variants,
-            cohort.samples["sample_id"].tolist(),
-            contigs=cohort.contigs,
-            haploid_samples=np.zeros(length, dtype=bool),
-            haploid_sites=cohort.haploid_sites,
-        )
+        write_cohort(path, cohort, haploid_samples=np.zeros(length, dtype=bool))
     assert list(tmp_path.iterdir()) == []

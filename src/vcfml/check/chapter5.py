@@ -123,11 +123,11 @@ def _judge_candidates(candidates, truth, scan, importance, where) -> str | tuple
         )
     if isinstance(candidates, np.ndarray | pd.Series):
         candidates = np.asarray(candidates).ravel().tolist()  # e.g. scan[["id"]].to_numpy()
-    if any(not isinstance(c, str | np.str_) for c in candidates):
-        odd = next(c for c in candidates if not isinstance(c, str | np.str_))
+    odd = [c for c in candidates if not isinstance(c, str)]  # numpy's str_ is a str
+    if odd:
         return (
-            f"Expected a flat list of variant ID strings, but one item is {odd!r} "
-            f"({type(odd).__name__}).",
+            f"Expected a flat list of variant ID strings, but one item is {odd[0]!r} "
+            f"({type(odd[0]).__name__}).",
             "return a plain list of ten IDs, e.g. table['id'].tolist(), not rows or a table.",
         )
     candidates = [str(c) for c in dict.fromkeys(candidates)]
