@@ -24,6 +24,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -146,24 +147,41 @@ def install_size() -> str:
     )
 
 
+# What building the wheel reads from the checkout (pyproject.toml names the readme).
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "src")
+
+
 def build_wheel(target: Path) -> Path:
-    """The course library as a wheel, built from this checkout without the network."""
+    """The course library as a wheel, built from this checkout without the network.
+
+    setuptools writes ``build/`` and ``*.egg-info`` beside the sources it builds,
+    so two packs built at once from the checkout (``make test`` on two processes)
+    overwrote each other's files. Each build gets its own copy of the sources.
+    """
     target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--wheel-dir",
-            str(target),
-            str(ROOT),
-        ],
-        check=True,
-    )
+    with tempfile.TemporaryDirectory(prefix="vcfml-wheel-") as scratch:
+        source = Path(scratch)
+        for name in WHEEL_SOURCES:
+            if (ROOT / name).is_dir():
+                ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+                shutil.copytree(ROOT / name, source / name, ignore=ignore)
+            else:
+                shutil.copy2(ROOT / name, source / name)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--wheel-dir",
+                str(target),
+                str(source),
+            ],
+            check=True,
+        )
     (wheel,) = target.glob("vcfml-*.whl")
     return wheel
 
