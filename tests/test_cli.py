@@ -61,6 +61,11 @@ def test_inspect_region(classic_dir, capsys):
         (["--model", "liability", "--cases", "3"], "do not apply to the liability model: --cases"),
         (["--model", "liability", "--h2", "2"], "h2 must be between 0 and 1"),
         (["--model", "classic", "--cases", "900"], "n_cases must be between 1 and n_samples - 1"),
+        (
+            ["--draw-order", "columns"],
+            "draw_order must be one of row-major, by-block, got 'columns'",
+        ),
+        (["--model", "classic", "--draw-order", "by-block"], "classic model: --draw-order"),
     ],
 )
 def test_simulate_errors(arguments, message, tmp_path, capsys):
@@ -69,3 +74,11 @@ def test_simulate_errors(arguments, message, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("vcfml: error:") and message in err
     assert not (tmp_path / "x").exists()
+
+
+def test_simulate_by_block(tmp_path, capsys):
+    out = tmp_path / "big"
+    arguments = ["--samples", "50", "--sites", "300", "--draw-order", "by-block", "--seed", "3"]
+    assert main(["simulate", "--out", str(out), *arguments]) == 0
+    assert "50 samples x 300 sites" in capsys.readouterr().out
+    assert json.loads((out / "truth.json").read_text())["parameters"]["draw_order"] == "by-block"

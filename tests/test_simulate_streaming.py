@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import bcftools_query
+from conftest import bcftools_query, dosages_from_bcftools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pysam.libcbgzf import BGZFile
@@ -183,3 +183,64 @@ def test_haploid_samples_of_the_wrong_length_is_refused_not_written(tmp_path, le
     with pytest.raises(VcfmlInputError, match=r"bad\.vcf\.gz.*haploid_samples needs one value"):
         write_cohort(path, cohort, haploid_samples=np.zeros(length, dtype=bool))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("n_populations", [1, 3])
+def test_by_block_genotypes_follow_hardy_weinberg(n_populations):
+    """200,000 people: each dosage class within 5 standard errors of its
+    Hardy-Weinberg probability, one copy for men at a haploid site."""
+    from vcfml.simulate.liability import GenotypesByBlock
+
+    frequency = np.array([[0.05, 0.3, 0.5, 0.9]] * n_populations)
+    frequency[-1] = [0.2, 0.6, 0.1, 0.7]  # the last population differs (the only one of 1)
+    people = 200_000
+    population = np.arange(people) % n_populations
+    male = np.arange(people) % 2 == 1
+    haploid_sites = np.array([False, False, False, True])
+    draws = GenotypesByBlock(7, frequency, population, male, haploid_sites, missing_rate=0.0)
+    genotypes = draws.genotypes_at(np.arange(4))
+    for group in range(n_populations):
+        for men in (False, True):
+            rows = (population == group) & (male == men)
+            for site, p in enumerate(frequency[group]):
+                haploid = men and haploid_sites[site]
+                expected = [1 - p, p, 0.0] if haploid else [(1 - p) ** 2, 2 * p * (1 - p), p**2]
+                observed = np.bincount(genotypes[rows, site], minlength=3) / rows.sum()
+                error = np.sqrt(np.array(expected) * (1 - np.array(expected)) / rows.sum())
+                assert np.all(np.abs(observed - expected) <= 5 * error + 1e-12), (site, men)
+
+
+def test_by_block_blocks_are_drawn_alone_and_keep_the_draw_order_in_truth():
+    n_sites = 2 * STREAM_BLOCK + 30
+    cohort = simulate_liability(n_samples=60, n_sites=n_sites, seed=9, draw_order="by-block")
+    whole = cohort.genotypes  # every block, in order, the next on a second thread
+    again = simulate_liability(n_samples=60, n_sites=n_sites, seed=9, draw_order="by-block")
+    np.testing.assert_array_equal(again.genotypes, whole)
+    row_major = simulate_liability(n_samples=60, n_sites=n_sites, seed=9)
+    assert not np.array_equal(row_major.genotypes, whole)  # another random stream
+    assert cohort.truth["parameters"]["draw_order"] == "by-block"
+    assert "draw_order" not in row_major.truth["parameters"]  # truth.json as before
+    with pytest.raises(ValueError, match="draw_order must be one of row-major, by-block"):
+        simulate_liability(n_samples=20, n_sites=20, draw_order="columns")
+
+
+def test_by_block_truth_matches_a_streamed_vcf(tmp_path, bcftools):
+    """The phenotype pass draws only the causal sites' blocks: the same calls the
+    writer draws for those sites, so the truth recomputed from the VCF agrees."""
+    n_sites = 3 * STREAM_BLOCK + 7
+    cohort = simulate_liability(
+        n_samples=300, n_sites=n_sites, missing_rate=0.0, seed=4, draw_order="by-block"
+    )
+    written = read_vcf(cohort.write(tmp_path) / "cohort.vcf.gz")
+    from_bcftools = dosages_from_bcftools(bcftools, tmp_path / "cohort.vcf.gz")
+    np.testing.assert_array_equal(from_bcftools, cohort.genotypes)
+    truth = cohort.truth
+    ids = written.variants["id"].tolist()
+    columns = [ids.index(site["id"]) for site in truth["causal_sites"]]
+    effects = np.array([site["effect"] for site in truth["causal_sites"]])
+    frequency = np.array([site["allele_frequency"] for site in truth["causal_sites"]])
+    male = (cohort.samples["sex"] == "male").to_numpy()
+    mean = (written.genotypes[:, columns] - 2 * frequency) @ effects + 0.5 * male
+    probability = norm.sf((truth["thresholds"][0] - mean) / np.sqrt(0.5))
+    recomputed = bayes.summary(probability)
+    assert recomputed["auc"] == pytest.approx(truth["bayes_optimal"]["cohort"]["auc"], abs=2e-4)

@@ -40,6 +40,12 @@ LIABILITY_OPTIONS = {
         int,
         "draw new people from the model of --seed, e.g. a test cohort (liability)",
     ),
+    "--draw-order": (
+        "draw_order",
+        str,
+        "row-major (default) or by-block: another random stream, several times "
+        "faster, for cohorts of 10^9 calls and more (liability)",
+    ),
 }
 
 COALESCENT_OPTIONS = {

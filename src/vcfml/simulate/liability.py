@@ -20,12 +20,29 @@ one of quantitative genetics (Falconer's liability-threshold model):
   apart by the Balding-Nichols model with a given Fst, and which can have
   different prevalences, so that non-causal sites correlate with the phenotype
   through ancestry alone (confounding, chapter 5).
+
+Two ways to draw the genotypes (``draw_order``), the same model either way:
+
+* ``"row-major"`` (the default, with which the course's datasets are made):
+  numpy's binomial draws of the whole matrix, person by person, streamed by
+  :class:`~vcfml.simulate.draws.RowMajorDraws`. The phenotype needs the causal
+  sites, which sit anywhere in each person's row, so every genotype is drawn
+  twice (once for the phenotype, once when written).
+* ``"by-block"``, for cohorts of 10^9 calls and more: each block of
+  ``STREAM_BLOCK`` sites has its own generator (seeded from the sample seed and
+  the block's index), and a genotype is one single-precision uniform read
+  through the Hardy-Weinberg distribution's inverse CDF. The phenotype pass then
+  draws only the blocks that hold a causal site, and the next block is drawn on
+  a second thread while the current one is written (``benchmarks/load_vcf.py``
+  records the rates). Same seed, same cohort, but other random numbers than
+  ``"row-major"``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -45,6 +62,7 @@ from vcfml.simulate.genome import contig_lengths, place_sites
 from vcfml.stats.frequency import haploid_in_males
 
 MODES = ("additive", "dominant", "recessive")
+DRAW_ORDERS = ("row-major", "by-block")
 REFERENCE_POPULATION = 200_000  # people simulated (at causal sites only) to set thresholds
 
 
@@ -68,6 +86,7 @@ class LiabilityModel:
     include_chrx: bool = True
     seed: int = 0
     sample_seed: int | None = None
+    draw_order: str = "row-major"
 
     def check(self) -> None:
         problems = []
@@ -81,6 +100,10 @@ class LiabilityModel:
             problems.append(f"prevalence must be between 0 and 1, got {self.prevalence}")
         if self.mode not in MODES:
             problems.append(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.draw_order not in DRAW_ORDERS:
+            problems.append(
+                f"draw_order must be one of {', '.join(DRAW_ORDERS)}, got {self.draw_order!r}"
+            )
         if not 0 < self.min_maf < 0.5:
             problems.append(f"min_maf must be between 0 and 0.5, got {self.min_maf}")
         if not 0 <= self.missing_rate < 1:
@@ -109,9 +132,8 @@ def simulate_liability(**parameters) -> StreamedCohort:
     # effects, thresholds), the other the people. Same seed and another
     # sample_seed give new people from the very same model: a test cohort.
     rng = np.random.default_rng([model.seed, 1])
-    people = np.random.default_rng(
-        [model.seed if model.sample_seed is None else model.sample_seed, 2]
-    )
+    people_seed = model.seed if model.sample_seed is None else model.sample_seed
+    people = np.random.default_rng([people_seed, 2])
     contigs = contig_lengths(include_chrx=model.include_chrx)
     variants = place_sites(model.n_sites, contigs, rng)
     is_chrx = (variants["chrom"] == "chrX").to_numpy()
@@ -142,13 +164,19 @@ def simulate_liability(**parameters) -> StreamedCohort:
 
     population = people.integers(0, model.n_populations, model.n_samples)
     male = people.random(model.n_samples) < 0.5
-    # The genotypes are drawn twice from the same state: now, keeping only the
-    # causal sites (the phenotype needs them), and again block by block when the
-    # cohort is written. The matrix is never in memory at once.
-    genotype_state = people.bit_generator.state
-    causal_genotypes = _draw_genotypes(
-        population_af, population, male, haploid_sites, people, keep=causal
-    )
+    if model.draw_order == "by-block":
+        by_block = GenotypesByBlock(
+            people_seed, population_af, population, male, haploid_sites, model.missing_rate
+        )
+        causal_genotypes = by_block.genotypes_at(causal)
+    else:
+        # The genotypes are drawn twice from the same state: now, keeping only the
+        # causal sites (the phenotype needs them), and again block by block when the
+        # cohort is written. The matrix is never in memory at once.
+        genotype_state = people.bit_generator.state
+        causal_genotypes = _draw_genotypes(
+            population_af, population, male, haploid_sites, people, keep=causal
+        )
     prevalences = np.asarray(
         model.population_prevalences or [model.prevalence] * model.n_populations, dtype=float
     )
@@ -163,31 +191,12 @@ def simulate_liability(**parameters) -> StreamedCohort:
     liability = mean_liability + noise_sd * people.standard_normal(model.n_samples)
     phenotype = (liability > thresholds[population]).astype(np.int8)
 
-    shape = (model.n_samples, model.n_sites)
-    missing_draws = RowMajorDraws(
-        people, *shape, lambda g, size: g.random(size), fixed_width=True, block=STREAM_BLOCK
-    )
-    # The depths are the last draws from ``people``: recording where each block of
-    # them starts takes a pass of Poisson draws, made only when depths are wanted.
-    depth_start = people.bit_generator.state
-
-    @functools.cache
-    def depth_draws() -> RowMajorDraws:
-        generator = np.random.Generator(np.random.PCG64())
-        generator.bit_generator.state = depth_start
-        draw = lambda g, size: g.poisson(30, size)  # noqa: E731
-        return RowMajorDraws(generator, *shape, draw, fixed_width=False, block=STREAM_BLOCK)
-
-    def blocks(with_depth: bool = True):
-        generator = np.random.Generator(np.random.PCG64())
-        generator.bit_generator.state = genotype_state
-        for start, genotypes in _genotype_blocks(
-            population_af, population, male, haploid_sites, generator
-        ):
-            missing = missing_draws.block(start) < model.missing_rate
-            observed = np.where(missing, np.int8(-1), genotypes)
-            depth = depths_from_draws(depth_draws().block(start), missing) if with_depth else None
-            yield observed, depth
+    if model.draw_order == "by-block":
+        blocks = by_block.blocks
+    else:
+        blocks = _row_major_blocks(
+            model, people, genotype_state, population_af, population, male, haploid_sites
+        )
 
     samples = pd.DataFrame(
         {
@@ -234,11 +243,130 @@ def simulate_liability(**parameters) -> StreamedCohort:
     )
 
 
+def _row_major_blocks(
+    model, people, genotype_state, population_af, population, male, haploid_sites
+):
+    """The written blocks of the ``"row-major"`` draw order: genotypes drawn again
+    from ``genotype_state``, missing calls and depths from where ``people`` is now."""
+    shape = (model.n_samples, model.n_sites)
+    missing_draws = RowMajorDraws(
+        people, *shape, lambda g, size: g.random(size), fixed_width=True, block=STREAM_BLOCK
+    )
+    # The depths are the last draws from ``people``: recording where each block of
+    # them starts takes a pass of Poisson draws, made only when depths are wanted.
+    depth_start = people.bit_generator.state
+
+    @functools.cache
+    def depth_draws() -> RowMajorDraws:
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = depth_start
+        draw = lambda g, size: g.poisson(30, size)  # noqa: E731
+        return RowMajorDraws(generator, *shape, draw, fixed_width=False, block=STREAM_BLOCK)
+
+    def blocks(with_depth: bool = True):
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = genotype_state
+        for start, genotypes in _genotype_blocks(
+            population_af, population, male, haploid_sites, generator
+        ):
+            missing = missing_draws.block(start) < model.missing_rate
+            observed = np.where(missing, np.int8(-1), genotypes)
+            depth = depths_from_draws(depth_draws().block(start), missing) if with_depth else None
+            yield observed, depth
+
+    return blocks
+
+
+class GenotypesByBlock:
+    """Genotypes, missing calls and depths of the ``"by-block"`` draw order.
+
+    Block ``b`` (sites ``b * STREAM_BLOCK`` onwards) is drawn by its own generator,
+    ``default_rng([seed, 3, b])``: first the genotypes, then the missing calls,
+    then (only when wanted) the depths. So any block can be drawn alone, in any
+    order, and always gives the same values: the phenotype pass draws just the
+    blocks holding causal sites, and the writer's next block is drawn on another
+    thread (numpy releases the GIL while it fills and compares arrays).
+
+    A genotype is one uniform ``u`` read through the Hardy-Weinberg inverse CDF:
+    dosage = [u < P(dosage >= 1)] + [u < P(dosage = 2)], i.e. 1 - (1 - p)^2 and
+    p^2 for a diploid call, p and 0 for a haploid one. Single precision: the
+    probabilities are exact to 2^-24, well below any frequency the model uses.
+    """
+
+    def __init__(self, seed, population_af, population, male, haploid_sites, missing_rate):
+        self.seed, self.population, self.male = seed, population, male
+        self.haploid_sites, self.missing_rate = haploid_sites, missing_rate
+        frequency = population_af.astype(np.float32)  # (populations, sites)
+        self.frequency = frequency
+        self.at_least_one = 1 - (1 - frequency) ** 2
+        self.two_copies = frequency**2
+        self.n_sites = population_af.shape[1]
+
+    def _per_person(self, table: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """(people, sites) values of a (populations, sites) table; one row broadcast
+        when there is one population."""
+        if len(table) == 1:
+            return table[:, start:stop]
+        return table[self.population, start:stop]
+
+    def _genotypes(self, generator: np.random.Generator, start: int) -> np.ndarray:
+        stop = min(start + STREAM_BLOCK, self.n_sites)
+        uniform = generator.random((len(self.population), stop - start), dtype=np.float32)
+        dosage = (uniform < self._per_person(self.at_least_one, start, stop)).view(np.int8)
+        dosage += (uniform < self._per_person(self.two_copies, start, stop)).view(np.int8)
+        men, sites = np.flatnonzero(self.male), np.flatnonzero(self.haploid_sites[start:stop])
+        if men.size and sites.size:  # one copy: P(dosage = 1) = p
+            frequency = self.frequency[:, start:stop][:, sites]
+            frequency = frequency if len(frequency) == 1 else frequency[self.population[men]]
+            cells = np.ix_(men, sites)
+            dosage[cells] = uniform[cells] < frequency
+        return dosage
+
+    def _generator(self, start: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, 3, start // STREAM_BLOCK])
+
+    def genotypes_at(self, sites: np.ndarray) -> np.ndarray:
+        """True genotypes (no missing calls) at ``sites``, drawing only their blocks."""
+        out = np.empty((len(self.population), len(sites)), dtype=np.int8)
+        for start in np.unique(np.asarray(sites) // STREAM_BLOCK * STREAM_BLOCK):
+            inside = (sites >= start) & (sites < start + STREAM_BLOCK)
+            out[:, inside] = self._genotypes(self._generator(start), start)[
+                :, sites[inside] - start
+            ]
+        return out
+
+    def block(self, start: int, with_depth: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """(observed genotypes, depth or None) of the block starting at ``start``."""
+        generator = self._generator(start)
+        genotypes = self._genotypes(generator, start)
+        missing = generator.random(genotypes.shape, dtype=np.float32) < self.missing_rate
+        genotypes[missing] = -1
+        depth = (
+            depths_from_draws(generator.poisson(30, genotypes.shape), missing)
+            if with_depth
+            else None
+        )
+        return genotypes, depth
+
+    def blocks(self, with_depth: bool = True):
+        """Every block in order, the next one drawn on a second thread meanwhile."""
+        starts = range(0, self.n_sites, STREAM_BLOCK)
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            pending = [ahead.submit(self.block, start, with_depth) for start in starts[:1]]
+            for start in starts[1:]:
+                pending.append(ahead.submit(self.block, start, with_depth))
+                yield pending.pop(0).result()
+            if pending:
+                yield pending.pop(0).result()
+
+
 def _parameters(model: LiabilityModel) -> dict:
     values = asdict(model)
     values.pop("seed")
     if values["sample_seed"] is None:
         values.pop("sample_seed")
+    if values["draw_order"] == "row-major":  # the default: truth.json as before it existed
+        values.pop("draw_order")
     if values["population_prevalences"] is not None:
         values["population_prevalences"] = list(values["population_prevalences"])
     return values
