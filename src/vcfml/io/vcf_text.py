@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 
 import numba
@@ -40,10 +41,11 @@ BLOCK_BYTES = 1 << 18  # text parsed per call of the compiled function (256 KiB)
 MAX_PLOIDY = 8
 MAX_ALLELE = 1 << 20
 
-# Return codes of _parse_lines.
-DONE = 0  # every complete line of the block was parsed
-FULL = 1  # the output arrays are full: grow them and call again from `position`
+# Return codes of _parse_lines (and, but for SCRATCH, of GenotypeText.fill).
+DONE = 0  # every complete line of the text was parsed
+FULL = 1  # the dosage rows are full: give more rows (or a new buffer) and call again
 UNSUPPORTED = 2  # something this parser does not handle: let htslib read the file
+SCRATCH = 3  # the per-record or per-allele scratch rows are full: call again from `position`
 
 # Columns of the per-record array written by _parse_lines.
 CHROM_START, CHROM_END, POS, ID_START, ID_END, REF_START, REF_END, FILTER_START, FILTER_END = range(
@@ -132,7 +134,7 @@ def _parse_lines(text, position, end, selection, dosages, first_column, records,
     while position < end:
         line_start = position
         if n_records == records.shape[0]:
-            return FULL, line_start, n_records, n_columns
+            return SCRATCH, line_start, n_records, n_columns
         # Fixed columns: CHROM POS ID REF ALT QUAL FILTER INFO.
         for field in range(8):
             starts[field] = position
@@ -158,7 +160,9 @@ def _parse_lines(text, position, end, selection, dosages, first_column, records,
                 if text[index] == COMMA:
                     n_alt += 1
         column = first_column + n_columns  # the dosage row of this record's first ALT
-        if n_columns + n_alt > columns.shape[0] or column + n_alt > dosages.shape[0]:
+        if n_columns + n_alt > columns.shape[0]:
+            return SCRATCH, line_start, n_records, n_columns
+        if column + n_alt > dosages.shape[0]:
             return FULL, line_start, n_records, n_columns
         for allele in range(n_alt):
             columns[n_columns + allele, ALT_COUNT] = 0
@@ -277,29 +281,17 @@ def _parse_lines(text, position, end, selection, dosages, first_column, records,
     return DONE, position, n_records, n_columns
 
 
-def _strings(text: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> list[str]:
-    """The fields ``text[start:stop]`` as Python strings (one join and one split,
-    not one slice per field)."""
-    if len(starts) == 0:
-        return []
-    pieces = _gather(text, starts, stops)
-    return pieces.tobytes().decode().split("\t")
-
-
 @numba.njit(cache=True, nogil=True)
 def _gather(text, starts, stops):
-    """The fields, joined by tabs, as one byte array."""
+    """The fields ``text[start:stop]`` joined end to end as one byte array."""
     total = 0
     for index in range(starts.shape[0]):
-        total += stops[index] - starts[index] + 1
-    joined = np.empty(max(total - 1, 0), np.uint8)
+        total += stops[index] - starts[index]
+    joined = np.empty(total, np.uint8)
     at = 0
     for index in range(starts.shape[0]):
         for position in range(starts[index], stops[index]):
             joined[at] = text[position]
-            at += 1
-        if at < joined.shape[0]:
-            joined[at] = TAB
             at += 1
     return joined
 
@@ -314,19 +306,44 @@ def is_text_vcf(path: Path) -> bool:
     return magic == b"##"
 
 
-class _Columns:
-    """The variants table as growing lists (one DataFrame is built at the end:
-    building one per block of text cost more than parsing it), with repeated
-    strings (contigs, alleles, filters) stored once."""
+class _Growing:
+    """A 1-d array appended to in place (its capacity doubles), so that the
+    variants table is a few arrays, not one small array per block of text."""
 
-    SHARED = ("chrom", "ref", "alt", "filter")
+    def __init__(self, dtype) -> None:
+        self._values = np.empty(256, dtype)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self.size + len(values)
+        if end > len(self._values):
+            self._values.resize(max(end, 2 * len(self._values)), refcheck=False)
+        self._values[self.size : end] = values
+        self.size = end
+
+    def array(self) -> np.ndarray:
+        return self._values[: self.size]
+
+
+STRING_DTYPE = pd.Series(["x"]).dtype
+"""The dtype pandas gives a column of Python strings (that of the htslib path's
+table): with pandas 3 and pyarrow, ``str`` stored as an Arrow string array."""
+
+
+class _Columns:
+    """The variants table as it grows: the string columns as their bytes and
+    value offsets, the numbers as arrays. With pandas' Arrow-backed ``str`` dtype
+    the table's string columns are built on these bytes without a copy and
+    without one Python string per value (those cost about 1 KiB per variant of
+    peak memory in ``benchmarks/load_vcf.py``, the Arrow pool included)."""
+
+    STRINGS = ("chrom", "id", "ref", "alt", "filter")
+    NUMBERS = (("pos", np.int64), ("allele_index", np.int8), ("af", np.float64), ("phased", bool))
 
     def __init__(self) -> None:
-        self.strings: dict[str, list[str]] = {name: [] for name in ("id", *self.SHARED)}
-        self.numbers: dict[str, list[np.ndarray]] = {
-            name: [] for name in ("pos", "allele_index", "af", "phased")
-        }
-        self._known: dict[str, str] = {}
+        self.text = {name: _Growing(np.uint8) for name in self.STRINGS}
+        self.lengths = {name: _Growing(np.int64) for name in self.STRINGS}
+        self.numbers = {name: _Growing(dtype) for name, dtype in self.NUMBERS}
 
     def add(self, text: np.ndarray, records: np.ndarray, columns: np.ndarray) -> None:
         if len(columns) == 0:
@@ -343,22 +360,149 @@ class _Columns:
             "alt": (columns[:, ALT_START], columns[:, ALT_END]),
             "filter": (of_record[:, FILTER_START], of_record[:, FILTER_END]),
         }
-        known = self._known
         for name, (starts, stops) in spans.items():
-            values = _strings(text, starts, stops)
-            if name in self.SHARED:
-                values = [known.setdefault(value, value) for value in values]
-            self.strings[name].extend(values)
-        self.numbers["pos"].append(of_record[:, POS])
-        self.numbers["allele_index"].append(columns[:, ALLELE_INDEX].astype(np.int8))
-        self.numbers["af"].append(af)
-        self.numbers["phased"].append(columns[:, PHASED].astype(bool))
+            self.text[name].extend(_gather(text, starts, stops))
+            self.lengths[name].extend(stops - starts)
+        self.numbers["pos"].extend(of_record[:, POS])
+        self.numbers["allele_index"].extend(columns[:, ALLELE_INDEX])
+        self.numbers["af"].extend(af)
+        self.numbers["phased"].extend(columns[:, PHASED])
 
-    def table(self, names: list[str]) -> pd.DataFrame:
-        if not self.strings["id"]:
-            return pd.DataFrame({name: [] for name in names})
-        columns = {name: np.concatenate(parts) for name, parts in self.numbers.items()}
-        return pd.DataFrame({**self.strings, **columns})[names]
+    def table(self, names: list[str]) -> pd.DataFrame | None:
+        """The table, or ``None`` when a string is not UTF-8 (htslib then reads the file)."""
+        if self.numbers["pos"].size == 0:
+            return pd.DataFrame({name: [] for name in names})  # as the htslib path makes it
+        values = {name: column.array() for name, column in self.numbers.items()}
+        for name in self.STRINGS:
+            offsets = np.zeros(self.lengths[name].size + 1, dtype=np.int64)
+            np.cumsum(self.lengths[name].array(), out=offsets[1:])
+            try:
+                values[name] = _string_column(self.text[name].array(), offsets)
+            except UnicodeDecodeError:
+                return None
+        return pd.DataFrame({name: values[name] for name in names})
+
+
+def _string_column(data: np.ndarray, offsets: np.ndarray):
+    """A column of the strings ``data[offsets[i]:offsets[i + 1]]`` in STRING_DTYPE."""
+    if getattr(STRING_DTYPE, "storage", None) == "pyarrow":
+        import pyarrow as pa  # pandas has loaded it already
+
+        array = pa.LargeStringArray.from_buffers(
+            len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data)
+        )
+        try:
+            array.validate(full=True)  # UTF-8, as decoding would check
+        except pa.ArrowInvalid as error:
+            raise UnicodeDecodeError("utf-8", b"", 0, 0, str(error)) from error
+        return pd.array(array, dtype=STRING_DTYPE)
+    text = data.tobytes()
+    known: dict[str, str] = {}  # one object per repeated string (contigs, alleles)
+    strings = []
+    for start, stop in pairwise(offsets.tolist()):
+        value = text[start:stop].decode()
+        strings.append(known.setdefault(value, value))
+    return pd.array(strings, dtype=STRING_DTYPE)
+
+
+class GenotypeText:
+    """The compiled reader's place in one VCF text: :meth:`fill` parses the next
+    records into a caller's buffer, so the whole file (:func:`read_text_dosages`,
+    one buffer that grows) and a file block by block (:meth:`blocks`, a fresh
+    buffer per block; :func:`vcfml.io.vcf_reader.read_vcf_blocks`) share one loop.
+
+    Attributes:
+        records: complete records parsed so far.
+        declined: the text holds something this parser does not handle.
+    """
+
+    def __init__(self, path: Path, selection: np.ndarray) -> None:
+        self.selection = np.ascontiguousarray(selection, dtype=np.int64)
+        self._spans = _line_spans(path)
+        self._text = np.empty(0, dtype=np.uint8)
+        self._position = self._end = 0
+        self._in_header = True
+        self._records = np.empty((2048, RECORD_FIELDS), dtype=np.int64)
+        self._columns = np.empty((4096, COLUMN_FIELDS), dtype=np.int64)
+        self.records = 0
+        self.declined = False
+
+    def fill(self, dosages: np.ndarray, n_columns: int, table: _Columns) -> tuple[int, int]:
+        """Parse records into the rows of ``dosages`` from ``n_columns`` on (and
+        their variants into ``table``) until the rows are full or the text ends.
+
+        Returns (columns filled, code): FULL, DONE at the end of the text, or
+        UNSUPPORTED (``declined`` is then set; what was filled is incomplete).
+        """
+        while True:
+            if self._position >= self._end and not self._next_span():
+                if self._in_header:  # no #CHROM line: let htslib explain
+                    self.declined = True
+                    return n_columns, UNSUPPORTED
+                return n_columns, DONE
+            code, self._position, n_records, n_new = _parse_lines(
+                self._text,
+                self._position,
+                self._end,
+                self.selection,
+                dosages,
+                n_columns,
+                self._records,
+                self._columns,
+            )
+            if code == UNSUPPORTED:
+                self.declined = True
+                return n_columns, UNSUPPORTED
+            table.add(self._text, self._records[:n_records], self._columns[:n_new])
+            n_columns += n_new
+            self.records += n_records
+            if code == FULL:
+                return n_columns, FULL
+            if code == SCRATCH and n_records == 0:  # one record with more ALT alleles than rows
+                self._columns = np.empty((2 * len(self._columns), COLUMN_FIELDS), dtype=np.int64)
+
+    def blocks(
+        self, n_samples: int, block_sites: int, names: list[str]
+    ) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+        """The dosages (variant-major, a fresh array each) and variants table of
+        the next ``block_sites`` columns, block after block; a record's columns
+        stay in one block (a record with more ALT alleles than ``block_sites``
+        makes a larger block). At least one block, empty for a file without
+        variants. Stops early, with ``declined`` set, at text it does not handle;
+        ``records_yielded`` counts the records of the blocks yielded before."""
+        self.records_yielded = 0
+        code = FULL
+        yielded = False
+        while code == FULL:
+            dosages = np.empty((block_sites, n_samples), dtype=np.int8)
+            table = _Columns()
+            n_columns, code = self.fill(dosages, 0, table)
+            while code == FULL and n_columns == 0:
+                dosages = np.empty((2 * len(dosages), n_samples), dtype=np.int8)
+                n_columns, code = self.fill(dosages, 0, table)
+            if code == UNSUPPORTED:
+                return
+            if n_columns == 0 and yielded:
+                return
+            variants = table.table(names)
+            if variants is None:
+                self.declined = True
+                return
+            self.records_yielded = self.records
+            yielded = True
+            yield dosages[:n_columns], variants
+
+    def _next_span(self) -> bool:
+        """Move to the next span of record lines; False at the end of the text."""
+        for text, start, end in self._spans:
+            if self._in_header:
+                start = _header_end(text, start, end)
+                if start == end:
+                    continue  # the header goes on in the next span
+                self._in_header = False
+            self._text, self._position, self._end = text, start, end
+            return True
+        return False
 
 
 def read_text_dosages(
@@ -372,73 +516,71 @@ def read_text_dosages(
         n_samples: number of output rows.
         capacity: expected number of output columns (grown as needed).
     """
+    text = GenotypeText(path, selection)
     dosages = np.empty((max(capacity, 1), n_samples), dtype=np.int8)
-    records = np.empty((2048, RECORD_FIELDS), dtype=np.int64)
-    columns = np.empty((4096, COLUMN_FIELDS), dtype=np.int64)
     table = _Columns()
-    n_columns = 0
-    selection = np.ascontiguousarray(selection, dtype=np.int64)
-    in_header = True
-    for block in _line_blocks(path):
-        start = 0
-        if in_header:
-            start = _header_end(block)
-            if start == len(block):
-                continue  # the header goes on in the next block
-            in_header = False
-        text = np.frombuffer(block, dtype=np.uint8)
-        while start < len(block):
-            code, start, n_records, n_new = _parse_lines(
-                text, start, len(block), selection, dosages, n_columns, records, columns
-            )
-            if code == UNSUPPORTED:
-                return None
-            table.add(text, records[:n_records], columns[:n_new])
-            n_columns += n_new
-            if code == FULL:
-                if n_records == 0:  # one record with more ALT alleles than rows
-                    columns = np.empty((2 * len(columns), COLUMN_FIELDS), dtype=np.int64)
-                if n_columns + len(columns) > dosages.shape[0]:
-                    grown = max(n_columns + len(columns), int(dosages.shape[0] * 1.5) + 1024)
-                    dosages.resize((grown, n_samples), refcheck=False)
-    if in_header:
-        return None  # no #CHROM line: let htslib explain
+    n_columns, code = text.fill(dosages, 0, table)
+    while code == FULL:
+        # ndarray.resize maps to realloc/mremap: never two copies of the matrix.
+        grown = int(dosages.shape[0] * 1.5) + 1024
+        dosages.resize((grown, n_samples), refcheck=False)
+        n_columns, code = text.fill(dosages, n_columns, table)
+    if code == UNSUPPORTED:
+        return None
+    variants = table.table(names)
+    if variants is None:
+        return None
     if n_columns != dosages.shape[0]:
         dosages.resize((n_columns, n_samples), refcheck=False)
-    return dosages, table.table(names)
+    return dosages, variants
 
 
-def _line_blocks(path: Path) -> Iterator[bytes]:
-    """The decompressed text in blocks of whole lines.
+def _line_spans(path: Path) -> Iterator[tuple[np.ndarray, int, int]]:
+    """The decompressed text as spans of whole lines: ``(text, start, end)``
+    with ``text[start:end]`` ending in a newline.
 
     A second thread decompresses the next block while the caller parses this
     one (zlib and the compiled parser both release the GIL), so on two cores
     reading costs about max(decompression, parsing) rather than their sum; one
-    block ahead keeps memory bounded.
+    block ahead keeps memory bounded. Each block is parsed where it lies: only
+    the line split between two blocks is copied (joined on its own), not the
+    block, so at most two blocks and a line are held at once.
     """
     with _open_text(path) as handle, ThreadPoolExecutor(max_workers=1) as ahead:
-        pending = b""
+        pending: list[bytes] = []  # the start of a line that goes on in the next block
         next_chunk = ahead.submit(handle.read, BLOCK_BYTES)
         while True:
             chunk = next_chunk.result()
             if not chunk:
                 break
             next_chunk = ahead.submit(handle.read, BLOCK_BYTES)
-            block = pending + chunk if pending else chunk
-            cut = block.rfind(b"\n") + 1
-            block, pending = block[:cut], block[cut:]
-            if block:
-                yield block
+            first = chunk.find(b"\n") + 1
+            if first == 0:  # a line longer than a block
+                pending.append(chunk)
+                continue
+            if pending:
+                joined = b"".join([*pending, chunk[:first]])
+                pending = []
+                yield np.frombuffer(joined, dtype=np.uint8), 0, len(joined)
+                start = first
+            else:
+                start = 0
+            last = chunk.rfind(b"\n") + 1
+            if last > start:
+                yield np.frombuffer(chunk, dtype=np.uint8), start, last
+            if last < len(chunk):
+                pending.append(chunk[last:])
         if pending:
-            yield pending + b"\n"  # the last line may lack its newline
+            joined = b"".join([*pending, b"\n"])  # the last line may lack its newline
+            yield np.frombuffer(joined, dtype=np.uint8), 0, len(joined)
 
 
-def _header_end(block: bytes) -> int:
-    """Where the first record starts in a block of complete lines that begins
-    in the header (``len(block)`` when the header goes on past the block)."""
-    position = 0
-    while position < len(block) and block[position] == ord("#"):
-        position = block.index(b"\n", position) + 1
+def _header_end(text: np.ndarray, start: int, end: int) -> int:
+    """Where the first record starts in a span of complete lines that begins in
+    the header (``end`` when the header goes on past the span)."""
+    position = start
+    while position < end and text[position] == ord("#"):
+        position = int(np.flatnonzero(text[position:end] == NEWLINE)[0]) + position + 1
     return position
 
 
