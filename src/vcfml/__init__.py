@@ -8,8 +8,15 @@ The library behind the *AutoML on Variants* course. Its parts follow the chapter
 * :mod:`vcfml.stats`: allele frequency, association scan and PCA, as PLINK 2 (chapters 1, 5).
 """
 
-from vcfml.io import GenotypeMatrix, read_samples_table, read_vcf, write_vcf
+from vcfml.io import GenotypeMatrix, read_samples_table, read_vcf, read_vcf_blocks, write_vcf
 
 __version__ = "0.1.0"
 
-__all__ = ["GenotypeMatrix", "__version__", "read_samples_table", "read_vcf", "write_vcf"]
+__all__ = [
+    "GenotypeMatrix",
+    "__version__",
+    "read_samples_table",
+    "read_vcf",
+    "read_vcf_blocks",
+    "write_vcf",
+]

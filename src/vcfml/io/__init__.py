@@ -5,7 +5,7 @@ analyse the arrays live elsewhere, as in scikit-allel and sgkit.
 """
 
 from vcfml.io.samples_table import read_samples_table
-from vcfml.io.vcf_reader import GenotypeMatrix, read_vcf
+from vcfml.io.vcf_reader import GenotypeMatrix, read_vcf, read_vcf_blocks
 from vcfml.io.vcf_writer import write_vcf
 
-__all__ = ["GenotypeMatrix", "read_samples_table", "read_vcf", "write_vcf"]
+__all__ = ["GenotypeMatrix", "read_samples_table", "read_vcf", "read_vcf_blocks", "write_vcf"]

@@ -29,7 +29,7 @@ Genotype policy (documented in the course, chapter 1):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -133,6 +133,9 @@ def read_vcf(
             alleles of the samples read) is below this value.
         threads: extra htslib decompression threads (htslib path).
 
+    A file too large to hold whole (say 10,000 samples x 10^6 sites, 10 GB as
+    int8) can be read a block of sites at a time with :func:`read_vcf_blocks`.
+
     Raises:
         VcfmlInputError: the file is missing, is not a VCF/BCF, is truncated or
             has a malformed record; the message names the file and the record.
@@ -140,30 +143,23 @@ def read_vcf(
     path = Path(path)
     if min_maf is not None and not 0 <= min_maf <= 0.5:
         raise VcfmlInputError(path, f"min_maf must be between 0 and 0.5, got {min_maf}")
-    header = _open(path)
-    try:
-        file_samples = list(header.samples)  # cyvcf2 builds this list on every access
-        wanted = _requested_samples(path, file_samples, samples)
-        contigs = _contig_lengths(header)
-    finally:
-        header.close()
+    file_samples, wanted, contigs = _read_header(path, samples)
     capacity = (_count_records(path) if region is None else None) or 1024
     from vcfml.io import vcf_text  # numba: loaded when a file is read, not on import
 
     fast = None
     if region is None and vcf_text.is_text_vcf(path):
-        row_of = {name: row for row, name in enumerate(wanted)}
-        selection = np.array([row_of.get(name, -1) for name in file_samples], dtype=np.int64)
+        selection = _selection(file_samples, wanted)
         fast = vcf_text.read_text_dosages(path, selection, len(wanted), capacity, VARIANT_COLUMNS)
     if fast is not None:
         genotypes, table = fast
     else:
-        genotypes, variants = _read_with_htslib(
+        ((genotypes, variants),) = _htslib_blocks(
             path, file_samples, wanted, region, threads, capacity
         )
         table = pd.DataFrame(variants, columns=VARIANT_COLUMNS)
         del variants
-    table = table.astype({"pos": "int64", "allele_index": "int8", "af": "float64", "phased": bool})
+    table = _typed(table)
     keep = np.ones(len(table), dtype=bool)
     if pass_only:
         keep &= (table["filter"] == "PASS").to_numpy()
@@ -181,15 +177,130 @@ def read_vcf(
     )
 
 
-def _read_with_htslib(
+def read_vcf_blocks(
+    path: str | PathLike[str],
+    *,
+    block_sites: int = 10_000,
+    samples: Sequence[str] | None = None,
+) -> Iterator[GenotypeMatrix]:
+    """Read a VCF or BCF file a block of records at a time, for files too large
+    to hold whole (10,000 samples x 10^6 sites is 10 GB as int8).
+
+    Each yielded :class:`GenotypeMatrix` holds the next block: at most
+    ``block_sites`` variant columns (a multiallelic record's columns stay in one
+    block, so a block can end a few columns short of ``block_sites``; a record
+    with more ALT alleles than that is a block of its own), with the same
+    samples, contigs and source. Its ``variants`` index numbers the columns of the whole
+    file, so concatenating the blocks' genotypes (``axis=1``) and variants
+    (``pd.concat``) gives exactly ``read_vcf(path, samples=samples)`` (tested).
+    A file without variants gives one empty block.
+
+    Memory does not grow with the number of sites: each block is a fresh
+    ``block_sites`` x samples int8 array (a block the caller keeps is never
+    overwritten) plus its variants table, and the reader holds one block of
+    text; nothing is accumulated across blocks.
+
+    VCF text goes through the compiled GT reader of :mod:`vcfml.io.vcf_text`;
+    BCF, and text that reader declines, through htslib. Where the compiled
+    reader meets text it declines after some blocks were yielded, htslib reads
+    the file again from the start, skips the records already yielded and goes
+    on from the first record of the unfinished block, so the blocks are the
+    same whichever path read them; a malformed record then raises the error
+    :func:`read_vcf` gives, naming the file and the record.
+
+    Args:
+        path: the VCF/BCF file (plain, gzip or bgzip).
+        block_sites: variant columns per block (at least 1).
+        samples: only read these samples, in this order.
+
+    Raises:
+        VcfmlInputError: as :func:`read_vcf`; a problem in the header before the
+            first block, a malformed or truncated record when the iteration
+            reaches it (the blocks before it have then been yielded).
+    """
+    path = Path(path)
+    if block_sites < 1:
+        raise VcfmlInputError(path, f"block_sites must be at least 1, got {block_sites}")
+    file_samples, wanted, contigs = _read_header(path, samples)
+    return _blocks(path, file_samples, wanted, contigs, block_sites)
+
+
+def _blocks(
+    path: Path,
+    file_samples: list[str],
+    wanted: list[str],
+    contigs: dict[str, int | None],
+    block_sites: int,
+) -> Iterator[GenotypeMatrix]:
+    from vcfml.io import vcf_text
+
+    first_column = 0
+    yielded = False
+
+    def block(genotypes: np.ndarray, table: pd.DataFrame) -> GenotypeMatrix:
+        nonlocal first_column, yielded
+        table = _typed(table)
+        table.index = pd.RangeIndex(first_column, first_column + len(table))
+        first_column += len(table)
+        yielded = True
+        return GenotypeMatrix(
+            genotypes=genotypes.T, variants=table, samples=wanted, source=path, contigs=contigs
+        )
+
+    skip = 0
+    if vcf_text.is_text_vcf(path):
+        text = vcf_text.GenotypeText(path, _selection(file_samples, wanted))
+        for genotypes, table in text.blocks(len(wanted), block_sites, VARIANT_COLUMNS):
+            yield block(genotypes, table)
+        if not text.declined:
+            return
+        skip = text.records_yielded
+    for genotypes, variants in _htslib_blocks(
+        path, file_samples, wanted, None, 1, block_sites, block_sites, skip
+    ):
+        if len(variants["pos"]) or not yielded:
+            yield block(genotypes, pd.DataFrame(variants, columns=VARIANT_COLUMNS))
+
+
+def _read_header(
+    path: Path, samples: Sequence[str] | None
+) -> tuple[list[str], list[str], dict[str, int | None]]:
+    """The file's samples, the samples to read, and the contigs, from the header."""
+    header = _open(path)
+    try:
+        file_samples = list(header.samples)  # cyvcf2 builds this list on every access
+        wanted = _requested_samples(path, file_samples, samples)
+        contigs = _contig_lengths(header)
+    finally:
+        header.close()
+    return file_samples, wanted, contigs
+
+
+def _selection(file_samples: list[str], wanted: list[str]) -> np.ndarray:
+    """For each sample column of the file, its row in the output or -1."""
+    row_of = {name: row for row, name in enumerate(wanted)}
+    return np.array([row_of.get(name, -1) for name in file_samples], dtype=np.int64)
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """The variants table with its number columns in their dtypes."""
+    return table.astype({"pos": "int64", "allele_index": "int8", "af": "float64", "phased": bool})
+
+
+def _htslib_blocks(
     path: Path,
     file_samples: list[str],
     wanted: list[str],
     region: str | None,
     threads: int,
     capacity: int,
-) -> tuple[np.ndarray, dict[str, list]]:
-    """Read the records with htslib: regions, BCF, and whatever vcf_text declines."""
+    block_sites: int | None = None,
+    skip: int = 0,
+) -> Iterator[tuple[np.ndarray, dict[str, list]]]:
+    """Read the records with htslib (regions, BCF, and whatever vcf_text
+    declines): a variant-major int8 matrix and variant rows per block of
+    ``block_sites`` columns, or one block for the whole file when it is None;
+    the first ``skip`` records are passed over."""
     vcf = _open(path)
     try:
         if threads > 1:
@@ -205,7 +316,9 @@ def _read_with_htslib(
             if (order == np.arange(len(order))).all():
                 order = None
         records = _query(vcf, path, region) if region is not None else vcf
-        return _read_records(records, path, file_samples, wanted, order, capacity, region)
+        yield from _record_blocks(
+            records, path, file_samples, wanted, order, capacity, region, block_sites, skip
+        )
     finally:
         vcf.close()
 
@@ -281,7 +394,7 @@ def _contig_lengths(vcf: VCF) -> dict[str, int | None]:
     return lengths
 
 
-def _read_records(
+def _record_blocks(
     records,
     path: Path,
     file_samples: list[str],
@@ -289,14 +402,19 @@ def _read_records(
     order: np.ndarray | None,
     capacity: int,
     region: str | None,
-):
-    """Turn htslib records into a variant-major int8 matrix and variant rows."""
+    block_sites: int | None,
+    skip: int,
+) -> Iterator[tuple[np.ndarray, dict[str, list]]]:
+    """Turn htslib records into variant-major int8 matrices and variant rows, a
+    block of ``block_sites`` columns at a time (one block when None); at least
+    one block, empty for a file without variants."""
     n_file_samples, n_samples = len(file_samples), len(wanted)
     builder = _DosageBuilder(n_samples, capacity)
     no_samples = np.empty((0, 3), dtype=np.int16)
     record_number = 0
     iterator = iter(records)
     last = None
+    yielded = False
     while True:
         try:
             record = next(iterator)
@@ -306,6 +424,8 @@ def _read_records(
             raise _record_error(path, n_file_samples, record_number + 1, last, region) from error
         record_number += 1
         last = record
+        if record_number <= skip:  # read by the compiled path already
+            continue
         alts = record.ALT
         if not alts:  # a monomorphic site has no ALT allele to count
             continue
@@ -328,13 +448,22 @@ def _read_records(
                 f"{len(alts)} ALT allele{'s' if len(alts) > 1 else ''}",
                 line=line, record=record_number, where=f"{record.CHROM}:{record.POS}",
             )  # fmt: skip
+        if (
+            block_sites is not None
+            and builder.columns_added
+            and builder.columns_added + len(alts) > block_sites
+        ):  # the block is full: this record's columns start the next one
+            yield builder.finish()
+            builder = _DosageBuilder(n_samples, capacity)
+            yielded = True
         filters = record.FILTERS
         site = (record.CHROM, record.POS, record.ID or ".", record.REF, ";".join(filters) or ".")
         if len(alts) == 1 and calls.shape[1] <= 3:
             builder.add_biallelic(calls, site, alts[0])
         else:
             builder.add_general(calls, site, alts)
-    return builder.finish()
+    if builder.columns_added or not yielded:
+        yield builder.finish()
 
 
 class _DosageBuilder:
@@ -387,6 +516,11 @@ class _DosageBuilder:
             called = (alleles[~missing] >= 0).sum()
             af = float((alleles[~missing] == allele_index).sum() / called) if called else np.nan
             self._add_row(site, alt, allele_index, af, phased)
+
+    @property
+    def columns_added(self) -> int:
+        """Columns added so far, queued ones included."""
+        return self.n_columns + len(self.queue_rows)
 
     def finish(self) -> tuple[np.ndarray, dict[str, list]]:
         self._flush()

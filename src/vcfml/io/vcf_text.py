@@ -25,6 +25,7 @@ on generated VCF text (phase, multiallelic, haploid, polyploid, missing).
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -438,6 +439,7 @@ class GenotypeText:
             if self._position >= self._end and not self._next_span():
                 if self._in_header:  # no #CHROM line: let htslib explain
                     self.declined = True
+                if self.declined:
                     return n_columns, UNSUPPORTED
                 return n_columns, DONE
             code, self._position, n_records, n_new = _parse_lines(
@@ -467,7 +469,7 @@ class GenotypeText:
         """The dosages (variant-major, a fresh array each) and variants table of
         the next ``block_sites`` columns, block after block; a record's columns
         stay in one block (a record with more ALT alleles than ``block_sites``
-        makes a larger block). At least one block, empty for a file without
+        makes a block of its own, of its size). At least one block, empty for a file without
         variants. Stops early, with ``declined`` set, at text it does not handle;
         ``records_yielded`` counts the records of the blocks yielded before."""
         self.records_yielded = 0
@@ -477,8 +479,8 @@ class GenotypeText:
             dosages = np.empty((block_sites, n_samples), dtype=np.int8)
             table = _Columns()
             n_columns, code = self.fill(dosages, 0, table)
-            while code == FULL and n_columns == 0:
-                dosages = np.empty((2 * len(dosages), n_samples), dtype=np.int8)
+            while code == FULL and n_columns == 0:  # a record with more ALT alleles:
+                dosages.resize((len(dosages) + 1, n_samples), refcheck=False)  # just its size
                 n_columns, code = self.fill(dosages, 0, table)
             if code == UNSUPPORTED:
                 return
@@ -493,15 +495,20 @@ class GenotypeText:
             yield dosages[:n_columns], variants
 
     def _next_span(self) -> bool:
-        """Move to the next span of record lines; False at the end of the text."""
-        for text, start, end in self._spans:
-            if self._in_header:
-                start = _header_end(text, start, end)
-                if start == end:
-                    continue  # the header goes on in the next span
-                self._in_header = False
-            self._text, self._position, self._end = text, start, end
-            return True
+        """Move to the next span of record lines; False at the end of the text,
+        or with ``declined`` set where the compressed stream is truncated or
+        corrupt (htslib then names the record where it breaks off)."""
+        try:
+            for text, start, end in self._spans:
+                if self._in_header:
+                    start = _header_end(text, start, end)
+                    if start == end:
+                        continue  # the header goes on in the next span
+                    self._in_header = False
+                self._text, self._position, self._end = text, start, end
+                return True
+        except (EOFError, OSError, zlib.error):
+            self.declined = True
         return False
 
 
