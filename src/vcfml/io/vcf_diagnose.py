@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _text_lines(path: Path) -> Iterator[str]:
         with io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace") as handle:
             try:
                 first = handle.readline()
-            except (OSError, EOFError):
+            except (OSError, EOFError, zlib.error):
                 return
             if first.startswith(BCF_MAGIC.decode()):
                 return
@@ -63,7 +64,7 @@ def _text_lines(path: Path) -> Iterator[str]:
             try:
                 for line in handle:
                     yield line.rstrip("\n")
-            except (OSError, EOFError):
+            except (OSError, EOFError, zlib.error):
                 return
     else:
         with path.open(encoding="utf-8", errors="replace") as handle:
@@ -116,9 +117,29 @@ def explain_record_failure(
 ) -> tuple[int | None, str]:
     """Find the line of the failing record and say what is wrong with it."""
     number, line = find_record(path, record_number)
+    if _gzip_stream_breaks(path):
+        return number, (
+            "file is truncated or corrupt: its gzip stream breaks off in this record; "
+            "copy or download it again"
+        )
     if line is None:
         return None, "the file ends in the middle of a record (truncated?)"
     return number, _explain_record(line, n_samples)
+
+
+def _gzip_stream_breaks(path: Path) -> bool:
+    """A gzip file whose compressed stream ends early or is corrupt (a BGZF file
+    cut at a block boundary is caught before, by its missing end-of-file block)."""
+    with path.open("rb") as raw:
+        if raw.read(2) != GZIP_MAGIC:
+            return False
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error):
+        return True
+    return False
 
 
 def find_record(path: Path, record_number: int) -> tuple[int | None, str | None]:

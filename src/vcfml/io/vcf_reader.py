@@ -190,10 +190,11 @@ def read_vcf_blocks(
     ``block_sites`` variant columns (a multiallelic record's columns stay in one
     block, so a block can end a few columns short of ``block_sites``; a record
     with more ALT alleles than that is a block of its own), with the same
-    samples, contigs and source. Its ``variants`` index numbers the columns of the whole
-    file, so concatenating the blocks' genotypes (``axis=1``) and variants
-    (``pd.concat``) gives exactly ``read_vcf(path, samples=samples)`` (tested).
-    A file without variants gives one empty block.
+    samples, contigs and source. The index of its ``variants`` numbers the
+    columns of the whole file, so concatenating the blocks' genotypes
+    (``axis=1``) and variants (``pd.concat``) gives exactly
+    ``read_vcf(path, samples=samples)`` (tested). A file without variants gives
+    one empty block. There is no region, FILTER or MAF option: filter each block.
 
     Memory does not grow with the number of sites: each block is a fresh
     ``block_sites`` x samples int8 array (a block the caller keeps is never

@@ -1,4 +1,5 @@
-"""A compiled reader of the GT field of VCF text: the fast path of :func:`vcfml.read_vcf`.
+"""A compiled reader of the GT field of VCF text: the fast path of :func:`vcfml.read_vcf`
+and of :func:`vcfml.read_vcf_blocks`.
 
 Why this exists: htslib (through cyvcf2) parses *every* field of every sample
 (GT, DP, AD, ...) into its binary form before Python sees a record, and then
@@ -414,6 +415,7 @@ class GenotypeText:
 
     Attributes:
         records: complete records parsed so far.
+        records_yielded: the records of the blocks :meth:`blocks` has yielded.
         declined: the text holds something this parser does not handle.
     """
 
@@ -426,6 +428,7 @@ class GenotypeText:
         self._records = np.empty((2048, RECORD_FIELDS), dtype=np.int64)
         self._columns = np.empty((4096, COLUMN_FIELDS), dtype=np.int64)
         self.records = 0
+        self.records_yielded = 0
         self.declined = False
 
     def fill(self, dosages: np.ndarray, n_columns: int, table: _Columns) -> tuple[int, int]:
@@ -472,7 +475,6 @@ class GenotypeText:
         makes a block of its own, of its size). At least one block, empty for a file without
         variants. Stops early, with ``declined`` set, at text it does not handle;
         ``records_yielded`` counts the records of the blocks yielded before."""
-        self.records_yielded = 0
         code = FULL
         yielded = False
         while code == FULL:
