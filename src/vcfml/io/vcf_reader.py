@@ -199,7 +199,9 @@ def read_vcf_blocks(
     Memory does not grow with the number of sites: each block is a fresh
     ``block_sites`` x samples int8 array (a block the caller keeps is never
     overwritten) plus its variants table, and the reader holds one block of
-    text; nothing is accumulated across blocks.
+    text; nothing is accumulated across blocks. In ``for block in ...`` the
+    previous block is still bound while the next one is read, so the peak is
+    about two blocks (``benchmarks/load_vcf.py``, row ``vcfml blocks``).
 
     VCF text goes through the compiled GT reader of :mod:`vcfml.io.vcf_text`;
     BCF, and text that reader declines, through htslib. Where the compiled
@@ -283,9 +285,14 @@ def _selection(file_samples: list[str], wanted: list[str]) -> np.ndarray:
     return np.array([row_of.get(name, -1) for name in file_samples], dtype=np.int64)
 
 
+NUMBER_DTYPES = {"pos": "int64", "allele_index": "int8", "af": "float64", "phased": "bool"}
+
+
 def _typed(table: pd.DataFrame) -> pd.DataFrame:
-    """The variants table with its number columns in their dtypes."""
-    return table.astype({"pos": "int64", "allele_index": "int8", "af": "float64", "phased": bool})
+    """The variants table with its number columns in their dtypes (the compiled
+    reader's table has them already: pandas' astype costs ms a block)."""
+    wrong = {name: dtype for name, dtype in NUMBER_DTYPES.items() if table[name].dtype != dtype}
+    return table.astype(wrong) if wrong else table
 
 
 def _htslib_blocks(
