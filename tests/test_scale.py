@@ -283,3 +283,51 @@ def test_the_screen_does_not_import_the_search_engine():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == "[]"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_sites=st.integers(1, 120),
+    block=st.integers(1, 50),
+    count=st.integers(1, 15),
+    min_maf=st.sampled_from([0.0, 0.1]),
+)
+def test_running_top_sites_keep_what_the_whole_ranking_keeps(seed, n_sites, block, count, min_maf):
+    """Block by block, with tied scores, NaN scores and rare sites, the running best
+    of every row set is the whole ranking's (``_kept_sites``), the genotypes kept
+    are those sites' columns, and no more than sets x count columns are ever held."""
+    from vcfml.io.vcf_reader import GenotypeMatrix
+    from vcfml.scale import RunningTopSites, _kept_sites
+
+    rng = np.random.default_rng(seed)
+    n_sets, n_samples = 3, 5
+    statistics = np.empty((n_sets, 3, n_sites))
+    statistics[:, 0] = rng.choice([0.05, 0.2, 0.4], size=(n_sets, n_sites))
+    statistics[:, 1] = rng.choice([np.nan, 0.0, 1.0, 2.5, 7.0], size=(n_sets, n_sites))
+    statistics[:, 2] = rng.random((n_sets, n_sites))
+    genotypes = rng.integers(-1, 3, (n_samples, n_sites)).astype(np.int8)
+    variants = pd.DataFrame({"id": [f"site{i}" for i in range(n_sites)]})
+    whole_settings = replace(SETTINGS, max_sites=count, min_maf=min_maf)
+    try:
+        expected = _kept_sites(statistics, whole_settings, "test")
+    except VcfmlError:
+        expected = np.empty(0, dtype=np.int64)
+    top = RunningTopSites(n_sets, count, min_maf)
+    for start in range(0, n_sites, block):
+        piece = GenotypeMatrix(
+            genotypes=genotypes[:, start : start + block],
+            variants=variants.iloc[start : start + block].reset_index(drop=True),
+            samples=[f"s{i}" for i in range(n_samples)],
+            source=None,
+        )
+        top.add(statistics[:, :, start : start + block], piece, start)
+        assert top.genotypes.shape[1] == top.kept.size <= n_sets * count
+    if expected.size == 0:
+        with pytest.raises(VcfmlError, match="no variants left"):
+            top.result("test")
+        return
+    kept, kept_genotypes, kept_variants = top.result("test")
+    np.testing.assert_array_equal(kept, expected)
+    np.testing.assert_array_equal(kept_genotypes, genotypes[:, expected])
+    assert kept_variants["id"].tolist() == [f"site{i}" for i in expected]

@@ -15,7 +15,8 @@ block of sites plus the kept sites.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -265,49 +266,110 @@ def prescreen_vcf(
 ) -> Prescreen:
     """The same screen as :func:`prescreen`, straight from a VCF, on one machine.
 
-    One pass: :func:`vcfml.read_vcf` reads the int8 matrix (its compiled reader
-    peaks at about 1.4 x the matrix, measured at 10^8 calls: 1.4 GB for 10^9), then
-    the statistics of :func:`block_statistics` run on ``block_sites`` sites at a
-    time (on ``workers`` threads, default one per core), so their floating-point
-    copies stay small. No conversion, so on a
-    single machine this is the fast way; a matrix larger than memory, or a
-    cluster, needs the VCF Zarr store and :func:`prescreen`. Both keep the same
-    sites and give the same statistics (tested).
+    One pass, streamed: :func:`vcfml.io.vcf_reader.read_vcf_blocks` reads
+    ``block_sites`` records at a time with the compiled reader, the statistics
+    of :func:`block_statistics` are computed on ``workers`` threads (default one
+    per core) while the next block is read, and each row set's best
+    ``max_sites`` sites so far are kept with their genotypes
+    (:class:`RunningTopSites`); every other block is dropped once screened. So
+    memory holds a few blocks and the kept sites, however many sites the file
+    has: a 10,000 x 10^6 cohort (10^10 calls, 10 GB as int8) is screened in well
+    under a GiB (``benchmarks/scale.py`` records the peak). No conversion, so on
+    a single machine this is the fast way; a cluster needs the VCF Zarr store
+    and :func:`prescreen`. Both keep the same sites and give the same
+    statistics (tested).
     """
-    from vcfml.io.vcf_reader import read_vcf
+    from vcfml.io.vcf_reader import read_vcf_blocks
 
     settings = (settings or AutoMLSettings(deterministic=True, max_trials=1)).resolved()
-    matrix = read_vcf(vcf)
-    labelled, training_rows = _labels_and_folds(
-        matrix.samples, Path(vcf), samples_table, target, covariates, positive_label, settings
-    )
-    genotypes = matrix.genotypes  # samples x sites, a view of a site-major buffer
-    n_sites = genotypes.shape[1]
-    starts = range(0, n_sites, block_sites)
+    n_workers = workers or os.cpu_count() or 1
+    pending: deque[tuple[Future, GenotypeMatrix, int]] = deque()  # blocks being screened
+    everyone: list[np.ndarray] = []  # statistics on all samples, block by block
+    labelled = training_rows = weights = top = None
+    n_blocks = n_sites = 0
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
 
-    covariates = labelled.covariates.to_numpy(dtype=np.float32)
-    weights = screen_weights(labelled.target, training_rows, covariates)
+        def take_oldest() -> None:
+            future, block, offset = pending.popleft()
+            statistics = future.result()
+            everyone.append(statistics[-1])
+            top.add(statistics, block, offset)
 
-    def statistics_of(start: int) -> np.ndarray:
-        block = genotypes[:, start : start + block_sites].T  # site-major: a view
-        return block_statistics(block, labelled.target, training_rows, covariates, weights)
+        for block in read_vcf_blocks(vcf, block_sites=block_sites):
+            if labelled is None:
+                labelled, training_rows = _labels_and_folds(
+                    block.samples, Path(vcf), samples_table, target, covariates,
+                    positive_label, settings,
+                )  # fmt: skip
+                covariate_values = labelled.covariates.to_numpy(dtype=np.float32)
+                weights = screen_weights(labelled.target, training_rows, covariate_values)
+                top = RunningTopSites(len(training_rows), settings.max_sites, settings.min_maf)
+            site_major = block.genotypes.T  # a view of the reader's variant-major buffer
+            statistics = pool.submit(
+                block_statistics, site_major, labelled.target, training_rows,
+                covariate_values, weights,
+            )  # fmt: skip
+            pending.append((statistics, block, n_sites))
+            n_sites += block.n_variants
+            n_blocks += 1
+            while len(pending) > n_workers:
+                take_oldest()
+        while pending:
+            take_oldest()
+    if top is None:
+        raise VcfmlError(f"no variants left after filtering: {vcf} has no records")
+    kept, genotypes, variants = top.result(f"{n_sites} sites in {vcf}")
+    dataset = replace(labelled, genotypes=genotypes, variants=variants)
+    table = pd.DataFrame(dict(zip(STATISTICS, np.concatenate(everyone, axis=1), strict=True)))
+    return Prescreen(dataset=dataset, kept=kept, statistics=table, n_blocks=n_blocks)
 
-    # The compiled pass and numpy release the GIL: threads use every core, as Dask's do.
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-        pieces = list(pool.map(statistics_of, starts))
-    statistics = (
-        np.concatenate(pieces, axis=2)
-        if pieces
-        else np.empty((len(training_rows), len(STATISTICS), 0))
-    )
-    kept = _kept_sites(statistics, settings, f"{n_sites} sites in {vcf}")
-    dataset = replace(
-        labelled,
-        genotypes=np.ascontiguousarray(genotypes[:, kept]),
-        variants=matrix.variants.iloc[kept].reset_index(drop=True),
-    )
-    table = pd.DataFrame(dict(zip(STATISTICS, statistics[-1], strict=True)))
-    return Prescreen(dataset=dataset, kept=kept, statistics=table, n_blocks=len(starts))
+
+class RunningTopSites:
+    """Each row set's best ``count`` eligible sites so far, with their genotypes.
+
+    Fed the statistics of consecutive blocks, it ends with exactly what
+    :func:`top_sites` picks from all the statistics at once (ranked by score,
+    the earlier site first on ties: merging the running best with a block's best
+    keeps that order), and the genotype columns and variants of their union;
+    the genotypes of a site no set ranks any more are dropped at once.
+    """
+
+    def __init__(self, n_sets: int, count: int, min_maf: float) -> None:
+        self.count, self.min_maf = count, min_maf
+        self.best = [np.empty(0, dtype=np.int64)] * n_sets
+        self.best_scores = [np.empty(0)] * n_sets
+        self.kept = np.empty(0, dtype=np.int64)
+        self.genotypes: np.ndarray | None = None  # samples x kept
+        self.variants: pd.DataFrame | None = None
+
+    def add(self, statistics: np.ndarray, block: GenotypeMatrix, offset: int) -> None:
+        """``statistics`` (sets, 3, sites) of ``block``, whose first site is site ``offset``."""
+        for index, (maf, scores, _) in enumerate(statistics):
+            chosen = top_sites(maf, scores, self.count, self.min_maf)
+            sites = np.concatenate([self.best[index], chosen + offset])
+            site_scores = np.concatenate([self.best_scores[index], scores[chosen]])
+            order = np.lexsort((sites, -site_scores))[: self.count]
+            self.best[index], self.best_scores[index] = sites[order], site_scores[order]
+        wanted = np.unique(np.concatenate(self.best))
+        still = np.isin(self.kept, wanted)
+        new = wanted[wanted >= offset] - offset
+        columns = [block.genotypes[:, new]]
+        rows = [block.variants.iloc[new]]
+        if self.genotypes is not None:
+            columns.insert(0, self.genotypes[:, still])
+            rows.insert(0, self.variants.iloc[np.flatnonzero(still)])
+        self.kept = np.concatenate([self.kept[still], new + offset])
+        self.genotypes = np.ascontiguousarray(np.concatenate(columns, axis=1))
+        self.variants = pd.concat(rows, ignore_index=True)
+
+    def result(self, where: str) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """The kept sites (ascending), their genotypes (samples x sites) and variants."""
+        if self.kept.size == 0:
+            raise VcfmlError(
+                f"no variants left after filtering (min_maf={self.min_maf}, "
+                f"{where}, none polymorphic enough)"
+            )
+        return self.kept, self.genotypes, self.variants.reset_index(drop=True)
 
 
 def _labels_and_folds(samples, source, samples_table, target, covariates, positive_label, settings):
