@@ -296,31 +296,37 @@ class GenotypesByBlock:
     def __init__(self, seed, population_af, population, male, haploid_sites, missing_rate):
         self.seed, self.population, self.male = seed, population, male
         self.haploid_sites, self.missing_rate = haploid_sites, missing_rate
-        frequency = population_af.astype(np.float32)  # (populations, sites)
+        # Site-major tables (sites, populations): a block is drawn site by site,
+        # each site's people contiguous, the order in which the writer reads it
+        # (samples x sites views in Fortran order), so that 10,000 people's calls
+        # of a site sit in one stretch of memory rather than 10,000 cache lines.
+        frequency = np.ascontiguousarray(population_af.T, dtype=np.float32)
         self.frequency = frequency
         self.at_least_one = 1 - (1 - frequency) ** 2
         self.two_copies = frequency**2
         self.n_sites = population_af.shape[1]
 
-    def _per_person(self, table: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """(people, sites) values of a (populations, sites) table; one row broadcast
-        when there is one population."""
-        if len(table) == 1:
-            return table[:, start:stop]
-        return table[self.population, start:stop]
+    def _per_person(self, table: np.ndarray, sites) -> np.ndarray:
+        """(sites, people) values of a (sites, populations) table; one column
+        broadcast when there is one population."""
+        if table.shape[1] == 1:
+            return table[sites]
+        return table[sites][:, self.population]
 
     def _genotypes(self, generator: np.random.Generator, start: int) -> np.ndarray:
-        stop = min(start + STREAM_BLOCK, self.n_sites)
-        uniform = generator.random((len(self.population), stop - start), dtype=np.float32)
-        dosage = (uniform < self._per_person(self.at_least_one, start, stop)).view(np.int8)
-        dosage += (uniform < self._per_person(self.two_copies, start, stop)).view(np.int8)
-        men, sites = np.flatnonzero(self.male), np.flatnonzero(self.haploid_sites[start:stop])
-        if men.size and sites.size:  # one copy: P(dosage = 1) = p
-            frequency = self.frequency[:, start:stop][:, sites]
-            frequency = frequency if len(frequency) == 1 else frequency[self.population[men]]
-            cells = np.ix_(men, sites)
+        """(people, sites) dosages, a Fortran-order view of a site-major draw."""
+        sites = slice(start, min(start + STREAM_BLOCK, self.n_sites))
+        n_sites = sites.stop - start
+        uniform = generator.random((n_sites, len(self.population)), dtype=np.float32)
+        dosage = (uniform < self._per_person(self.at_least_one, sites)).view(np.int8)
+        dosage += (uniform < self._per_person(self.two_copies, sites)).view(np.int8)
+        haploid, men = np.flatnonzero(self.haploid_sites[sites]), np.flatnonzero(self.male)
+        if men.size and haploid.size:  # one copy: P(dosage = 1) = p
+            frequency = self.frequency[start + haploid]
+            frequency = frequency if frequency.shape[1] == 1 else frequency[:, self.population[men]]
+            cells = np.ix_(haploid, men)
             dosage[cells] = uniform[cells] < frequency
-        return dosage
+        return dosage.T
 
     def _generator(self, start: int) -> np.random.Generator:
         return np.random.default_rng([self.seed, 3, start // STREAM_BLOCK])
@@ -339,12 +345,11 @@ class GenotypesByBlock:
         """(observed genotypes, depth or None) of the block starting at ``start``."""
         generator = self._generator(start)
         genotypes = self._genotypes(generator, start)
-        missing = generator.random(genotypes.shape, dtype=np.float32) < self.missing_rate
+        site_major = genotypes.shape[::-1]
+        missing = (generator.random(site_major, dtype=np.float32) < self.missing_rate).T
         genotypes[missing] = -1
         depth = (
-            depths_from_draws(generator.poisson(30, genotypes.shape), missing)
-            if with_depth
-            else None
+            depths_from_draws(generator.poisson(30, site_major).T, missing) if with_depth else None
         )
         return genotypes, depth
 
