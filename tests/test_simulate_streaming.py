@@ -244,3 +244,22 @@ def test_by_block_truth_matches_a_streamed_vcf(tmp_path, bcftools):
     probability = norm.sf((truth["thresholds"][0] - mean) / np.sqrt(0.5))
     recomputed = bayes.summary(probability)
     assert recomputed["auc"] == pytest.approx(truth["bayes_optimal"]["cohort"]["auc"], abs=2e-4)
+
+
+def test_by_block_depths_follow_poisson_30():
+    """Depths by inverse CDF on 16-bit uniforms: the called depths' distribution is
+    Poisson(30)'s (each class within 5 standard errors), a missing call's a tenth."""
+    from scipy.stats import poisson
+
+    cohort = simulate_liability(
+        n_samples=1000, n_sites=300, seed=2, missing_rate=0.05, draw_order="by-block"
+    )
+    blocks = list(cohort.blocks(with_depth=True))
+    genotypes = np.concatenate([block[0] for block in blocks], axis=1)
+    depth = np.concatenate([block[1] for block in blocks], axis=1)
+    called = depth[genotypes >= 0]
+    observed = np.bincount(called, minlength=100)[:100] / called.size
+    expected = poisson.pmf(np.arange(100), 30)
+    error = np.sqrt(expected * (1 - expected) / called.size)
+    assert np.all(np.abs(observed - expected) <= 5 * error + 2**-16)
+    assert depth[genotypes < 0].max() <= 9  # a tenth of a depth of at most 99
