@@ -331,3 +331,18 @@ def test_running_top_sites_keep_what_the_whole_ranking_keeps(seed, n_sites, bloc
     np.testing.assert_array_equal(kept, expected)
     np.testing.assert_array_equal(kept_genotypes, genotypes[:, expected])
     assert kept_variants["id"].tolist() == [f"site{i}" for i in expected]
+
+
+def test_screen_of_a_vcf_without_records_says_so(tmp_path, liability_dir):
+    header = [line for line in read_text_lines(liability_dir) if line.startswith("#")]
+    empty = tmp_path / "empty.vcf"
+    empty.write_text("".join(header))
+    with pytest.raises(VcfmlError, match=r"empty\.vcf has no variant records: nothing to screen"):
+        prescreen_vcf(empty, liability_dir / "samples.tsv", settings=SETTINGS)
+
+
+def read_text_lines(folder):
+    import gzip
+
+    with gzip.open(folder / "cohort.vcf.gz", "rt") as handle:
+        return handle.readlines()

@@ -180,6 +180,8 @@ def test_bad_arguments(tmp_path):
     path = write_records(tmp_path / "x.vcf", GOOD)
     with pytest.raises(VcfmlInputError, match="block_sites must be at least 1, got 0"):
         read_vcf_blocks(path, block_sites=0)
+    with pytest.raises(VcfmlInputError, match=r"block_sites must be a whole number, got 1\.5"):
+        read_vcf_blocks(path, block_sites=1.5)
     with pytest.raises(VcfmlInputError, match="requested samples not in the file"):
         read_vcf_blocks(path, samples=["a", "nobody"])
 
@@ -245,3 +247,22 @@ def test_memory_does_not_grow_with_sites(tmp_path, suffix, bcftools, monkeypatch
     whole_matrix = 10_000 * 400
     assert large < small * 1.25 + 64 * 1024, (small, large)
     assert large < whole_matrix / 2, (large, whole_matrix)
+
+
+def test_a_header_of_many_lines_spanning_text_blocks(tmp_path, monkeypatch):
+    """100,000 contig lines (a draft assembly's header) over text blocks of 4 KiB:
+    the records after it are read as with a short header."""
+    path = write_records(tmp_path / "short.vcf", GOOD)
+    lines = path.read_text().splitlines(keepends=True)
+    contigs = [f"##contig=<ID=scaffold{index},length=1000>\n" for index in range(100_000)]
+    long_header = tmp_path / "long.vcf"
+    long_header.write_text("".join([lines[0], *contigs, *lines[1:]]))
+    monkeypatch.setattr(vcf_text, "BLOCK_BYTES", 4096)
+    expected = read_vcf(path)
+    blocks = list(read_vcf_blocks(long_header, block_sites=2))
+    np.testing.assert_array_equal(
+        np.concatenate([block.genotypes for block in blocks], axis=1), expected.genotypes
+    )
+    assert pd.concat([block.variants for block in blocks])["id"].tolist() == (
+        expected.variants["id"].tolist()
+    )

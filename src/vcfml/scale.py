@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -272,9 +273,10 @@ def prescreen_vcf(
     per core) while the next block is read, and each row set's best
     ``max_sites`` sites so far are kept with their genotypes
     (:class:`RunningTopSites`); every other block is dropped once screened. So
-    memory holds a few blocks and the kept sites, however many sites the file
-    has: a 10,000 x 10^6 cohort (10^10 calls, 10 GB as int8) is screened in well
-    under a GiB (``benchmarks/scale.py`` records the peak). No conversion, so on
+    memory holds a few blocks, the kept sites and the statistics on all samples
+    (24 bytes a site), however many sites the file has: a 10,000 x 10^6 cohort
+    (10^10 calls, 10 GB as int8) is screened in under a GiB (``benchmarks/scale.py``
+    records the peak in RESULTS.md). No conversion, so on
     a single machine this is the fast way; a cluster needs the VCF Zarr store
     and :func:`prescreen`. Both keep the same sites and give the same
     statistics (tested).
@@ -287,15 +289,20 @@ def prescreen_vcf(
     everyone: list[np.ndarray] = []  # statistics on all samples, block by block
     labelled = training_rows = weights = top = None
     n_blocks = n_sites = 0
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+    # closing(): the reader's file and thread end here, even when a block fails.
+    with (
+        ThreadPoolExecutor(max_workers=n_workers) as pool,
+        closing(read_vcf_blocks(vcf, block_sites=block_sites)) as blocks,
+    ):
 
         def take_oldest() -> None:
             future, block, offset = pending.popleft()
             statistics = future.result()
-            everyone.append(statistics[-1])
+            # A copy: a view would keep every row set's statistics of the block.
+            everyone.append(statistics[-1].copy())
             top.add(statistics, block, offset)
 
-        for block in read_vcf_blocks(vcf, block_sites=block_sites):
+        for block in blocks:
             if labelled is None:
                 labelled, training_rows = _labels_and_folds(
                     block.samples, Path(vcf), samples_table, target, covariates,
@@ -316,8 +323,8 @@ def prescreen_vcf(
                 take_oldest()
         while pending:
             take_oldest()
-    if top is None:
-        raise VcfmlError(f"no variants left after filtering: {vcf} has no records")
+    if n_sites == 0:
+        raise VcfmlError(f"{vcf} has no variant records: nothing to screen")
     kept, genotypes, variants = top.result(f"{n_sites} sites in {vcf}")
     dataset = replace(labelled, genotypes=genotypes, variants=variants)
     table = pd.DataFrame(dict(zip(STATISTICS, np.concatenate(everyone, axis=1), strict=True)))
@@ -353,6 +360,8 @@ class RunningTopSites:
         wanted = np.unique(np.concatenate(self.best))
         still = np.isin(self.kept, wanted)
         new = wanted[wanted >= offset] - offset
+        if still.all() and new.size == 0:
+            return  # the block added nothing: no copy of the kept genotypes
         columns = [block.genotypes[:, new]]
         rows = [block.variants.iloc[new]]
         if self.genotypes is not None:

@@ -222,6 +222,8 @@ def read_vcf_blocks(
             reaches it (the blocks before it have then been yielded).
     """
     path = Path(path)
+    if isinstance(block_sites, bool) or not isinstance(block_sites, (int, np.integer)):
+        raise VcfmlInputError(path, f"block_sites must be a whole number, got {block_sites!r}")
     if block_sites < 1:
         raise VcfmlInputError(path, f"block_sites must be at least 1, got {block_sites}")
     file_samples, wanted, contigs = _read_header(path, samples)
@@ -253,11 +255,14 @@ def _blocks(
     skip = 0
     if vcf_text.is_text_vcf(path):
         text = vcf_text.GenotypeText(path, _selection(file_samples, wanted))
-        for genotypes, table in text.blocks(len(wanted), block_sites, VARIANT_COLUMNS):
-            yield block(genotypes, table)
-        if not text.declined:
-            return
-        skip = text.records_yielded
+        try:
+            for genotypes, table in text.blocks(len(wanted), block_sites, VARIANT_COLUMNS):
+                yield block(genotypes, table)
+            if not text.declined:
+                return
+            skip = text.records_yielded
+        finally:  # before htslib reads the file again, or when the caller stops early
+            text.close()
     for genotypes, variants in _htslib_blocks(
         path, file_samples, wanted, None, 1, block_sites, block_sites, skip
     ):

@@ -326,6 +326,12 @@ class _Growing:
     def array(self) -> np.ndarray:
         return self._values[: self.size]
 
+    def trimmed(self) -> np.ndarray:
+        """The values, the spare capacity freed: for a column built on this
+        memory without a copy, which must not change under it afterwards."""
+        self._values.resize(self.size, refcheck=False)
+        return self._values
+
 
 STRING_DTYPE = pd.Series(["x"]).dtype
 """The dtype pandas gives a column of Python strings (that of the htslib path's
@@ -336,8 +342,8 @@ class _Columns:
     """The variants table as it grows: the string columns as their bytes and
     value offsets, the numbers as arrays. With pandas' Arrow-backed ``str`` dtype
     the table's string columns are built on these bytes without a copy and
-    without one Python string per value (those cost about 1 KiB per variant of
-    peak memory in ``benchmarks/load_vcf.py``, the Arrow pool included)."""
+    without one Python string per value (those, with the copies in Arrow's
+    memory pool, were most of the reader's peak memory beyond the matrix)."""
 
     STRINGS = ("chrom", "id", "ref", "alt", "filter")
     NUMBERS = (("pos", np.int64), ("allele_index", np.int8), ("af", np.float64), ("phased", bool))
@@ -379,7 +385,7 @@ class _Columns:
             offsets = np.zeros(self.lengths[name].size + 1, dtype=np.int64)
             np.cumsum(self.lengths[name].array(), out=offsets[1:])
             try:
-                values[name] = _string_column(self.text[name].array(), offsets)
+                values[name] = _string_column(self.text[name].trimmed(), offsets)
             except UnicodeDecodeError:
                 return None
         return pd.DataFrame({name: values[name] for name in names})
@@ -430,6 +436,10 @@ class GenotypeText:
         self.records = 0
         self.records_yielded = 0
         self.declined = False
+
+    def close(self) -> None:
+        """Close the file and stop the read-ahead thread (reading is over)."""
+        self._spans.close()
 
     def fill(self, dosages: np.ndarray, n_columns: int, table: _Columns) -> tuple[int, int]:
         """Parse records into the rows of ``dosages`` from ``n_columns`` on (and
@@ -587,10 +597,13 @@ def _line_spans(path: Path) -> Iterator[tuple[np.ndarray, int, int]]:
 def _header_end(text: np.ndarray, start: int, end: int) -> int:
     """Where the first record starts in a span of complete lines that begins in
     the header (``end`` when the header goes on past the span)."""
-    position = start
-    while position < end and text[position] == ord("#"):
-        position = int(np.flatnonzero(text[position:end] == NEWLINE)[0]) + position + 1
-    return position
+    # bytes.index finds each line's end from where the line starts: linear in the
+    # span, however many header lines (100,000 contigs of a draft assembly).
+    span = text[start:end].tobytes()
+    position = 0
+    while position < len(span) and span[position] == ord("#"):
+        position = span.index(b"\n", position) + 1
+    return start + position
 
 
 def _open_text(path: Path):

@@ -33,7 +33,7 @@ Two ways to draw the genotypes (``draw_order``), the same model either way:
   the block's index), and a genotype is one single-precision uniform read
   through the Hardy-Weinberg distribution's inverse CDF. The phenotype pass then
   draws only the blocks that hold a causal site, and the next block is drawn on
-  a second thread while the current one is written (``benchmarks/load_vcf.py``
+  a second thread while the current one is written (``benchmarks/simulate.py``
   records the rates). Same seed, same cohort, but other random numbers than
   ``"row-major"``.
 """
@@ -289,8 +289,9 @@ class GenotypesByBlock:
 
     A genotype is one uniform ``u`` read through the Hardy-Weinberg inverse CDF:
     dosage = [u < P(dosage >= 1)] + [u < P(dosage = 2)], i.e. 1 - (1 - p)^2 and
-    p^2 for a diploid call, p and 0 for a haploid one. Single precision: the
-    probabilities are exact to 2^-24, well below any frequency the model uses.
+    p^2 for a diploid call, p and 0 for a haploid one. Single precision: each
+    probability is off by less than 2^-24 (absolute; the smallest the model uses,
+    p^2 at its frequency floor of 1e-3, is 1e-6).
     """
 
     def __init__(self, seed, population_af, population, male, haploid_sites, missing_rate):
@@ -373,8 +374,8 @@ def _poisson_30_quantiles() -> np.ndarray:
 
 def _poisson_30(generator: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """Poisson(30) read depths by inverse CDF on 16-bit uniforms: each depth's
-    probability within 2^-16 of Poisson's, at a tenth of ``generator.poisson``'s
-    cost (about 7 ns a call against 58 ns, measured here)."""
+    probability within 2^-16 of Poisson's, at about a tenth of
+    ``generator.poisson``'s cost (timed on this project's 2-core machine)."""
     return _poisson_30_quantiles()[generator.integers(0, 2**16, shape, dtype=np.uint16)]
 
 
