@@ -33,15 +33,14 @@ import zlib
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from os import PathLike
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
+
+import numpy as np
 
 try:
     from isal import isal_zlib
 except ImportError:  # no ISA-L wheel for this platform: zlib does the work, slower
     isal_zlib = None
-
-if TYPE_CHECKING:
-    import numpy as np
 
 BLOCK_INPUT = 0xFF00  # htslib's BGZF_BLOCK_SIZE: input bytes per block
 EOF_BLOCK = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
@@ -105,6 +104,8 @@ class ParallelBgzfWriter:
         self._pool = ThreadPoolExecutor(max_workers=self.threads)
         self._pending: deque[Future[bytes]] = deque()
         self._buffer = bytearray()
+        self.uncompressed_size = 0  # bytes written so far
+        self._block_sizes: list[int] = []  # compressed size of each block written
 
     def write(self, data: bytes | memoryview | np.ndarray) -> None:
         """Append ``data`` (any bytes-like object); every full 65,280 bytes go to
@@ -114,6 +115,7 @@ class ParallelBgzfWriter:
         view = memoryview(data).cast("B")
         if not view.readonly:
             view = memoryview(bytes(view))
+        self.uncompressed_size += len(view)
         if self._buffer:  # complete the block started by the previous write
             taken = BLOCK_INPUT - len(self._buffer)
             self._buffer += view[:taken]
@@ -130,7 +132,11 @@ class ParallelBgzfWriter:
     def _submit(self, block: bytes | memoryview) -> None:
         self._pending.append(self._pool.submit(compress_block, block, self.level, self.compressor))
         while len(self._pending) > 2 * self.threads:
-            self._file.write(self._pending.popleft().result())
+            self._write_block(self._pending.popleft().result())
+
+    def _write_block(self, block: bytes) -> None:
+        self._file.write(block)
+        self._block_sizes.append(len(block))
 
     def close(self) -> None:
         """Compress what is left, write the end-of-file block and close the file."""
@@ -139,10 +145,27 @@ class ParallelBgzfWriter:
                 self._submit(bytes(self._buffer))
                 self._buffer.clear()
             while self._pending:
-                self._file.write(self._pending.popleft().result())
+                self._write_block(self._pending.popleft().result())
             self._file.write(EOF_BLOCK)
         finally:
             self._abandon()
+
+    def virtual_offsets(self, positions: np.ndarray) -> np.ndarray:
+        """htslib's virtual offsets (block address << 16 | offset in the block) of
+        the given positions in the text, once the file is closed: what ``bgzf_tell``
+        reports after reading up to there, as a tabix index records it.
+
+        Like htslib, a position at the end of a block is the start (offset 0) of the
+        next one; the end of the text is the start of the end-of-file block."""
+        positions = np.asarray(positions, dtype=np.int64)
+        addresses = np.zeros(len(self._block_sizes) + 1, dtype=np.uint64)
+        np.cumsum(self._block_sizes, out=addresses[1:])
+        block = positions // BLOCK_INPUT
+        within = positions - block * BLOCK_INPUT
+        at_end = positions == self.uncompressed_size
+        block[at_end] = len(self._block_sizes)
+        within[at_end] = 0
+        return (addresses[block] << np.uint64(16)) | within.astype(np.uint64)
 
     def _abandon(self) -> None:
         for future in self._pending:

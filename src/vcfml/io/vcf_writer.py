@@ -4,8 +4,8 @@ Simulated cohorts are written in the same format a variant caller produces, so
 the course can inspect them with ``bcftools`` and read them back with htslib.
 BGZF blocks are compressed in parallel threads, by ISA-L (about four times as
 fast as zlib, for files of the same size) or by zlib with the bytes htslib's
-``bgzip`` writes (:mod:`vcfml.io.bgzf`); htslib (through ``pysam``) builds the
-tabix index.
+``bgzip`` writes (:mod:`vcfml.io.bgzf`); htslib's indexer (through ``pysam``)
+builds the tabix index from the offsets the writer knows (:mod:`vcfml.io.tabix`).
 
 Formatting 10^8 genotype calls one by one in Python would take minutes, so the
 calls are formatted a block of variants at a time with table look-ups: every
@@ -28,6 +28,7 @@ import pysam
 
 from vcfml.errors import VcfmlInputError
 from vcfml.io.bgzf import DEFAULT_COMPRESSOR, ParallelBgzfWriter
+from vcfml.io.tabix import write_vcf_index
 
 MAX_DEPTH = 99
 FIELD_WIDTH = 8  # bytes reserved per formatted call; "./.:99\t" is the longest
@@ -184,22 +185,23 @@ def write_vcf_blocks(
             f"haploid_sites needs one value per variant ({len(variants)}), "
             f"got {haploid_sites.shape}",
         )
-    header = _header(samples, contigs, with_depth, meta)
+    header = _header(samples, contigs, with_depth, meta).encode()
     tmp = path.with_name(path.name + ".tmp")
+    line_ends = []  # where each line ends in the text, for the index
     try:
         with ParallelBgzfWriter(tmp, compression_level, threads, compressor) as out:
-            out.write(header.encode())
+            out.write(header)
             start = 0
             for genotypes, depth in blocks:
                 genotypes = np.asarray(genotypes)
                 stop = start + genotypes.shape[1]
                 _validate_block(path, genotypes, depth, samples, len(variants), stop, with_depth)
                 block_variants = variants.iloc[start:stop]
-                out.write(
-                    _format_block(
-                        genotypes, depth, block_variants, haploid, haploid_sites[start:stop], tables
-                    )
+                text, ends = _format_block(
+                    genotypes, depth, block_variants, haploid, haploid_sites[start:stop], tables
                 )
+                line_ends.append(out.uncompressed_size + ends)
+                out.write(text)
                 start = stop
             if start != len(variants):
                 raise VcfmlInputError(
@@ -210,8 +212,32 @@ def write_vcf_blocks(
         if tmp.exists():
             tmp.unlink()
     if index:
-        pysam.tabix_index(str(path), preset="vcf", force=True)
+        _index(path, variants, out, len(header), line_ends)
     return path
+
+
+def _index(
+    path: Path,
+    variants: pd.DataFrame,
+    out: ParallelBgzfWriter,
+    header_end: int,
+    line_ends: list[np.ndarray],
+) -> None:
+    """Write the tabix index from what the writer knows (htslib's indexer, no
+    re-reading: :mod:`vcfml.io.tabix`), or else with ``pysam.tabix_index``."""
+    ends = np.concatenate(line_ends) if line_ends else np.zeros(0, dtype=np.int64)
+    offsets = out.virtual_offsets(np.concatenate([[header_end, out.uncompressed_size], ends]))
+    written = write_vcf_index(
+        path,
+        variants["chrom"].tolist(),
+        variants["pos"].to_numpy(),
+        np.array([len(ref) for ref in variants["ref"].tolist()], dtype=np.int64),
+        offsets[2:],
+        int(offsets[0]),
+        int(offsets[1]),
+    )
+    if not written:
+        pysam.tabix_index(str(path), preset="vcf", force=True)
 
 
 def _validate_shapes(path, genotypes, variants, samples, depth) -> None:
@@ -270,11 +296,14 @@ def _header(samples, contigs, with_depth: bool, meta: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables) -> np.ndarray:
+def _format_block(
+    genotypes, depth, variants, haploid, haploid_sites, tables
+) -> tuple[np.ndarray, np.ndarray]:
     """Format one block of variants (``genotypes`` is n_samples x block) as VCF lines;
     ``haploid_sites`` (one per variant of the block) says where ``haploid`` samples
     get haploid calls. Returns the text as a read-only uint8 array, which the BGZF
-    writer compresses in place (a ``bytes`` copy would add a fifth to the formatting time)."""
+    writer compresses in place (a ``bytes`` copy would add a fifth to the formatting
+    time), and the offset in it just past each line."""
     from vcfml.io.vcf_lines import allele_counts, join_lines  # numba: loaded when first used
 
     genotypes = _compact(genotypes, np.int8)
@@ -295,6 +324,7 @@ def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables) ->
     np.cumsum([len(prefix) for prefix in prefixes], out=offsets[1:])
     field_bytes, field_lengths = tables
     out = np.empty(len(prefix_bytes) + genotypes.size * FIELD_WIDTH, dtype=np.uint8)
+    line_ends = np.empty(len(prefixes), dtype=np.int64)
     used = join_lines(
         genotypes,
         depth,
@@ -307,10 +337,11 @@ def _format_block(genotypes, depth, variants, haploid, haploid_sites, tables) ->
         prefix_bytes,
         offsets,
         out,
+        line_ends,
     )
     text = out[:used]
     text.flags.writeable = False
-    return text
+    return text, line_ends
 
 
 def _compact(values: np.ndarray, dtype) -> np.ndarray:
