@@ -1,7 +1,7 @@
 """The tabix index of a VCF the writer has just written, without reading it back.
 
 ``tabix`` (``pysam.tabix_index``) indexes a file by decompressing and scanning all
-of it; for a GT:DP file that took as long as writing it. The writer already knows
+of it; for a GT:DP file that took two thirds as long as writing it. The writer knows
 what tabix would find: each record's contig, start and end, and where each line
 ends in the compressed file (:meth:`vcfml.io.bgzf.ParallelBgzfWriter.virtual_offsets`).
 So it hands those to htslib's own indexer (``hts_idx_push`` and friends, the
