@@ -15,8 +15,10 @@ the same way and deflates them with one of two compressors:
 - ``"isal"`` (the default): Intel's ISA-L (``isal`` package), which deflates VCF
   text about four times as fast as zlib's fastest level, into files of the same
   size that every inflater reads (zlib, libdeflate, htslib). Its bytes are its
-  own: they are fixed for a given ISA-L version on a given kind of processor
-  (x86-64 and Arm have separate code), not bgzip's.
+  own, not bgzip's: the same from run to run and whatever the number of threads
+  (tested), but they may change with the ISA-L version or the processor family
+  (x86-64 and Arm have separate code), so a file is reproducible byte for byte
+  with the pinned version on the same kind of machine.
 - ``"zlib"``: Python's zlib, as htslib calls it, so that with the same zlib the
   file is byte-identical to pysam's (tested), for when bgzip's exact bytes matter.
 

@@ -90,10 +90,10 @@ def write_vcf(
         meta: extra ``##key=value`` lines for the header, e.g. the simulation
             command, so the file says where it came from.
         index: also write the tabix index ``path + '.tbi'``.
-        compression_level: the compressor's level (ISA-L 0-3, zlib 0-9). Level 1
-            of either makes files a third larger than bgzip's default (zlib 6)
-            about eight times as fast (zlib) or thirty times as fast (ISA-L),
-            which keeps writing 10^8 calls to seconds.
+        compression_level: the compressor's level (ISA-L 0-3, zlib 0-9). On
+            GT:DP text, level 1 of either makes files a third larger than
+            bgzip's default (zlib 6) about eight times as fast (zlib) or thirty
+            times as fast (ISA-L), which keeps writing 10^8 calls to seconds.
         compressor: "isal" (the default where its wheel exists) or "zlib",
             which writes the bytes htslib's ``bgzip`` writes at the same level;
             the text inside is the same (see :mod:`vcfml.io.bgzf`).
