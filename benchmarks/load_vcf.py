@@ -2,8 +2,8 @@
 
 For each cohort size, simulate a liability cohort (autosomes only, 1% missing
 calls, GT:DP) and write it (timed: the streamed simulate-and-write, and
-``write_vcf`` of the matrix alone: GT:DP and GT compressed by ISA-L, the default,
-and GT:DP by zlib), then load it into a samples x variants ALT-dosage matrix with
+``write_vcf`` of the matrix alone: GT:DP and GT compressed by libdeflate, the
+default, and GT:DP by zlib), then load it into a samples x variants ALT-dosage matrix with
 
 * ``gzip floor``: Python's gzip decompressing the file, nothing parsed;
 * ``vcfml.read_vcf`` (its compiled GT reader of VCF text);
@@ -43,7 +43,6 @@ import pandas as pd
 from common import machine_state, parse_size, record, record_json
 
 from vcfml import write_vcf
-from vcfml.io.bgzf import DEFAULT_COMPRESSOR
 from vcfml.simulate import simulate
 
 READERS = ["gzip floor", "vcfml", "vcfml blocks", "vcfml htslib path", "cyvcf2 loop"]
@@ -176,13 +175,15 @@ def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.D
 def _write_rates(cohort, path: Path) -> dict[str, float]:
     """write_vcf of the matrix in memory (formatting, BGZF on every core, tabix index),
     in M calls/s, with FORMAT GT:DP (7 bytes of text a call) and GT only (4 bytes),
-    compressed by ISA-L (the default), and GT:DP by zlib too (bgzip's exact bytes)."""
+    compressed by libdeflate (the default), and GT:DP by zlib too (bgzip's bytes)."""
     genotypes, depth = cohort.genotypes, cohort.depth
     rates = {}
-    cases = (("GT:DP", depth, "isal"), ("GT", None, "isal"), ("GT:DP zlib", depth, "zlib"))
+    cases = (
+        ("GT:DP", depth, "libdeflate"),
+        ("GT", None, "libdeflate"),
+        ("GT:DP zlib", depth, "zlib"),
+    )
     for name, fields, compressor in cases:
-        if compressor != DEFAULT_COMPRESSOR and compressor == "isal":
-            continue  # no ISA-L wheel on this machine
         # A first small write loads the compiled loops (numba's cache) for these types.
         write_vcf(
             path,

@@ -2,9 +2,9 @@
 
 Simulated cohorts are written in the same format a variant caller produces, so
 the course can inspect them with ``bcftools`` and read them back with htslib.
-BGZF blocks are compressed in parallel threads, by ISA-L (about four times as
-fast as zlib, for files of the same size) or by zlib with the bytes htslib's
-``bgzip`` writes (:mod:`vcfml.io.bgzf`); htslib's indexer (through ``pysam``)
+BGZF blocks are compressed in parallel threads, by libdeflate (faster than zlib,
+for smaller files) or by zlib with the bytes htslib's ``bgzip`` writes
+(:mod:`vcfml.io.bgzf`); htslib's indexer (through ``pysam``)
 builds the tabix index from the offsets the writer knows (:mod:`vcfml.io.tabix`).
 
 Formatting 10^8 genotype calls one by one in Python would take minutes, so the
@@ -66,7 +66,7 @@ def write_vcf(
     haploid_sites: np.ndarray | None = None,
     meta: Iterable[str] = (),
     index: bool = True,
-    compression_level: int = 1,
+    compression_level: int | None = None,
     compressor: str = DEFAULT_COMPRESSOR,
 ) -> Path:
     """Write genotypes as a bgzip-compressed VCF 4.3 file with a tabix index.
@@ -90,13 +90,13 @@ def write_vcf(
         meta: extra ``##key=value`` lines for the header, e.g. the simulation
             command, so the file says where it came from.
         index: also write the tabix index ``path + '.tbi'``.
-        compression_level: the compressor's level (ISA-L 0-3, zlib 0-9). On
-            GT:DP text, level 1 of either makes files a third larger than
-            bgzip's default (zlib 6) about eight times as fast (zlib) or thirty
-            times as fast (ISA-L), which keeps writing 10^8 calls to seconds.
-        compressor: "isal" (the default where its wheel exists) or "zlib",
-            which writes the bytes htslib's ``bgzip`` writes at the same level;
-            the text inside is the same (see :mod:`vcfml.io.bgzf`).
+        compression_level: the compressor's level (libdeflate 0-12, zlib 0-9;
+            None: libdeflate 2, zlib 1). On GT:DP text these make files 16% and
+            a third larger than bgzip's default (zlib 6), 11 and 8 times as
+            fast, which keeps writing 10^8 calls to seconds.
+        compressor: "libdeflate" (the default) or "zlib", which writes the
+            bytes htslib's ``bgzip`` writes at the same level; the text inside
+            is the same (see :mod:`vcfml.io.bgzf`).
 
     Returns:
         The path written.
@@ -139,7 +139,7 @@ def write_vcf_blocks(
     haploid_sites: np.ndarray | None = None,
     meta: Iterable[str] = (),
     index: bool = True,
-    compression_level: int = 1,
+    compression_level: int | None = None,
     compressor: str = DEFAULT_COMPRESSOR,
     threads: int | None = None,
 ) -> Path:
