@@ -43,6 +43,9 @@ BLOCK_INPUT = 0xFF00  # htslib's BGZF_BLOCK_SIZE: input bytes per block
 EOF_BLOCK = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _HEADER = b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
 _MAX_BLOCK = 1 << 16  # a block's compressed size must fit BSIZE (16 bits)
+# Blocks that may wait for their thread: enough (4 MiB of text) that the threads
+# keep compressing while the caller formats its next megabytes of text.
+PENDING_BLOCKS = 64
 # The levels each compressor knows (0: stored), and the level used when none is given.
 LEVELS = {"libdeflate": range(13), "zlib": range(10)}
 DEFAULT_LEVELS = {"libdeflate": 2, "zlib": 1}
@@ -71,7 +74,8 @@ class ParallelBgzfWriter:
     """Write a BGZF file, compressing its blocks on ``threads`` threads.
 
     Blocks are written in order, so the output does not depend on the number of
-    threads; at most ``2 * threads`` blocks (about 130 kB each) wait in memory.
+    threads; at most :data:`PENDING_BLOCKS` blocks (64 KiB of text each, and their
+    compressed bytes) wait in memory.
     ``compressor`` is "libdeflate" or "zlib" (None: :data:`DEFAULT_COMPRESSOR`), and
     ``level`` one of its levels (:data:`LEVELS`; None: :data:`DEFAULT_LEVELS`).
 
@@ -130,7 +134,7 @@ class ParallelBgzfWriter:
 
     def _submit(self, block: bytes | memoryview) -> None:
         self._pending.append(self._pool.submit(compress_block, block, self.level, self.compressor))
-        while len(self._pending) > 2 * self.threads:
+        while len(self._pending) > max(PENDING_BLOCKS, 2 * self.threads):
             self._write_block(self._pending.popleft().result())
 
     def _write_block(self, block: bytes) -> None:

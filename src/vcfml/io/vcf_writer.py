@@ -33,6 +33,7 @@ from vcfml.io.tabix import write_vcf_index
 MAX_DEPTH = 99
 FIELD_WIDTH = 8  # bytes reserved per formatted call; "./.:99\t" is the longest
 BLOCK_VARIANTS = 2048
+TEXT_SLICE = 1 << 20  # bytes of text formatted at a time (see write_vcf_blocks)
 HAPLOID_CONTIGS = frozenset({"chrX", "X", "chrY", "Y"})
 
 # Genotype codes used to index the formatted-field table.
@@ -196,12 +197,21 @@ def write_vcf_blocks(
                 genotypes = np.asarray(genotypes)
                 stop = start + genotypes.shape[1]
                 _validate_block(path, genotypes, depth, samples, len(variants), stop, with_depth)
-                block_variants = variants.iloc[start:stop]
-                text, ends = _format_block(
-                    genotypes, depth, block_variants, haploid, haploid_sites[start:stop], tables
-                )
-                line_ends.append(out.uncompressed_size + ends)
-                out.write(text)
+                # Slices of about 1 MiB of text, so the compressing threads work
+                # on one while this thread formats the next.
+                step = max(1, TEXT_SLICE // (FIELD_WIDTH * max(1, len(samples))))
+                for first in range(start, stop, step):
+                    last = min(first + step, stop)
+                    text, ends = _format_block(
+                        genotypes[:, first - start : last - start],
+                        None if depth is None else depth[:, first - start : last - start],
+                        variants.iloc[first:last],
+                        haploid,
+                        haploid_sites[first:last],
+                        tables,
+                    )
+                    line_ends.append(out.uncompressed_size + ends)
+                    out.write(text)
                 start = stop
             if start != len(variants):
                 raise VcfmlInputError(
