@@ -2,8 +2,8 @@
 
 For each cohort size, simulate a liability cohort (autosomes only, 1% missing
 calls, GT:DP) and write it (timed: the streamed simulate-and-write, and
-``write_vcf`` of the matrix alone), then load it into a samples x variants
-ALT-dosage matrix with
+``write_vcf`` of the matrix alone: GT:DP and GT compressed by libdeflate, the
+default, and GT:DP by zlib), then load it into a samples x variants ALT-dosage matrix with
 
 * ``gzip floor``: Python's gzip decompressing the file, nothing parsed;
 * ``vcfml.read_vcf`` (its compiled GT reader of VCF text);
@@ -173,11 +173,17 @@ def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.D
 
 
 def _write_rates(cohort, path: Path) -> dict[str, float]:
-    """write_vcf of the matrix in memory (formatting, BGZF on every core, tabix), in
-    M calls/s, with FORMAT GT:DP (7 bytes of text a call) and GT only (4 bytes)."""
+    """write_vcf of the matrix in memory (formatting, BGZF on every core, tabix index),
+    in M calls/s, with FORMAT GT:DP (7 bytes of text a call) and GT only (4 bytes),
+    compressed by libdeflate (the default), and GT:DP by zlib too (bgzip's bytes)."""
     genotypes, depth = cohort.genotypes, cohort.depth
     rates = {}
-    for name, fields in (("GT:DP", depth), ("GT", None)):
+    cases = (
+        ("GT:DP", depth, "libdeflate"),
+        ("GT", None, "libdeflate"),
+        ("GT:DP zlib", depth, "zlib"),
+    )
+    for name, fields, compressor in cases:
         # A first small write loads the compiled loops (numba's cache) for these types.
         write_vcf(
             path,
@@ -187,6 +193,7 @@ def _write_rates(cohort, path: Path) -> dict[str, float]:
             contigs=cohort.contigs,
             depth=None if fields is None else fields[:, :10],
             haploid_samples=cohort.haploid,
+            compressor=compressor,
         )
         start = time.perf_counter()
         write_vcf(
@@ -197,6 +204,7 @@ def _write_rates(cohort, path: Path) -> dict[str, float]:
             contigs=cohort.contigs,
             depth=fields,
             haploid_samples=cohort.haploid,
+            compressor=compressor,
         )
         rates[f"write_vcf {name} M calls/s"] = genotypes.size / (time.perf_counter() - start) / 1e6
     return rates

@@ -5,6 +5,8 @@ matches the genotypes written to its VCF."""
 from __future__ import annotations
 
 import gzip
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +89,35 @@ def test_classic_planting_reaches_a_streamed_vcf(tmp_path):
     np.testing.assert_array_equal(written.genotypes, cohort.genotypes)
 
 
+def bgzf_texts(pieces: list[int], seed: int) -> list[bytes]:
+    """Pieces of text of the given sizes, with runs so that they compress."""
+    rng = np.random.default_rng(seed)
+    alphabet = np.frombuffer(b"0/1\t:.\n", dtype=np.uint8)
+    return [
+        alphabet[rng.integers(0, 4, size) * rng.integers(0, 2, size)].tobytes() for size in pieces
+    ]
+
+
+def bgzf_members(data: bytes) -> list[tuple[int, bytes]]:
+    """Each gzip member of a BGZF file as (ISIZE, member), checking what the SAM
+    specification asks of it: the gzip magic with FEXTRA, one ``BC`` field whose
+    BSIZE is the member's size minus one, and a CRC32 and ISIZE of the deflated
+    data that zlib reads back."""
+    members = []
+    at = 0
+    while at < len(data):
+        assert data[at : at + 4] == b"\x1f\x8b\x08\x04"
+        xlen, field, field_length, bsize = struct.unpack_from("<H2sHH", data, at + 10)
+        assert (xlen, field, field_length) == (6, b"BC", 2)
+        member = data[at : at + bsize + 1]
+        crc, isize = struct.unpack_from("<II", member, len(member) - 8)
+        text = zlib.decompress(member[18:-8], wbits=-15)
+        assert (len(text), zlib.crc32(text)) == (isize, crc)
+        members.append((isize, member))
+        at += bsize + 1
+    return members
+
+
 @settings(max_examples=15, deadline=None)
 @given(
     pieces=st.lists(st.integers(0, 3 * BLOCK_INPUT), min_size=0, max_size=5),
@@ -94,19 +125,17 @@ def test_classic_planting_reaches_a_streamed_vcf(tmp_path):
     threads=st.integers(1, 3),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_parallel_bgzf_writes_htslibs_bytes(tmp_path_factory, pieces, level, threads, seed):
-    """Any sequence of writes gives the file pysam's (htslib's) BGZF writer gives,
-    whatever the number of threads; the text has runs so that it compresses."""
-    rng = np.random.default_rng(seed)
-    alphabet = np.frombuffer(b"0/1\t:.\n", dtype=np.uint8)
-    texts = [
-        alphabet[rng.integers(0, 4, size) * rng.integers(0, 2, size)].tobytes() for size in pieces
-    ]
+def test_parallel_bgzf_with_zlib_writes_htslibs_bytes(
+    tmp_path_factory, pieces, level, threads, seed
+):
+    """With zlib, any sequence of writes gives the file pysam's (htslib's) BGZF
+    writer gives, whatever the number of threads."""
+    texts = bgzf_texts(pieces, seed)
     folder = tmp_path_factory.mktemp("bgzf")
     with BGZFile(str(folder / "htslib.gz"), f"wb{level}") as reference:
         for text in texts:
             reference.write(text)
-    with ParallelBgzfWriter(folder / "ours.gz", level, threads) as ours:
+    with ParallelBgzfWriter(folder / "ours.gz", level, threads, compressor="zlib") as ours:
         for text in texts:
             ours.write(text)
     written = (folder / "ours.gz").read_bytes()
@@ -115,13 +144,67 @@ def test_parallel_bgzf_writes_htslibs_bytes(tmp_path_factory, pieces, level, thr
     assert gzip.decompress(written) == b"".join(texts)
 
 
-def test_bgzf_writer_rejects_a_bad_level_and_leaves_no_blocks_after_a_failure(tmp_path):
-    with pytest.raises(ValueError, match="level must be 0-9"):
-        ParallelBgzfWriter(tmp_path / "x.gz", 10)
+@settings(max_examples=15, deadline=None)
+@given(
+    pieces=st.lists(st.integers(0, 3 * BLOCK_INPUT), min_size=0, max_size=5),
+    level=st.sampled_from([0, 1, 2, 6]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_parallel_bgzf_with_libdeflate_writes_htslibs_blocks(tmp_path_factory, pieces, level, seed):
+    """With libdeflate the deflated bytes are libdeflate's, not zlib's, but the file is
+    the BGZF htslib writes in everything else: the same blocks (cut at the same
+    input bytes, so the same ISIZEs), each a valid member with its BC field, the
+    same end-of-file block, and the same text read back by zlib and by htslib.
+    The bytes do not depend on the number of threads."""
+    texts = bgzf_texts(pieces, seed)
+    folder = tmp_path_factory.mktemp("bgzf")
+    with BGZFile(str(folder / "htslib.gz"), "wb1") as reference:
+        for text in texts:
+            reference.write(text)
+    files = []
+    for threads in (1, 3):
+        files.append(folder / f"libdeflate{threads}.gz")
+        with ParallelBgzfWriter(files[-1], level, threads, compressor="libdeflate") as ours:
+            for text in texts:
+                ours.write(text)
+    written = files[0].read_bytes()
+    assert files[1].read_bytes() == written
+    htslib = (folder / "htslib.gz").read_bytes()
+    ours_members = bgzf_members(written)
+    assert [isize for isize, _ in ours_members] == [isize for isize, _ in bgzf_members(htslib)]
+    assert ours_members[-1][1] == EOF_BLOCK
+    assert gzip.decompress(written) == b"".join(texts)
+    with BGZFile(str(files[0]), "rb") as reader:
+        assert reader.read() == b"".join(texts)
+
+
+def test_bgzf_writer_rejects_a_bad_level_or_compressor_and_leaves_no_blocks_after_a_failure(
+    tmp_path,
+):
+    with pytest.raises(ValueError, match="level for zlib must be 0-9"):
+        ParallelBgzfWriter(tmp_path / "x.gz", 10, compressor="zlib")
+    with pytest.raises(ValueError, match="level for libdeflate must be 0-12"):
+        ParallelBgzfWriter(tmp_path / "x.gz", 13, compressor="libdeflate")
+    with pytest.raises(ValueError, match="compressor must be 'libdeflate' or 'zlib'"):
+        ParallelBgzfWriter(tmp_path / "x.gz", 1, compressor="gzip")
     with pytest.raises(RuntimeError), ParallelBgzfWriter(tmp_path / "y.gz", 1) as out:
         out.write(b"x" * (3 * BLOCK_INPUT))
         raise RuntimeError("the caller failed")
     assert not (tmp_path / "y.gz").read_bytes().endswith(EOF_BLOCK)  # not a complete file
+
+
+def test_bgzf_writer_copies_a_writable_buffer_and_not_a_read_only_one(tmp_path):
+    """The caller may reuse a writable buffer once write returns; a read-only one
+    (the writer's formatted text) is compressed in place."""
+    buffer = bytearray(b"0/1\t" * BLOCK_INPUT)
+    text = np.frombuffer(b"1/1\t" * BLOCK_INPUT, dtype=np.uint8)
+    with ParallelBgzfWriter(tmp_path / "z.gz", 1, 2) as out:
+        out.write(buffer)
+        buffer[:] = b"X" * len(buffer)
+        out.write(text)
+    assert gzip.decompress((tmp_path / "z.gz").read_bytes()) == (
+        b"0/1\t" * BLOCK_INPUT + b"1/1\t" * BLOCK_INPUT
+    )
 
 
 def write_cohort(path: Path, cohort, **options) -> None:
@@ -260,3 +343,17 @@ def test_by_block_depths_follow_poisson_30():
     error = np.sqrt(expected * (1 - expected) / called.size)
     assert np.all(np.abs(observed - expected) <= 5 * error + 2**-16)
     assert depth[genotypes < 0].max() <= 9  # a tenth of a depth of at most 99
+
+
+def test_the_file_does_not_depend_on_how_the_text_is_sliced(tmp_path, monkeypatch):
+    """The writer formats about 1 MiB of text at a time so that compression
+    overlaps formatting; slices of one variant give the same VCF and index."""
+    from vcfml.io import vcf_writer
+
+    cohort = simulate_liability(n_samples=30, n_sites=STREAM_BLOCK + 20, seed=6)
+    write_cohort(tmp_path / "default.vcf.gz", cohort, with_depth=True)
+    monkeypatch.setattr(vcf_writer, "TEXT_SLICE", 1)
+    write_cohort(tmp_path / "sliced.vcf.gz", cohort, with_depth=True)
+    for suffix in ("", ".tbi"):
+        default = (tmp_path / f"default.vcf.gz{suffix}").read_bytes()
+        assert (tmp_path / f"sliced.vcf.gz{suffix}").read_bytes() == default

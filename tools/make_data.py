@@ -1,7 +1,8 @@
 """Regenerate the course datasets in data/ from data/datasets.yml (``make data``).
 
 Each dataset is simulated with its seed and written with vcfml, so the files are
-identical byte for byte on every machine with the pinned package versions.
+identical byte for byte on every machine with the pinned package versions
+(checked on x86-64; libdeflate, which compresses the VCFs, is portable C).
 ``--seed-offset`` (used by workshop builds) shifts every seed so a workshop
 gets its own data and its own answers; ``--out`` writes somewhere else.
 ``SHA256SUMS`` lists every file's checksum, for ``make check-env``.

@@ -57,11 +57,14 @@ def join_lines(
     prefix_bytes,
     offsets,
     out,
+    line_ends,
 ):
     """Each site's prefix, then its calls' formatted fields; the last tab of a
     line becomes its newline. A call's field is row ``code`` of ``field_bytes``:
     the genotype's code (0/0, 0/1, 1/1, ./., 0, 1, .), times ``max_depth + 1``
-    plus the depth (capped) when there is a DP. Returns the bytes written."""
+    plus the depth (capped) when there is a DP. ``line_ends[site]`` gets the
+    offset just past each line's newline (what the tabix index records).
+    Returns the bytes written."""
     n_samples, n_sites = genotypes.shape
     at = 0
     for site in range(n_sites):
@@ -83,4 +86,5 @@ def join_lines(
                 out[at + index] = field_bytes[code, index]
             at += field_lengths[code]
         out[at - 1] = 10  # "\n"
+        line_ends[site] = at
     return at
