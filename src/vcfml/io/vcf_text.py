@@ -607,9 +607,9 @@ def _header_end(text: np.ndarray, start: int, end: int) -> int:
 
 
 def _open_text(path: Path):
-    """A binary reader of the decompressed text: htslib's BGZF reader (libdeflate,
-    about 17% less CPU than Python's zlib) for bgzip files, gzip for other gzip
-    files, the file itself for plain text."""
+    """A binary reader of the decompressed text: htslib's BGZF reader (pysam's
+    build, whose inflate is zlib's) for bgzip files, gzip for other gzip files,
+    the file itself for plain text."""
     with open(path, "rb") as handle:
         head = handle.read(18)
     if head[:2] != b"\x1f\x8b":
