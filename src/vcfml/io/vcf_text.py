@@ -561,37 +561,28 @@ def _line_spans(path: Path) -> Iterator[tuple[np.ndarray, int, int]]:
     A second thread decompresses the next block while the caller parses this
     one (zlib and the compiled parser both release the GIL), so on two cores
     reading costs about max(decompression, parsing) rather than their sum; one
-    block ahead keeps memory bounded. Each block is parsed where it lies: only
-    the line split between two blocks is copied (joined on its own), not the
-    block, so at most two blocks and a line are held at once.
+    block ahead keeps memory bounded: two blocks, the copy being parsed and a line.
     """
     with _open_text(path) as handle, ThreadPoolExecutor(max_workers=1) as ahead:
-        pending: list[bytes] = []  # the start of a line that goes on in the next block
+        pending = b""  # the start of a line that goes on in the next block
         next_chunk = ahead.submit(handle.read, BLOCK_BYTES)
         while True:
             chunk = next_chunk.result()
             if not chunk:
                 break
             next_chunk = ahead.submit(handle.read, BLOCK_BYTES)
-            first = chunk.find(b"\n") + 1
-            if first == 0:  # a line longer than a block
-                pending.append(chunk)
-                continue
-            if pending:
-                joined = b"".join([*pending, chunk[:first]])
-                pending = []
-                yield np.frombuffer(joined, dtype=np.uint8), 0, len(joined)
-                start = first
-            else:
-                start = 0
-            last = chunk.rfind(b"\n") + 1
-            if last > start:
-                yield np.frombuffer(chunk, dtype=np.uint8), start, last
-            if last < len(chunk):
-                pending.append(chunk[last:])
+            block = pending + chunk if pending else chunk
+            cut = block.rfind(b"\n") + 1
+            # Slicing copies the block in this thread, and parsing that fresh copy
+            # is faster than parsing the bytes where the decompressing thread wrote
+            # them, in another core's cache: 0.35 s against 0.50 s for 2,000 x
+            # 10,000 GT:DP here, for one more block (256 KiB) of memory.
+            block, pending = block[:cut], block[cut:]
+            if block:
+                yield np.frombuffer(block, dtype=np.uint8), 0, len(block)
         if pending:
-            joined = b"".join([*pending, b"\n"])  # the last line may lack its newline
-            yield np.frombuffer(joined, dtype=np.uint8), 0, len(joined)
+            block = pending + b"\n"  # the last line may lack its newline
+            yield np.frombuffer(block, dtype=np.uint8), 0, len(block)
 
 
 def _header_end(text: np.ndarray, start: int, end: int) -> int:
