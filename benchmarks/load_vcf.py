@@ -19,14 +19,16 @@ floor`` the reader's time over decompression alone, all measured in the same run
 on the same file; ``M calls / CPU s`` counts every thread's CPU time, so it
 changes less than the wall-clock rate on a shared machine.
 
-Each load runs in a fresh process so that its peak memory (peak resident set
-minus the resident set before loading) is its own. Prints a Markdown table and
-the load average (run it on an otherwise idle machine); ``--record`` appends the
-table to benchmarks/RESULTS.md and writes benchmarks/results/load_vcf.json
+Each load runs in a fresh process, so that its peak memory (peak resident set
+minus the resident set before loading) is its own, ``--repeats`` times (3) with
+the readers interleaved; the median run is shown, with the range of all runs.
+Prints a Markdown table and the load average (run it on an otherwise idle
+machine); ``--record`` appends the table to benchmarks/RESULTS.md and writes
+benchmarks/results/load_vcf.json
 (``--json PATH`` writes the JSON elsewhere, for a trial run).
 
-Usage: python benchmarks/load_vcf.py [--sizes 2000x10000 1000x100000] [--allel] [--record]
-       [--json PATH]
+Usage: python benchmarks/load_vcf.py [--sizes 2000x10000 1000x100000] [--allel] [--repeats 3]
+       [--record] [--json PATH]
 """
 
 from __future__ import annotations
@@ -127,7 +129,19 @@ def load_in_child(reader: str, path: Path, warmup: Path) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.DataFrame:
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median time (the lower middle one of an even count)."""
+    return sorted(runs, key=lambda run: run["seconds"])[(len(runs) - 1) // 2]
+
+
+def _spread(runs: list[dict], key: str) -> tuple[float, float]:
+    values = [run[key] for run in runs]
+    return min(values), max(values)
+
+
+def run(
+    sizes: list[tuple[int, int]], workdir: Path, readers: list[str], repeats: int
+) -> pd.DataFrame:
     rows = []
     small = simulate("liability", seed=2, n_samples=20, n_sites=50, include_chrx=False)
     warmup = small.write(workdir / "warmup") / "cohort.vcf.gz"
@@ -144,7 +158,13 @@ def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.D
         write = _write_rates(cohort, workdir / "matrix.vcf.gz") if calls <= 10**8 else {}
         del cohort
         path = folder / "cohort.vcf.gz"
-        results = {reader: load_in_child(reader, path, warmup) for reader in readers}
+        # Each reader `repeats` times, interleaved; the median run is reported, the
+        # spread beside it (a shared virtual machine varies by 10-20% run to run).
+        runs: dict[str, list[dict]] = {reader: [] for reader in readers}
+        for _ in range(repeats):
+            for reader in readers:
+                runs[reader].append(load_in_child(reader, path, warmup))
+        results = {reader: _median_run(reader_runs) for reader, reader_runs in runs.items()}
         checksums = {r["checksum"] for r in results.values() if "checksum" in r}
         if len(checksums) != 1:
             raise SystemExit(f"readers disagree on {path}: checksums {checksums}")
@@ -157,6 +177,9 @@ def run(sizes: list[tuple[int, int]], workdir: Path, readers: list[str]) -> pd.D
                     "cohort": f"{n_samples:,} x {n_sites:,}",
                     "reader": reader,
                     "seconds": round(result["seconds"], 2),
+                    "runs (s)": "-".join(
+                        f"{value:.2f}" for value in _spread(runs[reader], "seconds")
+                    ),
                     "M calls/s": round(calls / result["seconds"] / 1e6, 1),
                     "x cyvcf2 loop": round(loop / result["seconds"], 2),
                     "x gzip floor": round(result["seconds"] / floor, 2),
@@ -219,6 +242,12 @@ def main() -> int:
     )
     parser.add_argument("--allel", action="store_true", help="also time scikit-allel")
     parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="fresh-process loads per reader (the median is shown)",
+    )
+    parser.add_argument(
         "--record",
         action="store_true",
         help="append the table to RESULTS.md and write benchmarks/results/load_vcf.json",
@@ -228,7 +257,7 @@ def main() -> int:
     readers = READERS + (["scikit-allel"] if args.allel else [])
     before = machine_state()
     with tempfile.TemporaryDirectory() as workdir:
-        table = run(args.sizes, Path(workdir), readers)
+        table = run(args.sizes, Path(workdir), readers, args.repeats)
     after = machine_state()
     text = table.to_markdown(index=False)
     print(text)
