@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vcfml.io import tabix
+from vcfml.io import tabix, vcf_writer
 from vcfml.io.bgzf import BLOCK_INPUT
 from vcfml.io.vcf_writer import write_vcf
 
@@ -103,3 +103,21 @@ def test_without_htslibs_index_functions_the_writer_indexes_with_tabix(tmp_path,
     monkeypatch.setattr(tabix, "_htslib", lambda: None)
     fallback = write(tmp_path / "b.vcf.gz", genotypes, depth, variants)
     assert Path(f"{fallback}.tbi").read_bytes() == Path(f"{expected}.tbi").read_bytes()
+
+
+def test_a_failed_index_leaves_no_index_of_an_earlier_file(tmp_path, monkeypatch):
+    """Rewriting a VCF removes the old .tbi first: if indexing the new file fails,
+    no index points into the wrong file."""
+    genotypes, depth, variants = random_cohort(6, 10, 30)
+    path = write(tmp_path / "c.vcf.gz", genotypes, depth, variants)
+    assert Path(f"{path}.tbi").exists()
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("indexing failed")
+
+    monkeypatch.setattr(vcf_writer, "write_vcf_index", refuse)
+    with pytest.raises(RuntimeError, match="indexing failed"):
+        write(path, genotypes[:, :20], depth[:, :20], variants.iloc[:20])
+    assert not Path(f"{path}.tbi").exists()
+    with gzip.open(path, "rt") as handle:  # the new file itself is complete
+        assert sum(not line.startswith("#") for line in handle) == 20

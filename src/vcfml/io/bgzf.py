@@ -114,7 +114,9 @@ class ParallelBgzfWriter:
         """Append ``data`` (any bytes-like object); every full 65,280 bytes go to
         a thread as one block. The blocks are slices of ``data`` itself when it
         is read-only (bytes, or a read-only array), so no copy is made of the
-        text; a writable buffer is copied first, since its caller may reuse it."""
+        text; a writable buffer is copied first, since its caller may reuse it.
+        The memory behind a read-only array must not change until :meth:`close`
+        (the writer hands over arrays it never touches again)."""
         view = memoryview(data).cast("B")
         if not view.readonly:
             view = memoryview(bytes(view))

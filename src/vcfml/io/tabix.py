@@ -111,7 +111,10 @@ def write_vcf_index(
         ):
             tid = ids.setdefault(chrom, len(ids))
             if push(index, tid, begin, end, offset, 1) < 0:
-                raise VcfmlError(f"{path}: htslib refused record {chrom}:{begin + 1} (unsorted?)")
+                raise VcfmlError(
+                    f"{path}: htslib refused record {chrom}:{begin + 1} "
+                    "(records out of order, or past the 2^29 positions a .tbi index holds)"
+                )
         if lib.hts_idx_finish(index, file_end) != 0:
             raise VcfmlError(f"{path}: htslib could not finish the tabix index")
         names = b"".join(name.encode() + b"\0" for name in ids)

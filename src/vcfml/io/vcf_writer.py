@@ -217,6 +217,9 @@ def write_vcf_blocks(
                 raise VcfmlInputError(
                     path, f"the blocks cover {start} variants, the table has {len(variants)}"
                 )
+        # An index left from an earlier file would point into this one: it goes
+        # first, so a failure while indexing leaves a VCF without an index.
+        path.with_name(path.name + ".tbi").unlink(missing_ok=True)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -241,7 +244,7 @@ def _index(
         path,
         variants["chrom"].tolist(),
         variants["pos"].to_numpy(),
-        np.array([len(ref) for ref in variants["ref"].tolist()], dtype=np.int64),
+        np.array([len(ref.encode()) for ref in variants["ref"].tolist()], dtype=np.int64),
         offsets[2:],
         int(offsets[0]),
         int(offsets[1]),
