@@ -14,7 +14,7 @@ import pandas as pd
 import pysam
 import pytest
 from conftest import vcf_text
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vcfml import read_vcf
@@ -293,6 +293,7 @@ def test_the_screen_does_not_import_the_search_engine():
     count=st.integers(1, 15),
     min_maf=st.sampled_from([0.0, 0.1]),
 )
+@example(seed=34, n_sites=1, block=1, count=1, min_maf=0.1)  # a first block with no eligible site
 def test_running_top_sites_keep_what_the_whole_ranking_keeps(seed, n_sites, block, count, min_maf):
     """Block by block, with tied scores, NaN scores and rare sites, the running best
     of every row set is the whole ranking's (``_kept_sites``), the genotypes kept

@@ -360,7 +360,7 @@ class RunningTopSites:
         wanted = np.unique(np.concatenate(self.best))
         still = np.isin(self.kept, wanted)
         new = wanted[wanted >= offset] - offset
-        if still.all() and new.size == 0:
+        if self.genotypes is not None and still.all() and new.size == 0:
             return  # the block added nothing: no copy of the kept genotypes
         columns = [block.genotypes[:, new]]
         rows = [block.variants.iloc[new]]
