@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,7 +65,7 @@ def measure(model: str, draw_order: str, samples: int, sites: int, scratch: Path
     if finished.returncode != 0:
         raise RuntimeError(f"{model} {draw_order} failed:\n{finished.stderr[-3000:]}")
     result = json.loads(finished.stdout.strip().splitlines()[-1])
-    subprocess.run(["rm", "-rf", str(out)], check=True)
+    shutil.rmtree(out)
     calls = samples * sites
     return {
         "model": model if not draw_order else f"{model} ({draw_order})",

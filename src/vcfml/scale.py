@@ -374,10 +374,7 @@ class RunningTopSites:
     def result(self, where: str) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         """The kept sites (ascending), their genotypes (samples x sites) and variants."""
         if self.kept.size == 0:
-            raise VcfmlError(
-                f"no variants left after filtering (min_maf={self.min_maf}, "
-                f"{where}, none polymorphic enough)"
-            )
+            raise _nothing_kept(self.min_maf, where)
         return self.kept, self.genotypes, self.variants.reset_index(drop=True)
 
 
@@ -410,8 +407,12 @@ def _kept_sites(statistics: np.ndarray, settings: AutoMLSettings, where: str) ->
         )
     )
     if kept.size == 0:
-        raise VcfmlError(
-            f"no variants left after filtering (min_maf={settings.min_maf}, "
-            f"{where}, none polymorphic enough)"
-        )
+        raise _nothing_kept(settings.min_maf, where)
     return kept
+
+
+def _nothing_kept(min_maf: float, where: str) -> VcfmlError:
+    """The error of a screen that keeps no site (both screens raise it)."""
+    return VcfmlError(
+        f"no variants left after filtering (min_maf={min_maf}, {where}, none polymorphic enough)"
+    )
