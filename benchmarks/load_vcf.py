@@ -5,8 +5,11 @@ calls, GT:DP) and write it (timed: the streamed simulate-and-write, and
 ``write_vcf`` of the matrix alone: GT:DP and GT compressed by libdeflate, the
 default, and GT:DP by zlib), then load it into a samples x variants ALT-dosage matrix with
 
-* ``gzip floor``: Python's gzip decompressing the file, nothing parsed;
-* ``vcfml.read_vcf`` (its compiled GT reader of VCF text);
+* ``gzip floor``: Python's gzip (zlib) decompressing the file, nothing parsed;
+* ``libdeflate floor``: vcfml's BGZF reader (libdeflate) decompressing it, nothing parsed;
+* ``vcfml.read_vcf`` (its compiled GT reader of VCF text, inflated by libdeflate);
+* ``vcfml, zlib inflate``: the same with htslib's BGZF reader (zlib) in place of
+  libdeflate, as before vcfml had its own BGZF reader;
 * ``vcfml blocks``: ``read_vcf_blocks`` streaming blocks of 1,000 sites, each
   summed and dropped (its ``peak / int8 matrix`` is over the matrix it never
   holds: streaming memory does not grow with the sites);
@@ -14,8 +17,9 @@ default, and GT:DP by zlib), then load it into a samples x variants ALT-dosage m
 * a plain cyvcf2 loop (``gt_types`` per record, stacked at the end);
 * optionally scikit-allel's ``read_vcf`` followed by ``to_n_alt`` (``--allel``).
 
-``x cyvcf2 loop`` is the cyvcf2 loop's time over the reader's and ``x gzip
-floor`` the reader's time over decompression alone, all measured in the same run
+``x cyvcf2 loop`` is the cyvcf2 loop's time over the reader's, ``x gzip floor``
+and ``x libdeflate floor`` the reader's time over decompression alone (by zlib
+and by libdeflate), all measured in the same run
 on the same file; ``M calls / CPU s`` counts every thread's CPU time, so it
 changes less than the wall-clock rate on a shared machine.
 
@@ -47,7 +51,15 @@ from common import machine_state, parse_size, record, record_json
 from vcfml import write_vcf
 from vcfml.simulate import simulate
 
-READERS = ["gzip floor", "vcfml", "vcfml blocks", "vcfml htslib path", "cyvcf2 loop"]
+READERS = [
+    "gzip floor",
+    "libdeflate floor",
+    "vcfml",
+    "vcfml, zlib inflate",
+    "vcfml blocks",
+    "vcfml htslib path",
+    "cyvcf2 loop",
+]
 
 CHILD = r"""
 import json, sys, time
@@ -69,7 +81,18 @@ def load(file):
             while handle.read(1 << 22):
                 pass
         return None
+    if reader == "libdeflate floor":
+        from vcfml.io.bgzf_reader import BgzfReader
+        with BgzfReader(file) as handle:
+            while handle.read(1 << 22):
+                pass
+        return None
     if reader == "vcfml":
+        return read_vcf(file).genotypes
+    if reader == "vcfml, zlib inflate":
+        from pysam.libcbgzf import BGZFile
+        from vcfml.io import vcf_text
+        vcf_text._open_text = lambda path: BGZFile(str(path), "rb")
         return read_vcf(file).genotypes
     if reader == "vcfml blocks":
         from vcfml import read_vcf_blocks
@@ -170,6 +193,7 @@ def run(
             raise SystemExit(f"readers disagree on {path}: checksums {checksums}")
         loop = results["cyvcf2 loop"]["seconds"]
         floor = results["gzip floor"]["seconds"]
+        deflate_floor = results["libdeflate floor"]["seconds"]
         for reader, result in results.items():
             matrix_mib = result.get("matrix_mib")
             rows.append(
@@ -183,6 +207,7 @@ def run(
                     "M calls/s": round(calls / result["seconds"] / 1e6, 1),
                     "x cyvcf2 loop": round(loop / result["seconds"], 2),
                     "x gzip floor": round(result["seconds"] / floor, 2),
+                    "x libdeflate floor": round(result["seconds"] / deflate_floor, 2),
                     "M calls / CPU s": round(calls / max(result["cpu_s"], 1e-9) / 1e6, 1),
                     "peak MiB": round(result["peak_mib"], 1),
                     "peak / int8 matrix": (

@@ -7,10 +7,11 @@ each record still costs a Python step. Measured on a 2,000 x 10,000 cohort
 with GT:DP (``benchmarks/load_vcf.py``), htslib's parse alone took about 75% of
 the time of a plain cyvcf2 ``gt_types`` loop, so no reader built on htslib's
 records can be twice as fast as that loop; multi-threaded BGZF decompression
-saved under 10%. This module therefore reads the text itself, in blocks of
-256 KiB, with one function compiled by numba that looks only at the fixed
-columns and at the GT sub-field of each sample, and writes dosages straight
-into the int8 matrix: no Python step per record or per call.
+saved under 10%. This module therefore reads the text itself (inflated by
+libdeflate, :mod:`vcfml.io.bgzf_reader`), in blocks of 256 KiB, with one
+function compiled by numba that looks only at the fixed columns and at the GT
+sub-field of each sample, and writes dosages straight into the int8 matrix: no
+Python step per record or per call.
 
 It is deliberately strict: it accepts only the plain shape of VCF text that
 writers produce (GT first in FORMAT, as the VCF specification requires;
@@ -35,9 +36,9 @@ from pathlib import Path
 import numba
 import numpy as np
 import pandas as pd
-from pysam.libcbgzf import BGZFile
 
 from vcfml.io import vcf_diagnose
+from vcfml.io.bgzf_reader import BgzfReader
 
 BLOCK_BYTES = 1 << 18  # text parsed per call of the compiled function (256 KiB)
 MAX_PLOIDY = 8
@@ -559,7 +560,7 @@ def _line_spans(path: Path) -> Iterator[tuple[np.ndarray, int, int]]:
     with ``text[start:end]`` ending in a newline.
 
     A second thread decompresses the next block while the caller parses this
-    one (zlib and the compiled parser both release the GIL), so on two cores
+    one (libdeflate, zlib and the compiled parser release the GIL), so on two cores
     reading costs about max(decompression, parsing) rather than their sum; one
     block ahead keeps memory bounded: two blocks, the copy being parsed and a line.
     """
@@ -598,13 +599,13 @@ def _header_end(text: np.ndarray, start: int, end: int) -> int:
 
 
 def _open_text(path: Path):
-    """A binary reader of the decompressed text: htslib's BGZF reader (pysam's
-    build, whose inflate is zlib's) for bgzip files, gzip for other gzip files,
-    the file itself for plain text."""
+    """A binary reader of the decompressed text: :class:`BgzfReader` (libdeflate,
+    a block at a time; three times as fast as htslib's zlib here) for bgzip files,
+    gzip for other gzip files, the file itself for plain text."""
     with open(path, "rb") as handle:
         head = handle.read(18)
     if head[:2] != b"\x1f\x8b":
         return open(path, "rb")
     if vcf_diagnose.is_bgzf(head):
-        return BGZFile(str(path), "rb")
+        return BgzfReader(path)
     return gzip.open(path, "rb")
