@@ -10,9 +10,10 @@ import struct
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pysam
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vcfml import read_vcf, read_vcf_blocks
@@ -40,7 +41,14 @@ texts = st.lists(
 ).map(b"".join)
 
 
+# Several blocks for certain, each writer: some deflated, some stored as they are.
+MANY_BLOCKS = np.random.default_rng(0).bytes(100_000) + b"x" * 200_000
+
+
 @settings(max_examples=25, deadline=None)
+@example(text=MANY_BLOCKS, size=70_000, writer="pysam")
+@example(text=MANY_BLOCKS, size=1, writer="libdeflate")
+@example(text=MANY_BLOCKS, size=1 << 20, writer="zlib")
 @given(
     text=texts,
     size=st.integers(1, 200_000),
