@@ -2,20 +2,21 @@
 
 Why this exists: once the compiled GT parser (:mod:`vcfml.io.vcf_text`) got fast,
 decompression became half of reading a VCF. htslib's BGZF reader (pysam's
-``BGZFile``) inflates with zlib; libdeflate inflates the same blocks about three
-times as fast (0.11 s against 0.34 s for the 140 MB of text of a 2,000 x 10,000
-GT:DP cohort here, ``benchmarks/load_vcf.py``), because it inflates a whole block
-at once into a buffer of known size instead of streaming. BGZF suits that: every
-block is a complete gzip member of at most 64 KiB whose compressed size is
-written in its header (SAM specification, section 4.1), so a block can be cut
-out of the file and inflated on its own.
+``BGZFile``) inflates with zlib; libdeflate inflates a whole block at once into a
+buffer of known size instead of streaming, about three times as fast: 0.11 s
+against zlib's 0.34 s, block by block on one thread, for the 140 MB of text of a
+2,000 x 10,000 GT:DP cohort here (``benchmarks/load_vcf.py`` records the effect on
+``read_vcf``: its "libdeflate floor" and "vcfml, zlib inflate" rows). BGZF suits
+that: every block is a complete gzip member of at most 64 KiB whose compressed
+size is written in its header (SAM specification, section 4.1), so a block can be
+cut out of the file and inflated on its own.
 
-Each block is inflated by ``libdeflate_gzip_decompress`` (the ``deflate``
-package), which checks its CRC-32 and length, so a corrupt file is caught here as
-it is by htslib. Anything that is not a well-formed BGZF block raises
-:class:`BgzfError` (an ``OSError``) naming the file and the block's offset: the
-VCF reader then lets htslib read the file, which either reads it or says what is
-wrong.
+Each block's raw deflate data is inflated by libdeflate (the ``deflate`` package)
+and its text checked against the CRC-32 and length in the block's footer, as
+htslib checks them, so a corrupt file is caught here as it is there. Anything
+that is not a well-formed BGZF block raises :class:`BgzfError` (an ``OSError``)
+naming the file and the block's offset: the VCF reader then lets htslib read the
+file, which either reads it or says what is wrong.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import deflate
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 _FEXTRA = 4
 _FIXED_HEADER = 12  # bytes before the extra subfields
+_FOOTER = 8  # CRC-32 and length of the text
+_MAX_TEXT = 1 << 16  # the most text a BGZF block holds
 _READ_BYTES = 1 << 17  # compressed bytes read at a time (more only raised peak memory)
 
 
@@ -53,21 +56,41 @@ class BgzfReader:
 
     def read(self, size: int) -> bytes:
         """At least ``size`` bytes of text (whole blocks); b"" at the end."""
-        parts: list[bytes] = []
+        parts: list[bytes | bytearray] = []
         total = 0
         while total < size:
             block_offset = self._offset + self._position
             block = self._next_block()
             if block is None:
                 break
-            try:
-                text = deflate.gzip_decompress(block)
-            except deflate.DeflateError as error:
-                problem = f"the block does not inflate ({error})"
-                raise self._error(problem, block_offset) from None
+            text = self._inflate(*block)
+            if text is None:
+                raise self._error(
+                    "the block's data does not match its CRC-32 and length", block_offset
+                )
             parts.append(text)
             total += len(text)
         return b"".join(parts)
+
+    @staticmethod
+    def _inflate(data: memoryview, crc: int, length: int) -> bytearray | None:
+        """The block's text, or None when it does not match its CRC-32 and length.
+
+        The same checks as htslib's: the raw deflate data between the header
+        and the footer that BSIZE points to must inflate to exactly ``length``
+        bytes whose CRC-32 is ``crc`` (so a wrong BSIZE, which moves the footer,
+        fails too). libdeflate is given room for one byte more than ``length``
+        so that data longer than the footer says fails instead of being cut.
+        """
+        if length > _MAX_TEXT:
+            return None
+        try:
+            text = deflate.deflate_decompress(data, length + 1)
+        except deflate.DeflateError:
+            return None
+        if len(text) != length or deflate.crc32(text) != crc:
+            return None
+        return text
 
     def close(self) -> None:
         self._file.close()
@@ -78,8 +101,9 @@ class BgzfReader:
     def __exit__(self, *_) -> None:
         self.close()
 
-    def _next_block(self) -> memoryview | None:
-        """The next whole gzip member of the file, or None at its end."""
+    def _next_block(self) -> tuple[memoryview, int, int] | None:
+        """The next block's raw deflate data, CRC-32 and text length (from its
+        footer), or None at the end of the file."""
         if not self._have(_FIXED_HEADER):
             if self._position < len(self._buffer):
                 raise self._error("the file ends inside a block header")
@@ -88,14 +112,19 @@ class BgzfReader:
         if self._buffer[start : start + 3] != _GZIP_MAGIC or not self._buffer[start + 3] & _FEXTRA:
             raise self._error("no BGZF block header (gzip magic with an extra field)")
         (extra_length,) = struct.unpack_from("<H", self._buffer, start + 10)
-        if not self._have(_FIXED_HEADER + extra_length):
+        header_length = _FIXED_HEADER + extra_length
+        if not self._have(header_length):
             raise self._error("the file ends inside a block header")
         block_size = self._block_size(extra_length)  # _have may have moved the block
+        if block_size < header_length + _FOOTER:
+            raise self._error(f"BSIZE says {block_size} bytes, shorter than its header and footer")
         if not self._have(block_size):
             raise self._error("the file ends inside a block (truncated)")
         start = self._position
         self._position += block_size
-        return memoryview(self._buffer)[start : start + block_size]
+        crc, length = struct.unpack_from("<II", self._buffer, start + block_size - _FOOTER)
+        data = memoryview(self._buffer)[start + header_length : start + block_size - _FOOTER]
+        return data, crc, length
 
     def _block_size(self, extra_length: int) -> int:
         """The block's total size, from its ``BC`` subfield (BSIZE + 1)."""
@@ -103,6 +132,8 @@ class BgzfReader:
         end = subfields + extra_length
         while subfields + 4 <= end:
             (length,) = struct.unpack_from("<H", self._buffer, subfields + 2)
+            if subfields + 4 + length > end:
+                break  # a subfield longer than the extra field: not BGZF
             if self._buffer[subfields : subfields + 2] == b"BC" and length == 2:
                 return struct.unpack_from("<H", self._buffer, subfields + 4)[0] + 1
             subfields += 4 + length
