@@ -4,17 +4,21 @@ These tests fail when an exercise is stale, orphaned or shows solution code,
 and they run every exercise the way a learner would: each cell must run,
 except stubs, which may only raise NotImplementedError. After a stub, the
 solution's version of that cell runs so the rest of the notebook is tested
-with real values.
+with real values. Where nbval runs the solution in the same pytest run (`make
+test`) and the exercise would execute exactly the solution's code, that run
+stands for this one and only the stubs are checked (see
+test_exercise_runs_except_its_stubs).
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, notebooks_nbval_runs
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -65,10 +69,84 @@ def test_exercise_hides_solution_code(solution):
     assert stubs and all("raise NotImplementedError(" in c.source for c in stubs)
 
 
+def is_stub(cell: nbformat.NotebookNode) -> bool:
+    return generator.STUB_TAG in cell.metadata.get("tags", [])
+
+
+def nbval_runs_every_cell(cell: nbformat.NotebookNode) -> bool:
+    """Whether nbval executes this cell and fails on an error in it (no skip or
+    raises-exception marker, as a tag or a comment)."""
+    from nbval.plugin import find_comment_markers, find_metadata_tags
+
+    markers = [*find_metadata_tags(cell.metadata), *find_comment_markers(cell.source)]
+    return not any(kind in ("skip", "check_exception") and on for kind, on in markers)
+
+
+def committed_files(folder: str) -> dict[str, str] | None:
+    """The files git tracks in ``folder`` other than notebooks, with their blob ids;
+    None where git cannot tell (no repository)."""
+    result = subprocess.run(
+        ["git", "ls-files", "-s", "--", folder], cwd=ROOT, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        return None
+    files = {}
+    for line in result.stdout.splitlines():
+        info, path = line.split("\t", 1)
+        if not path.endswith(".ipynb"):
+            files[path.removeprefix(f"{folder}/")] = info.split()[1]
+    return files
+
+
+def runs_exactly_the_solution(
+    exercise: nbformat.NotebookNode, solution: nbformat.NotebookNode, solution_name: str
+) -> bool:
+    """Whether running the exercise as a learner would, each stub followed by its
+    solution cell, executes the solution's code cells in order, in a folder with the
+    same committed files, and its stubs are the generator's. The nbval run of the
+    solution then executes the same code: only the stubs remain to be checked."""
+    solution_cells = {cell.id: cell for cell in solution.cells}
+    executed = [
+        solution_cells[cell.id].source if is_stub(cell) else cell.source
+        for cell in exercise.cells
+        if cell.cell_type == "code"
+    ]
+    solution_code = [cell for cell in solution.cells if cell.cell_type == "code"]
+    generated = generator.make_exercise(solution, solution_name)
+    files = committed_files("solutions")
+    return (
+        executed == [cell.source for cell in solution_code]
+        and all(nbval_runs_every_cell(cell) for cell in solution_code)
+        and [c.source for c in generated.cells if c.cell_type == "code"]
+        == [c.source for c in exercise.cells if c.cell_type == "code"]
+        and files is not None
+        and files == committed_files("exercises")
+    )
+
+
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=SOLUTION_IDS)
-def test_exercise_runs_except_its_stubs(solution):
+def test_exercise_runs_except_its_stubs(solution, request):
+    """Each cell of the exercise runs; a stub may only raise NotImplementedError.
+
+    In `make test` (``pytest tests solutions --nbval``) nbval executes the solution in
+    this same run and fails on any error. When the exercise runs exactly the
+    solution's code (checked here), executing it again would repeat that run, so
+    only the stubs are checked: each compiles, and up to its ``raise
+    NotImplementedError`` it is the solution cell, which ran. Otherwise, or when
+    nbval does not run the solution, the exercise is executed here cell by cell.
+    """
     exercise = nbformat.read(generator.exercise_path(solution), as_version=4)
-    solution_cells = {cell.id: cell for cell in nbformat.read(solution, as_version=4).cells}
+    solution_notebook = nbformat.read(solution, as_version=4)
+    if solution.resolve() in notebooks_nbval_runs(request.session) and (
+        runs_exactly_the_solution(exercise, solution_notebook, solution.name)
+    ):
+        stubs = [cell for cell in exercise.cells if is_stub(cell)]
+        assert stubs, f"{solution.name}: no stub for the learner to fill in"
+        for cell in stubs:
+            assert "raise NotImplementedError(" in cell.source
+            compile(cell.source, f"{solution.name} cell {cell.id}", "exec")
+        return
+    solution_cells = {cell.id: cell for cell in solution_notebook.cells}
     client = NotebookClient(
         exercise,
         timeout=300,
@@ -79,17 +157,15 @@ def test_exercise_runs_except_its_stubs(solution):
         for index, cell in enumerate(exercise.cells):
             if cell.cell_type != "code":
                 continue
-            is_stub = generator.STUB_TAG in cell.metadata.get("tags", [])
+            stub = is_stub(cell)
             try:
                 client.execute_cell(cell, index)
             except CellExecutionError as error:
-                assert is_stub, (
-                    f"{solution.name} cell {cell.id} failed: {error.ename}: {error.evalue}"
-                )
+                assert stub, f"{solution.name} cell {cell.id} failed: {error.ename}: {error.evalue}"
                 assert error.ename == "NotImplementedError", (
                     f"stub cell {cell.id} raised {error.ename}, not NotImplementedError"
                 )
-            if is_stub:
+            if stub:
                 client.execute_cell(solution_cells[cell.id].copy(), index)
 
 
