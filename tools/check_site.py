@@ -59,6 +59,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SEARCH_TERM = "genotype"
+# How long the search page may take to show its first result (ms) before none counts.
+SEARCH_WAIT_MS = 20_000
 SKIPPED_FOLDERS = {"_static", "_sources", "_images", "_downloads", "reports"}
 
 
@@ -317,7 +319,7 @@ def check_site(
         current["page"] = "search.html"
         page.goto(f"{root}search.html?q={SEARCH_TERM}", wait_until="load")
         with contextlib.suppress(PlaywrightTimeout):  # no result appeared: reported below
-            page.wait_for_selector("ul.search li", timeout=20_000)
+            page.wait_for_selector("ul.search li", timeout=SEARCH_WAIT_MS)
         report.search_hits = page.locator("ul.search li").count()
         if report.search_hits == 0:
             report.problems.append(f"search for {SEARCH_TERM!r} found nothing")
