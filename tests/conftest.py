@@ -189,7 +189,7 @@ SLOW_TESTS = {
     "test_automl_cli.py": "AutoML runs through the CLI, MLflow",
     "test_ensemble.py": "AutoML searches and refits",
     "test_scale.py": "bio2zarr conversion, Dask screens and a local cluster",
-    "test_exercises.py": "executes the exercise notebooks",
+    "test_exercises.py": "executes the exercise notebooks (unless nbval runs their solutions)",
     "test_workshop.py": "builds workshop packs and runs make",
     "test_azure.py::test_the_azure_sdk_reads_what_vcfml_writes": "imports the Azure SDK",
     "test_check_env.py::test_make_jupyter_kernel_registers_python_vcfml": "runs make",

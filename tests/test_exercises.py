@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, notebooks_nbval_runs
+from conftest import ROOT
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -82,6 +83,15 @@ def nbval_runs_every_cell(cell: nbformat.NotebookNode) -> bool:
     return not any(kind in ("skip", "check_exception") and on for kind, on in markers)
 
 
+def cells_nbval_runs(session: pytest.Session, notebook: Path) -> int:
+    """How many of the notebook's cells this pytest run executes with nbval."""
+    return sum(
+        1
+        for item in session.items
+        if type(item).__name__ == "IPyNbCell" and Path(str(item.fspath)).resolve() == notebook
+    )
+
+
 def committed_files(folder: str) -> dict[str, str] | None:
     """The files git tracks in ``folder`` other than notebooks, with their blob ids;
     None where git cannot tell (no repository)."""
@@ -128,16 +138,20 @@ def runs_exactly_the_solution(
 def test_exercise_runs_except_its_stubs(solution, request):
     """Each cell of the exercise runs; a stub may only raise NotImplementedError.
 
-    In `make test` (``pytest tests solutions --nbval``) nbval executes the solution in
-    this same run and fails on any error. When the exercise runs exactly the
-    solution's code (checked here), executing it again would repeat that run, so
-    only the stubs are checked: each compiles, and up to its ``raise
-    NotImplementedError`` it is the solution cell, which ran. Otherwise, or when
-    nbval does not run the solution, the exercise is executed here cell by cell.
+    In `make test` (``pytest tests solutions --nbval``) nbval executes every cell of
+    the solution in this same run and fails on any error. When the exercise, run
+    with each stub followed by its solution cell, executes exactly the solution's
+    code (checked here), executing it again would repeat that run, so only the
+    stubs are checked: each compiles, and up to its ``raise NotImplementedError`` it
+    is the solution cell, which ran. Not repeated then: a stub's first lines running
+    once more before its solution cell (today they only assign and define).
+    Otherwise, or when nbval does not run the whole solution, the exercise is
+    executed here cell by cell.
     """
     exercise = nbformat.read(generator.exercise_path(solution), as_version=4)
     solution_notebook = nbformat.read(solution, as_version=4)
-    if solution.resolve() in notebooks_nbval_runs(request.session) and (
+    code_cells = sum(1 for cell in solution_notebook.cells if cell.cell_type == "code")
+    if cells_nbval_runs(request.session, solution.resolve()) == code_cells and (
         runs_exactly_the_solution(exercise, solution_notebook, solution.name)
     ):
         stubs = [cell for cell in exercise.cells if is_stub(cell)]
