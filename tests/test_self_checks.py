@@ -413,7 +413,7 @@ def test_4_1_threshold_stub_and_non_numbers_fail(capsys):
     assert "not a probability" in capsys.readouterr().out
 
 
-@pytest.fixture(scope="module")  # read only: the tests subset, never change it
+@pytest.fixture(scope="module")  # the three tests only read it (subset copies rows)
 def two_cohorts(tmp_path_factory):
     from vcfml import read_vcf
     from vcfml.automl import AutoMLSettings, run_automl
