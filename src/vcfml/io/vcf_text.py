@@ -600,7 +600,7 @@ def _header_end(text: np.ndarray, start: int, end: int) -> int:
 
 def _open_text(path: Path):
     """A binary reader of the decompressed text: :class:`BgzfReader` (libdeflate,
-    a block at a time; three times as fast as htslib's zlib here) for bgzip files,
+    a block at a time: see its module for why and how much faster) for bgzip files,
     gzip for other gzip files, the file itself for plain text."""
     with open(path, "rb") as handle:
         head = handle.read(18)
