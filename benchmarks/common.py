@@ -1,8 +1,10 @@
-"""What the benchmark scripts share: cohort sizes on the command line, and how a
-result table is appended to RESULTS.md with the machine and the date."""
+"""What the benchmark scripts share: cohort sizes on the command line, the
+``--record`` and ``--json`` options, and how a result table is appended to
+RESULTS.md and its rows written as JSON with the machine and the date."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import platform
@@ -52,3 +54,25 @@ def record_json(name: str, payload: dict, path: Path | None = None) -> Path:
     document = {"script": f"{name}.py", "date": datetime.date.today().isoformat(), **payload}
     path.write_text(json.dumps(document, indent=1) + "\n")
     return path
+
+
+def add_output_options(parser: argparse.ArgumentParser, record_help: str) -> None:
+    """``--record`` (what it writes: ``record_help``) and ``--json PATH`` (a trial run)."""
+    parser.add_argument("--record", action="store_true", help=record_help)
+    parser.add_argument("--json", type=Path, help="write the rows as JSON here (a trial run)")
+
+
+def load_change(before: dict, after: dict) -> str:
+    """How busy the machine was before and after the run (:func:`machine_state`)."""
+    return f"load average {before['load_average'][0]:g} before, {after['load_average'][0]:g} after"
+
+
+def publish(
+    args: argparse.Namespace, script: str, table: str, details: str, name: str, payload: dict
+) -> None:
+    """With ``--record`` or ``--json``, write the rows as JSON (:func:`record_json`);
+    with ``--record``, also append the table to RESULTS.md (:func:`record`)."""
+    if args.record or args.json:
+        print(f"wrote {record_json(name, payload, args.json)}")
+    if args.record:
+        record(script, table, details)

@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from common import machine_state, parse_size, record, record_json
+from common import add_output_options, load_change, machine_state, parse_size, publish
 
 from vcfml import write_vcf
 from vcfml.simulate import simulate
@@ -272,12 +272,9 @@ def main() -> int:
         default=3,
         help="fresh-process loads per reader (the median is shown)",
     )
-    parser.add_argument(
-        "--record",
-        action="store_true",
-        help="append the table to RESULTS.md and write benchmarks/results/load_vcf.json",
+    add_output_options(
+        parser, "append the table to RESULTS.md and write benchmarks/results/load_vcf.json"
     )
-    parser.add_argument("--json", type=Path, help="write the rows as JSON here (a trial run)")
     args = parser.parse_args()
     readers = READERS + (["scikit-allel"] if args.allel else [])
     before = machine_state()
@@ -286,14 +283,14 @@ def main() -> int:
     after = machine_state()
     text = table.to_markdown(index=False)
     print(text)
-    load = f"load average {before['load_average'][0]:g} before, {after['load_average'][0]:g} after"
+    load = load_change(before, after)
     print(load)
-    if args.record or args.json:
-        payload = {"machine": after, "load_average_before": before["load_average"]}
-        written = record_json("load_vcf", {**payload, "rows": table.to_dict("records")}, args.json)
-        print(f"wrote {written}")
-    if args.record:
-        record("load_vcf.py", text, f"; {load}")
+    payload = {
+        "machine": after,
+        "load_average_before": before["load_average"],
+        "rows": table.to_dict("records"),
+    }
+    publish(args, "load_vcf.py", text, f"; {load}", "load_vcf", payload)
     return 0
 
 

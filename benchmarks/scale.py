@@ -61,7 +61,7 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
-from common import machine_state, record, record_json
+from common import add_output_options, load_change, machine_state, publish
 
 # Chapter 6 plots these numbers at build time, so they live beside its page.
 RESULTS_JSON = Path(__file__).resolve().parents[1] / "book" / "06_scaling" / "scaling_measured.json"
@@ -284,13 +284,11 @@ def main() -> int:
         action="store_true",
         help="skip the conversion and the Zarr screen (the VCF path and plink2 only)",
     )
-    parser.add_argument(
-        "--record",
-        action="store_true",
-        help="append to RESULTS.md and write benchmarks/results/scale.json "
+    add_output_options(
+        parser,
+        "append to RESULTS.md and write benchmarks/results/scale.json "
         "(and the book's scaling_measured.json when the run reaches 10^6 sites with Zarr)",
     )
-    parser.add_argument("--json", type=Path, help="write the rows as JSON here (a trial run)")
     args = parser.parse_args()
 
     before = machine_state()
@@ -316,22 +314,16 @@ def main() -> int:
     shown = table[[key for key in SHOWN if key in table]].rename(columns=SHOWN)
     markdown = shown.to_markdown(index=False, floatfmt=".3g")
     print(markdown)
-    load = f"load average {before['load_average'][0]:g} before, {after['load_average'][0]:g} after"
+    load = load_change(before, after)
     print(load)
     if args.record and args.samples * max(args.sites) >= 10**10:
         write_for_the_book(BIG_JSON, machine, args.budget, after, rows)
-    if args.record or args.json:
-        payload = {"machine": after, "load_average_before": before["load_average"],
-                   "budget_s": args.budget, "rows": rows}  # fmt: skip
-        # The 10^10 row (10,000 samples) gets a file of its own beside the 1,000-sample rows.
-        name = "scale" if args.samples == SAMPLES else f"scale_{args.samples}_samples"
-        print(f"wrote {record_json(name, payload, args.json)}")
-    if args.record:
-        record(
-            "scale.py",
-            markdown,
-            f"; {args.samples} samples, AutoML budget {args.budget:g} s, {load}",
-        )
+    payload = {"machine": after, "load_average_before": before["load_average"],
+               "budget_s": args.budget, "rows": rows}  # fmt: skip
+    # The 10^10 row (10,000 samples) gets a file of its own beside the 1,000-sample rows.
+    name = "scale" if args.samples == SAMPLES else f"scale_{args.samples}_samples"
+    details = f"; {args.samples} samples, AutoML budget {args.budget:g} s, {load}"
+    publish(args, "scale.py", markdown, details, name, payload)
     return 0
 
 

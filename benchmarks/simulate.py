@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from common import machine_state, parse_size, record, record_json
+from common import add_output_options, load_change, machine_state, parse_size, publish
 
 CHILD = r"""
 import json, sys, time
@@ -81,8 +81,7 @@ def measure(model: str, draw_order: str, samples: int, sites: int, scratch: Path
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["1000x100000", "1000x1000000"])
-    parser.add_argument("--record", action="store_true", help="append to RESULTS.md")
-    parser.add_argument("--json", type=Path, help="write the rows as JSON here (a trial run)")
+    add_output_options(parser, "append to RESULTS.md")
     args = parser.parse_args()
 
     before = machine_state()
@@ -95,14 +94,13 @@ def main() -> int:
                 print(json.dumps(rows[-1]), flush=True)
     after = machine_state()
     markdown = pd.DataFrame(rows).to_markdown(index=False)
-    load = f"load average {before['load_average'][0]:g} before, {after['load_average'][0]:g} after"
+    load = load_change(before, after)
     print(markdown)
     print(load)
-    if args.record or args.json:
-        payload = {"machine": after, "load_average_before": before["load_average"], "rows": rows}
-        print(f"wrote {record_json('simulate', payload, args.json)}")
-    if args.record:
-        record("simulate.py", markdown, f"; GT:DP, tabix index included, {load}")
+    payload = {"machine": after, "load_average_before": before["load_average"], "rows": rows}
+    publish(
+        args, "simulate.py", markdown, f"; GT:DP, tabix index included, {load}", "simulate", payload
+    )
     return 0
 
 
