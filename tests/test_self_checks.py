@@ -29,6 +29,64 @@ from vcfml.stats import allele_frequency, haploid_in_males, ld_r2
 GENDERS = np.array(["male", "female", "unknown"])
 
 
+# --- 1.1: decoding a GT call, and a test set that can fail ----------------------------
+
+
+def gt_to_dosage(gt):
+    alleles = gt.replace("|", "/").split("/")
+    return -1 if "." in alleles else alleles.count("1")
+
+
+def gt_by_regex(gt):
+    """Right but different: a regular expression, numpy integers."""
+    import re
+
+    alleles = re.split(r"[/|]", gt)
+    return (
+        np.int8(-1) if any(a == "." for a in alleles) else np.int8(sum(a == "1" for a in alleles))
+    )
+
+
+def test_1_1_right_answers_pass(capsys):
+    assert check.exercise_1_1(gt_to_dosage)
+    assert "decodes all 13 test calls" in capsys.readouterr().out
+    assert check.exercise_1_1(gt_by_regex)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "feedback"),
+    [
+        (lambda gt: -1 if "." in gt else gt.split("/").count("1"), "a phased call"),
+        (lambda gt: gt.replace("|", "/").split("/").count("1"), "the whole call as -1"),
+        (lambda gt: -1 if set(gt) <= set("./|") else gt_to_dosage(gt.replace(".", "0")),
+         "the whole call as -1"),
+        (lambda gt: 2 * gt_to_dosage(gt) if len(gt) == 1 and gt != "." else gt_to_dosage(gt),
+         "'1' is one copy of ALT"),
+        (lambda gt: float("nan") if "." in gt else gt_to_dosage(gt), "the whole call as -1"),
+        (lambda gt: -1 if "." in gt else sum(a != "0" for a in gt.replace("|", "/").split("/")),
+         "a '2' is the *second* ALT allele"),
+    ],
+    ids=["slash-only", "missing-as-0", "half-missing-kept", "haploid-doubled", "nan", "non-ref"],
+)  # fmt: skip
+def test_1_1_wrong_decoders_are_named(wrong, feedback, capsys):
+    assert not check.exercise_1_1(wrong)
+    out = capsys.readouterr().out
+    assert out.startswith("❌ Exercise 1.1: not yet.") and feedback in out
+
+
+def test_1_1_b_test_sets(capsys):
+    assert check.exercise_1_1_tests(["0|1", "./.", "./1", "1", "1/2"])
+    assert "3 of your calls catch the naive decoder" in capsys.readouterr().out
+    # Right but different: other calls, a tuple, a repeated call.
+    assert check.exercise_1_1_tests(("1|1", ".|.", ".", ".", "0|1"))
+    assert not check.exercise_1_1_tests(["0/1", "1/1", "1/2", "0|1"])
+    assert "1 of your 4 calls catch the naive decoder" in capsys.readouterr().out
+    assert not check.exercise_1_1_tests(["0|1", "./.", "0/3"])
+    assert "'0/3' is not a GT call" in capsys.readouterr().out
+    assert not check.exercise_1_1_tests("0|1")
+    assert "not a list of calls" in capsys.readouterr().out
+
+
 # --- 1.2: frequencies and missingness, chr1 and chrX ---------------------------------
 
 LIABILITY_VCF = str(ROOT / "data" / "liability" / "cohort.vcf.gz")
@@ -73,15 +131,42 @@ def test_1_2_right_but_different_passes(chrx_calls):
 def test_1_2_wrong_answers_fail_with_the_mistake_named(chrx_calls, capsys):
     calls = read_vcf(LIABILITY_VCF, region="chr1").genotypes
     assert (calls < 0).any()  # else an unmasked mean could not be told apart
-    assert not check.exercise_1_2(LIABILITY_VCF, "chr1", calls.mean(axis=0) / 2)
-    assert "leave them out" in capsys.readouterr().out
-    genotypes, _ = chrx_calls
-    assert not check.exercise_1_2(LIABILITY_VCF, "chrX", masked_frequency(genotypes, 2))
-    assert "a man's call on chrX" in capsys.readouterr().out
-    assert not check.exercise_1_2(
-        LIABILITY_VCF, "chr1", masked_frequency(calls, 2), (calls < 0).mean(axis=0)
-    )
-    assert "one value per sample" in capsys.readouterr().out
+    missing = (calls < 0).mean(axis=1)
+    wrong_chr1 = [
+        (calls.mean(axis=0) / 2, missing, "leave them out"),
+        (np.where(calls < 0, 0, calls).mean(axis=0) / 2, missing, "twice the called samples"),
+        (masked_frequency(calls, 1), missing, "that is the mean dosage"),
+        (masked_frequency(calls, 2), (calls < 0).mean(axis=0), "one value per sample"),
+        (masked_frequency(calls, 2), (calls < 0).sum(axis=1), "one value per sample"),
+        (masked_frequency(calls, 2), (calls >= 0).mean(axis=1), "one value per sample"),
+        (masked_frequency(calls, 2)[:1].repeat(600), missing, "one frequency per column"),
+    ]
+    for frequency, per_sample, feedback in wrong_chr1:
+        assert not check.exercise_1_2(LIABILITY_VCF, "chr1", frequency, per_sample)
+        assert feedback in capsys.readouterr().out
+
+
+def test_1_2_chrx_mistakes_get_chrx_hints(chrx_calls, capsys):
+    """Each chrX mistake of the learner's review gets its own hint, not chr1's."""
+    genotypes, right = chrx_calls
+    chrx = read_vcf(LIABILITY_VCF, region="chrX")
+    on_x = np.ones(genotypes.shape[1], dtype=bool)
+    non_par = right.min(axis=0) == 1
+    male = right.min(axis=1) == 1
+    mistakes = [
+        (masked_frequency(genotypes, 2), "a man's call on chrX"),
+        (masked_frequency(genotypes, np.where(np.outer(male, on_x), 1, 2)), "the exception"),
+        (masked_frequency(genotypes, np.where(np.outer(~male, non_par), 1, 2)), "swapped"),
+        (masked_frequency(genotypes, np.where(np.outer(male, ~non_par), 1, 2)), "inverted"),
+        (np.where(genotypes < 0, 0, genotypes).sum(axis=0) / right.sum(axis=0),
+         "also counts the missing calls"),
+        (genotypes.mean(axis=0) / 2, "leave them out"),
+    ]  # fmt: skip
+    assert chrx.genotypes.shape == genotypes.shape
+    for frequency, feedback in mistakes:
+        assert not check.exercise_1_2(LIABILITY_VCF, "chrX", frequency)
+        out = capsys.readouterr().out
+        assert feedback in out and "twice the called samples" not in out
 
 
 # --- 2.1: the 2019 generator ------------------------------------------------------
