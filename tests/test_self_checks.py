@@ -172,23 +172,37 @@ def test_1_2_chrx_mistakes_get_chrx_hints(chrx_calls, capsys):
 # --- 2.1: the 2019 generator ------------------------------------------------------
 
 
-def generator(plant_every_case=False, redraw_every_gender=False, redraw_gender=True):
-    """The notebook's loop, with switches for the mistakes the review found."""
+def generator(
+    plant_every_case=False,
+    redraw_every_gender=False,
+    redraw_gender=True,
+    plant_all_causal=False,
+    first_causal_only=False,
+    others_all_three=False,
+    planted_get_affected=False,
+    cases_with_replacement=False,
+    uniform=False,
+):
+    """The notebook's loop, with switches for the mistakes the reviews found."""
 
     def classic_cohort(n_samples, n_sites, n_cases, n_causal, seed):
         rng = np.random.default_rng(seed)
-        genotypes = rng.choice(3, size=(n_samples, n_sites), p=[0.9, 0.05, 0.05])
+        p = [1 / 3] * 3 if uniform else [0.9, 0.05, 0.05]
+        genotypes = rng.choice(3, size=(n_samples, n_sites), p=p)
         sex = rng.choice(GENDERS, size=n_samples)
         affected = str(rng.choice(["male", "female"]))
-        cases = rng.choice(n_samples, size=n_cases, replace=False)
+        cases = rng.choice(n_samples, size=n_cases, replace=cases_with_replacement)
         causal = rng.choice(n_sites, size=n_causal, replace=False)
-        others = np.setdiff1d(GENDERS, [affected])
+        others = GENDERS if others_all_three else np.setdiff1d(GENDERS, [affected])
         for case in cases:
-            lacks = not (genotypes[case, causal] == 2).any()
-            if lacks or plant_every_case:
+            tested = causal[:1] if first_causal_only else causal
+            lacks = not (genotypes[case, tested] == 2).any()
+            if plant_all_causal and lacks:
+                genotypes[case, causal] = 2
+            elif lacks or plant_every_case:
                 genotypes[case, rng.choice(causal)] = 2
             if redraw_gender and (lacks or redraw_every_gender):
-                sex[case] = rng.choice(others)
+                sex[case] = affected if planted_get_affected else rng.choice(others)
         phenotype = np.zeros(n_samples, dtype=int)
         phenotype[cases] = 1
         return genotypes, sex, phenotype, causal, affected
@@ -225,10 +239,18 @@ def test_2_1_right_but_different_passes(capsys):
     ("mistake", "feedback"),
     [
         (generator(plant_every_case=True), "plant only in cases that have *no* 2"),
+        (generator(plant_all_causal=True), "plant only in cases that have *no* 2"),
+        (generator(first_causal_only=True), "plant only in cases that have *no* 2"),
         (generator(redraw_every_gender=True), "redraw the gender of planted cases only"),
+        (generator(others_all_three=True), "*other than* the affected one"),
+        (generator(planted_get_affected=True), "*other than* the affected one"),
         (generator(redraw_gender=False), "have the affected gender"),
+        (generator(cases_with_replacement=True), "without replacement"),
+        (generator(uniform=True), "not 0.90/0.05/0.05"),
     ],
-)
+    ids=["every-case", "all-causal", "first-causal", "every-gender", "all-three",
+         "affected", "no-redraw", "replacement", "uniform"],
+)  # fmt: skip
 def test_2_1_wrong_answers_are_named(mistake, feedback, capsys):
     assert not check.exercise_2_1(mistake)
     out = capsys.readouterr().out
@@ -246,6 +268,42 @@ def test_2_1_wrong_genotype_frequencies():
         return genotypes, sex, phenotype, causal, affected
 
     assert not check.exercise_2_1(uniform)
+
+
+def best_rule(genotypes, sex, causal, affected):
+    return ((genotypes[:, causal] == 2).any(axis=1) & (sex != affected)).astype(int)
+
+
+def test_2_1_b_right_rule_passes(capsys):
+    assert check.exercise_2_1_rule(best_rule)
+    assert "✅ Exercise 2.1 (b)" in capsys.readouterr().out
+
+
+def test_2_1_b_right_but_different_rule_passes():
+    """A loop that returns booleans, the genotype test written with max."""
+
+    def loop(genotypes, sex, causal, affected):
+        pairs = zip(genotypes, sex, strict=True)
+        return [bool(row[causal].max() == 2 and s != affected) for row, s in pairs]
+
+    assert check.exercise_2_1_rule(loop)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "feedback"),
+    [
+        (lambda g, s, c, a: (g[:, c] == 2).any(axis=1), "gender matters too"),
+        (lambda g, s, c, a: (g[:, c] == 2).any(axis=1) & (s == a), "the other way round"),
+        (lambda g, s, c, a: s != a, "a gender alone"),
+        (lambda g, s, c, a: (g == 2).any(axis=1) & (s != a), "only the causal sites"),
+        (lambda g, s, c, a: (g[:, c] >= 1).any(axis=1) & (s != a), "*homozygous ALT*"),
+        (lambda g, s, c, a: np.full(len(s), 0.5), "one 0 or 1 per person"),
+    ],
+    ids=["no-gender", "affected", "gender-only", "any-site", "any-alt", "probability"],
+)
+def test_2_1_b_wrong_rules_are_named(wrong, feedback, capsys):
+    assert not check.exercise_2_1_rule(wrong)
+    assert feedback in capsys.readouterr().out
 
 
 # --- 2.2: the Bayes-optimal probability, per person ---------------------------------

@@ -13,8 +13,9 @@ import numpy as np
 from scipy.stats import norm
 
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
-from vcfml.simulate import simulate_liability
+from vcfml.simulate import simulate_classic, simulate_liability
 from vcfml.simulate.bayes import expected_accuracy
+from vcfml.simulate.classic import case_probability as classic_case_probability
 
 GENOTYPE_PROBABILITIES = np.array([0.90, 0.05, 0.05])
 # A run large enough that each statistic below is many standard errors from
@@ -87,6 +88,20 @@ def exercise_2_1(classic_cohort: Callable) -> CheckResult:
             f"{int((twos_at_causal == 0).sum())} cases are homozygous ALT at no causal site.",
             "for each case with no 2 at the causal sites, set one causal site to 2.",
         )
+    # Genotype frequencies first: a wrong draw also changes every statistic of
+    # planting below, whose hints would then name the wrong cause.
+    non_causal = np.setdiff1d(np.arange(m), causal)
+    for group, name in ((~cases, "controls"), (cases, "cases at non-causal sites")):
+        values = genotypes[np.ix_(group, non_causal if group is cases else np.arange(m))]
+        frequencies = np.bincount(values.astype(int).ravel(), minlength=3)[:3] / values.size
+        if not np.allclose(frequencies, GENOTYPE_PROBABILITIES, atol=0.01):
+            return failed(
+                "2.1",
+                f"Genotypes of {name} are 0/1/2 with "
+                f"{'/'.join(f'{f:.3f}' for f in frequencies)}, not 0.90/0.05/0.05.",
+                "draw every genotype independently with those probabilities; "
+                "change only causal sites of cases.",
+            )
     # Without planting, a site is 2 with probability 0.05. A case that already
     # had a 2 is left alone, so a second 2 at the causal sites is as rare as
     # drawing two by chance. Planting in every case makes it far more common.
@@ -102,18 +117,6 @@ def exercise_2_1(classic_cohort: Callable) -> CheckResult:
             f"the recipe gives about {p_two_or_more:.1%}.",
             "plant only in cases that have *no* 2 at any causal site yet; leave the others as drawn.",
         )
-    non_causal = np.setdiff1d(np.arange(m), causal)
-    for group, name in ((~cases, "controls"), (cases, "cases at non-causal sites")):
-        values = genotypes[np.ix_(group, non_causal if group is cases else np.arange(m))]
-        frequencies = np.bincount(values.astype(int).ravel(), minlength=3)[:3] / values.size
-        if not np.allclose(frequencies, GENOTYPE_PROBABILITIES, atol=0.01):
-            return failed(
-                "2.1",
-                f"Genotypes of {name} are 0/1/2 with "
-                f"{'/'.join(f'{f:.3f}' for f in frequencies)}, not 0.90/0.05/0.05.",
-                "draw every genotype independently with those probabilities; "
-                "change only causal sites of cases.",
-            )
     if affected not in ("male", "female"):
         return failed(
             "2.1", f"The affected gender is {affected!r}.", "draw it from 'male' and 'female'."
@@ -141,6 +144,97 @@ def exercise_2_1(classic_cohort: Callable) -> CheckResult:
             "draw every sample's gender uniformly from male, female and unknown first.",
         )
     return passed("2.1", "your generator follows the 2019 recipe, quirks included.")
+
+
+# Fresh classic cohorts for 2.1 (b): large enough that a rule one decision short
+# of the recipe's best differs from it for well over 1% of people.
+RUNS_2_1_RULE = (
+    {"n_samples": 20_000, "n_sites": 60, "n_cases": 8_000, "n_causal": 2, "seed": 21},
+    {"n_samples": 20_000, "n_sites": 60, "n_cases": 6_000, "n_causal": 3, "seed": 24},
+)
+RULE_AGREEMENT = 0.99  # share of people called as the Bayes-optimal rule calls them
+
+
+def exercise_2_1_rule(predict_case: Callable) -> CheckResult:
+    """Judge ``predict_case(genotypes, sex, causal, affected)`` (0/1 per person):
+    the best rule the 2019 recipe allows, reasoned from the recipe.
+
+    It is run on two fresh classic cohorts (vcfml's generator, each affected
+    gender, 2 and 3 causal sites) and must make the Bayes-optimal rule's call
+    (P(case | causal genotypes, gender) > 0.5) for at least 99% of people.
+    """
+    for run in RUNS_2_1_RULE:
+        cohort = simulate_classic(**run)
+        ids = cohort.variants["id"].tolist()
+        causal = np.array([ids.index(site["id"]) for site in cohort.truth["causal_sites"]])
+        sex = cohort.samples["sex"].to_numpy().astype(str)
+        affected = cohort.truth["affected_sex"]
+        genotypes = cohort.genotypes.astype(int)
+        result, got = call_answer("2.1 (b)", predict_case, genotypes.copy(), sex.copy(),
+                                  causal.copy(), affected)  # fmt: skip
+        if result is not None:
+            return result
+        got = np.asarray(got)
+        if got.shape != sex.shape or not np.isin(got, [0, 1]).all():
+            return failed(
+                "2.1 (b)",
+                f"predict_case returned shape {got.shape} with values "
+                f"{sorted(set(np.unique(got).tolist()))[:4]} for {sex.size} people.",
+                "return one 0 or 1 per person (a boolean array works too).",
+            )
+        posterior = classic_case_probability(
+            genotypes[:, causal], sex, affected, prior=run["n_cases"] / run["n_samples"],
+            genotype_probabilities=GENOTYPE_PROBABILITIES,
+        )  # fmt: skip
+        bayes = posterior > 0.5
+        agreement = float(np.mean(got.astype(bool) == bayes))
+        if agreement < RULE_AGREEMENT:
+            return failed("2.1 (b)", _rule_message(got, bayes, agreement, run),
+                          _rule_hint(got.astype(bool), genotypes, sex, causal, affected))  # fmt: skip
+    return passed(
+        "2.1 (b)",
+        f"your rule makes the Bayes-optimal call for {agreement:.1%} of 20,000 new people "
+        f"(accuracy {np.mean(got == cohort.samples['phenotype'].to_numpy()):.3f}, "
+        f"Bayes-optimal {np.mean(bayes == cohort.samples['phenotype'].to_numpy()):.3f}).",
+    )
+
+
+def _rule_message(got, bayes, agreement, run) -> str:
+    return (
+        f"On a new cohort ({run['n_causal']} causal sites) your rule and the Bayes-optimal "
+        f"rule call {1 - agreement:.1%} of people differently."
+    )
+
+
+def _rule_hint(got, genotypes, sex, causal, affected) -> str:
+    """Name the decision the rule got wrong by trying the usual ones."""
+    has_two = (genotypes[:, causal] == 2).any(axis=1)
+    other_gender = sex != affected
+    mistakes = {
+        "gender matters too: planting gave every planted case a gender other than the "
+        "affected one, so a person with a 2 *and* the affected gender is more likely a "
+        "control.": [has_two],
+        "it is the other way round: planted cases got a gender *other than* the affected one.": [
+            has_two & ~other_gender,
+            ~other_gender,
+        ],
+        "a gender alone does not make a case: every case has a 2 at a causal site.": [other_gender],
+        "only the causal sites were planted: a 2 at any other site is chance.": [
+            (genotypes == 2).any(axis=1) & other_gender,
+            (genotypes == 2).any(axis=1),
+        ],
+        "a case has a *homozygous ALT* (2) causal site; a 1 is as common in controls.": [
+            (genotypes[:, causal] >= 1).any(axis=1) & other_gender,
+            (genotypes[:, causal] >= 1).any(axis=1),
+        ],
+    }
+    for hint, candidates in mistakes.items():
+        if any(np.mean(got == candidate) > 0.999 for candidate in candidates):
+            return hint
+    return (
+        "reason from the recipe: what did planting leave in every case (genotype and "
+        "gender), and how common is that among controls?"
+    )
 
 
 # Cohorts the notebook never showed, with other heritability, sex effect and
