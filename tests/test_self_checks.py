@@ -364,12 +364,87 @@ def test_2_2_wrong_answers_are_named(mistake, feedback, capsys):
     assert feedback in capsys.readouterr().out
 
 
-def test_2_2_constants_copied_from_the_notebook_fail():
-    def fixed_h2(dosages, male, truth):
-        mean = _mean_liability(dosages, male, truth)
-        return norm.sf((truth["thresholds"][0] - mean) / np.sqrt(0.5))
+def _probability_with(center=2, noise=None, h2=None, sex=None):
+    """case_probability with one of the learner's review's slips."""
 
-    assert not check.exercise_2_2(fixed_h2)
+    def wrong(dosages, male, truth):
+        effects = np.array([site["effect"] for site in truth["causal_sites"]])
+        frequencies = np.array([site["allele_frequency"] for site in truth["causal_sites"]])
+        heritability = truth["parameters"]["h2"] if h2 is None else h2
+        male_effect = truth["sex_effect"]["male"] if sex is None else sex
+        mean = (dosages - center * frequencies) @ effects + male_effect * male
+        sd = np.sqrt(1 - heritability) if noise is None else noise(heritability)
+        return norm.sf((truth["thresholds"][0] - mean) / sd)
+
+    return wrong
+
+
+@pytest.mark.parametrize(
+    ("mistake", "feedback"),
+    [
+        (_probability_with(noise=lambda h2: 1 - h2), "sqrt(1 - h2)"),
+        (_probability_with(noise=lambda h2: 1.0), "sqrt(1 - h2)"),
+        (_probability_with(center=0), "center each dosage"),
+        (_probability_with(center=1), "center on 2p, not p"),
+        (_probability_with(noise=np.sqrt), "not sqrt(h2)"),
+        (_probability_with(h2=0.5), "read h2 from truth"),
+        (_probability_with(sex=0.5), "read the sex effect from truth"),
+    ],
+    ids=["variance", "one", "uncentred", "centred-on-p", "sqrt-h2", "fixed-h2", "fixed-sex"],
+)
+def test_2_2_review_mistakes_are_named(mistake, feedback, capsys):
+    assert not check.exercise_2_2(mistake)
+    assert feedback in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def bayes_calls():
+    from vcfml.simulate import simulate_liability
+
+    cohort = simulate_liability(n_samples=2000, n_sites=300, n_causal=10, h2=0.5,
+                                sex_effect=0.5, prevalence=0.3, missing_rate=0.0, seed=42)  # fmt: skip
+    dosages, male = check.chapter2.causal_inputs(cohort)
+    probability = case_probability(dosages, male, cohort.truth)
+    return (probability > 0.5).astype(int), cohort.samples["phenotype"].to_numpy(), probability
+
+
+def _spread(calls, observed, n=150, draws=1000, replace=False, against=None, stat=np.std):
+    rng = np.random.default_rng(0)
+    truth = observed if against is None else against
+    accuracies = [
+        np.mean(calls[rows] == truth[rows])
+        for rows in (rng.choice(len(observed), n, replace=replace) for _ in range(draws))
+    ]
+    return stat(accuracies)
+
+
+def test_2_2_b_right_and_right_but_different_pass(bayes_calls, capsys):
+    calls, observed, _ = bayes_calls
+    assert check.exercise_2_2_spread(_spread(calls, observed), calls, observed)
+    assert "✅ Exercise 2.2 (b)" in capsys.readouterr().out
+    # With replacement (a bootstrap), and as a numpy float from pandas: right too.
+    bootstrap = pd.Series([_spread(calls, observed, replace=True)]).iloc[0]
+    assert check.exercise_2_2_spread(bootstrap, calls, observed)
+
+
+def test_2_2_b_wrong_spreads_are_named(bayes_calls, capsys):
+    calls, observed, probability = bayes_calls
+    mistakes = [
+        (_spread(calls, observed, against=calls), "the spread is 0"),
+        (_spread(calls, observed, stat=np.var), "standard deviation of the accuracies"),
+        (
+            _spread(calls, observed, stat=lambda a: np.std(a) / np.sqrt(len(a))),
+            "standard error of the *mean*",
+        ),
+        (_spread(calls, observed, n=1500), "too small"),
+        (_spread(calls, observed, n=15), "too large"),
+        (float(np.std(np.maximum(probability, 1 - probability)) / np.sqrt(150)), "too small"),
+    ]
+    for spread, feedback in mistakes:
+        assert not check.exercise_2_2_spread(spread, calls, observed)
+        assert feedback in capsys.readouterr().out
+    assert not check.exercise_2_2_spread("a lot", calls, observed)
+    assert "store one number" in capsys.readouterr().out
 
 
 # --- 3.1: a search over a screening pipeline -----------------------------------------

@@ -9,7 +9,7 @@ at the idea that is missing, without giving the answer away. It returns
 
 from vcfml.check.capstone import capstone, capstone_cohort
 from vcfml.check.chapter1 import exercise_1_1, exercise_1_1_tests, exercise_1_2
-from vcfml.check.chapter2 import exercise_2_1, exercise_2_1_rule, exercise_2_2
+from vcfml.check.chapter2 import exercise_2_1, exercise_2_1_rule, exercise_2_2, exercise_2_2_spread
 from vcfml.check.chapter3 import exercise_3_1, exercise_3_2
 from vcfml.check.chapter4 import exercise_4_1, exercise_4_1_threshold, exercise_4_2
 from vcfml.check.chapter5 import exercise_5_1, exercise_5_2, exercise_5_3, exercise_5_3_clumps
@@ -26,6 +26,7 @@ __all__ = [
     "exercise_2_1",
     "exercise_2_1_rule",
     "exercise_2_2",
+    "exercise_2_2_spread",
     "exercise_3_1",
     "exercise_3_2",
     "exercise_4_1",

@@ -330,6 +330,24 @@ def _hint_2_2(got, want, dosages, male, truth) -> str:
             norm.sf((threshold - dosages @ effects - sex * male) / np.sqrt(1 - h2))
         ],
         "a case has liability *above* the threshold: use norm.sf, not norm.cdf.": [1 - want],
+        "the expected dosage is 2p (two alleles, each ALT with probability p): center on "
+        "2p, not p.": [
+            norm.sf((threshold - (dosages - frequencies) @ effects - sex * male) / np.sqrt(1 - h2))
+        ],
+        "the noise's variance is 1 - h2 (h2 is the genetic share): divide by sqrt(1 - h2), "
+        "not sqrt(h2).": [norm.sf((threshold - genetic - sex * male) / np.sqrt(h2))],
+        f"read h2 from truth['parameters']['h2'] (this cohort's is {h2}), not a number "
+        "copied from the notebook.": [
+            norm.sf((threshold - genetic - sex * male) / np.sqrt(1 - other))
+            for other in (0.5,)
+            if other != h2
+        ],
+        f"read the sex effect from truth['sex_effect'] (this cohort's is {sex}), not a "
+        "number copied from the notebook.": [
+            norm.sf((threshold - genetic - other * male) / np.sqrt(1 - h2))
+            for other in (0.5,)
+            if other != sex
+        ],
     }
     for hint, candidates in mistakes.items():
         if any(np.allclose(got, c, atol=1e-4) for c in candidates):
@@ -339,4 +357,59 @@ def _hint_2_2(got, want, dosages, male, truth) -> str:
     return (
         "liability = genetic value + sex effect for males + noise with variance 1 - h2; "
         "a case has liability above truth['thresholds'][0]."
+    )
+
+
+def exercise_2_2_spread(spread: float, calls, observed, n_people: int = 150) -> CheckResult:
+    """Judge 2.2 (b): the standard deviation of the Bayes-optimal rule's
+    accuracy over random test sets of ``n_people`` drawn from the cohort.
+
+    The expected value is binomial: sqrt(a (1 - a) / n), with ``a`` the rule's
+    accuracy on the whole cohort, times the finite-population correction when
+    people are drawn without replacement. Either way of drawing passes: the
+    band is 15% either side of the value without replacement to that with
+    replacement, wider than the noise of 1,000 draws (about 2%).
+    """
+    calls, observed = np.asarray(calls).astype(int), np.asarray(observed).astype(int)
+    try:
+        spread = float(spread)
+    except (TypeError, ValueError):
+        return failed("2.2 (b)", f"spread is {spread!r}.", "store one number in `spread`.")
+    n = observed.size
+    accuracy = float(np.mean(calls == observed))
+    binomial = np.sqrt(accuracy * (1 - accuracy) / n_people)
+    low = binomial * np.sqrt((n - n_people) / (n - 1)) * 0.85
+    high = binomial * 1.15
+    if low <= spread <= high:
+        return passed(
+            "2.2 (b)",
+            f"± {spread:.3f}, as the binomial sqrt(a(1 - a)/{n_people}) = {binomial:.3f} "
+            "predicts: a test set of this size moves any model's accuracy that much.",
+        )
+    if spread < 1e-9:
+        hint = (
+            "the spread is 0: the calls were compared with something that agrees with them "
+            "always (the calls, or probability > 0.5); score them against the *observed* "
+            "phenotypes."
+        )
+    elif np.isclose(spread, binomial**2, rtol=0.3) or np.isclose(
+        spread * np.sqrt(1000), binomial, rtol=0.3
+    ):
+        hint = (
+            "that is a variance, or the standard error of the *mean* accuracy over the "
+            "draws: the spread is the standard deviation of the accuracies themselves "
+            "(np.std of them)."
+        )
+    elif spread < low:
+        hint = (
+            "too small: score the calls against the observed phenotypes (not the "
+            "probabilities), on test sets of 150 people (not more)."
+        )
+    else:
+        hint = "too large: draw 150 people per test set, and score the rule's calls."
+    return failed(
+        "2.2 (b)",
+        f"spread = {spread:.4f}; the accuracy of {n_people} people drawn from this cohort "
+        f"varies by about {binomial:.3f}.",
+        hint,
     )
