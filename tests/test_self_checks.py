@@ -453,7 +453,7 @@ def test_2_2_b_wrong_spreads_are_named(bayes_calls, capsys):
 @pytest.fixture(scope="module")
 def genotype_data():
     rng = np.random.default_rng(0)
-    X = rng.binomial(2, 0.3, size=(150, 40)).astype(float)
+    X = rng.binomial(2, 0.3, size=(150, 160)).astype(float)
     y = (X[:, :3].sum(axis=1) + rng.normal(0, 1, 150) > 2).astype(int)
     X[rng.random(X.shape) < 0.03] = -1
     return X, y
@@ -470,13 +470,13 @@ def pipeline(imputer=None):
     )
 
 
-GRID = {"screen__k": [3, 10], "model__C": [0.1, 1.0]}
+GRID = {"screen__k": [5, 10, 20, 50, 100], "model__C": [0.01, 0.1, 1.0]}
 
 
 def test_3_1_right_answer_passes(genotype_data, capsys):
     search = GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=3).fit(*genotype_data)
-    assert check.exercise_3_1(search)
-    assert "GridSearchCV tried 4 configurations" in capsys.readouterr().out
+    assert check.exercise_3_1(search, genotype_data[0])
+    assert "GridSearchCV tried 15 configurations" in capsys.readouterr().out
 
 
 def test_3_1_right_but_different_passes(genotype_data):
@@ -488,10 +488,15 @@ def test_3_1_right_but_different_passes(genotype_data):
         ]
     )
     search = RandomizedSearchCV(
-        other, {"keep__k": [2, 5, 10, 20], "clf__C": [0.01, 0.1, 1]}, n_iter=4,
-        scoring="roc_auc", cv=StratifiedKFold(3), random_state=0,
+        other, {"keep__k": [2, 5, 10, 20, 50, 100], "clf__C": np.logspace(-2, 0, 3)},
+        n_iter=4, scoring="roc_auc", cv=StratifiedKFold(3), random_state=0,
     ).fit(*genotype_data)  # fmt: skip
-    assert check.exercise_3_1(search)
+    assert check.exercise_3_1(search, pd.DataFrame(genotype_data[0]))
+    # A list of two grids covers the task's values too.
+    grids = [{"screen__k": [5, 10], "model__C": [0.01, 0.1, 1]},
+             {"screen__k": [20, 50, 100], "model__C": [0.01, 0.1, 1]}]  # fmt: skip
+    both = GridSearchCV(pipeline(), grids, scoring="roc_auc", cv=3).fit(*genotype_data)
+    assert check.exercise_3_1(both, genotype_data[0])
 
 
 @pytest.mark.parametrize(
@@ -508,14 +513,53 @@ def test_3_1_right_but_different_passes(genotype_data):
             "screen__k",
         ),
         (
+            GridSearchCV(
+                pipeline(), {**GRID, "screen__k": [5, 10, 20, 50]}, scoring="roc_auc", cv=3
+            ),
+            "leaves out kept sites (k) = 100",
+        ),
+        (
+            GridSearchCV(pipeline(), {**GRID, "model__C": [0.1, 1]}, scoring="roc_auc", cv=3),
+            "leaves out C = 0.01",
+        ),
+        (
             GridSearchCV(LogisticRegression(), {"C": [0.1, 1]}, scoring="roc_auc", cv=3),
             "not a pipeline with a screening step",
+        ),
+        (
+            GridSearchCV(
+                Pipeline(
+                    [
+                        ("screen", SelectKBest(f_classif)),
+                        ("impute", SimpleImputer(missing_values=-1)),
+                        ("model", LogisticRegression(max_iter=2000)),
+                    ]
+                ),
+                GRID,
+                scoring="roc_auc",
+                cv=3,
+            ),
+            "reach the screen as if they were a genotype",
         ),
     ],
 )
 def test_3_1_wrong_answers_are_named(search, feedback, genotype_data, capsys):
     assert not check.exercise_3_1(search.fit(*genotype_data))
     assert feedback in capsys.readouterr().out
+
+
+def test_3_1_search_on_prescreened_columns_fails(genotype_data, capsys):
+    """The leak of the learner's review: 100 sites screened on all samples, then the
+    grid; the search's score is above what the data allow."""
+    X, y = genotype_data
+    imputed = SimpleImputer(missing_values=-1).fit_transform(X)
+    kept = SelectKBest(f_classif, k=100).fit_transform(imputed, y)
+    leaky = GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=3).fit(kept, y)
+    assert not check.exercise_3_1(leaky, X)
+    assert "fitted on 100 columns, but X has 160" in capsys.readouterr().out
+    # Without X (or with X overwritten by the screened columns) the largest k gives it away.
+    assert not check.exercise_3_1(leaky, kept)
+    assert "keeps every one of the 100 columns" in capsys.readouterr().out
 
 
 def test_3_1_unfitted_or_not_a_search(capsys):
@@ -574,7 +618,48 @@ def test_3_2_typed_numbers_and_wrong_answers_fail(capsys):
     assert not check.exercise_3_2(honest_auc, honest_auc)
     assert "select sites on *all* samples" in capsys.readouterr().out
     assert not check.exercise_3_2(leaky_auc, lambda X, y, folds: 0.5)
+    assert "never used the folds" in capsys.readouterr().out
+    notebook_y = np.random.default_rng(0).permutation  # stands for the notebook's phenotype
+    assert not check.exercise_3_2(
+        leaky_auc, lambda X, y, folds: honest_auc(X, notebook_y(y), folds)
+    )
     assert "use the X and y the function receives" in capsys.readouterr().out
+    assert not check.exercise_3_2(honest_auc, leaky_auc)
+    assert "the two are swapped" in capsys.readouterr().out
+
+    def leaky_k5(X, y, folds):
+        kept = SelectKBest(f_classif, k=5).fit_transform(X, y)
+        model = LogisticRegression(max_iter=2000)
+        return cross_val_score(model, kept, y, cv=folds, scoring="roc_auc").mean()
+
+    assert not check.exercise_3_2(leaky_k5, honest_auc)
+    assert "keep k=20 sites" in capsys.readouterr().out
+
+
+def test_3_2_leaky_scored_on_its_training_data_fails(capsys):
+    def leaky_on_training(X, y, folds):
+        kept = SelectKBest(f_classif, k=20).fit_transform(X, y)
+        model = LogisticRegression(max_iter=2000).fit(kept, y)
+        return roc_auc_score(y, model.predict_proba(kept)[:, 1])
+
+    assert not check.exercise_3_2(leaky_on_training, honest_auc)
+    assert "leaky_auc never used the folds" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("honest", "feedback"),
+    [
+        (lambda X, y, folds: cross_val_score(LogisticRegression(max_iter=2000), X, y, cv=folds,
+                                             scoring="roc_auc").mean(), "keeps every site"),
+        (lambda X, y, folds: cross_val_score(
+            make_pipeline(SelectKBest(f_classif, k=100), LogisticRegression(max_iter=2000)),
+            X, y, cv=folds, scoring="roc_auc").mean(), "keeps 100 sites"),
+    ],
+    ids=["no-screen", "k100"],
+)  # fmt: skip
+def test_3_2_honest_without_the_task_screen_is_named(honest, feedback, capsys):
+    assert not check.exercise_3_2(leaky_auc, honest)
+    assert feedback in capsys.readouterr().out
 
 
 # --- 4.1: a decision threshold ---------------------------------------------------
