@@ -662,6 +662,96 @@ def test_3_2_honest_without_the_task_screen_is_named(honest, feedback, capsys):
     assert feedback in capsys.readouterr().out
 
 
+# --- 4.0: the 2019 experiment: the split and the calls ---------------------------------
+
+
+def stratified_split(rows, target):
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(rows, test_size=0.2, stratify=target, random_state=2019)
+
+
+def test_4_0_split_right_and_right_but_different(capsys):
+    assert check.exercise_4_0_split(stratified_split)
+    assert "✅ Exercise 4.0 (a)" in capsys.readouterr().out
+
+    def by_hand(rows, target):
+        """Right but different: 20% of each class's rows, as lists, test first in a dict."""
+        rng = np.random.default_rng(1)
+        test = []
+        for label in (0, 1):
+            members = rows[target == label]
+            test += rng.choice(members, round(0.2 * members.size), replace=False).tolist()
+        return [r for r in rows.tolist() if r not in set(test)], test
+
+    assert check.exercise_4_0_split(by_hand)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "feedback"),
+    [
+        (lambda rows, y: __import__("sklearn.model_selection").model_selection.train_test_split(
+            rows, test_size=0.2, random_state=2019), "stratify="),
+        (lambda rows, y: __import__("sklearn.model_selection").model_selection.train_test_split(
+            rows, test_size=0.3, stratify=y, random_state=0), "test_size=0.2"),
+        (lambda rows, y: (rows[:400], rows[350:]), "every row exactly once"),
+        (lambda rows, y: 7, "two arrays"),
+    ],
+    ids=["unstratified", "30-percent", "overlap", "not-a-split"],
+)  # fmt: skip
+def test_4_0_split_wrong_answers_are_named(wrong, feedback, capsys):
+    assert not check.exercise_4_0_split(wrong)
+    assert feedback in capsys.readouterr().out
+
+
+def test_4_0_accuracy_checks(capsys):
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(3)
+    probability = rng.beta(0.5, 0.5, 100)
+    target = (rng.random(100) < probability).astype(int)
+    predicted = (probability > 0.5).astype(int)
+    accuracy = accuracy_score(target, predicted)
+    assert check.exercise_4_0_accuracy(predicted, accuracy, probability, target)
+    assert "✅ Exercise 4.0 (b)" in capsys.readouterr().out
+    # Right but different: rounding, booleans, a two-column probability array.
+    rounded = np.round(probability) == 1
+    two_columns = np.column_stack([1 - probability, probability])
+    assert check.exercise_4_0_accuracy(rounded, np.mean(rounded == target), two_columns, target)
+    by_prevalence = (probability > target.mean() - 0.3).astype(int)
+    assert not check.exercise_4_0_accuracy(
+        by_prevalence, accuracy_score(target, by_prevalence), probability, target
+    )
+    assert "above 0.5" in capsys.readouterr().out
+    assert not check.exercise_4_0_accuracy(predicted, 0.99, probability, target)
+    assert "right for" in capsys.readouterr().out
+    assert not check.exercise_4_0_accuracy(probability, accuracy, probability, target)
+    assert "one 0 or 1 per test person" in capsys.readouterr().out
+
+
+# --- 4.1: sensitivity and specificity -------------------------------------------------
+
+
+def test_4_1_counts_right_wrong_and_rounded(capsys):
+    y_true = np.array([1] * 89 + [0] * 211)
+    y_pred = np.array([1] * 50 + [0] * 39 + [1] * 25 + [0] * 186)
+    sensitivity, specificity = 50 / 89, 186 / 211
+    assert check.exercise_4_1(sensitivity, specificity, y_true, y_pred)
+    assert check.exercise_4_1(np.float32(sensitivity), specificity, list(y_true), y_pred)
+    wrong = [
+        ((specificity, sensitivity), "The two are swapped"),
+        ((50 / 75, 186 / 225), "true positives divided by all true cases"),  # PPV, NPV
+        ((50, 186), "true positives divided by all true cases"),  # counts
+        ((100 * sensitivity, 100 * specificity), "true positives divided"),  # percentages
+        ((39 / 89, 25 / 211), "true positives divided"),  # FNR, FPR
+        ((round(sensitivity, 2), round(specificity, 2)), "are rounded"),
+        ((sensitivity, 25 / 211), "true negatives divided by all true controls"),
+    ]
+    for (sens, spec), feedback in wrong:
+        assert not check.exercise_4_1(sens, spec, y_true, y_pred)
+        assert feedback in capsys.readouterr().out
+
+
 # --- 4.1: a decision threshold ---------------------------------------------------
 
 
@@ -726,7 +816,7 @@ def two_cohorts(tmp_path_factory):
     parameters = {"n_samples": 300, "n_sites": 60, "n_causal": 4, "seed": 5}
     folders = {name: tmp_path_factory.mktemp(name) for name in ("train", "test")}
     first = simulate_liability(**parameters)
-    second = simulate_liability(**{**parameters, "sample_seed": 9})
+    second = simulate_liability(**{**parameters, "n_samples": 2000, "sample_seed": 9})
     first.write(folders["train"])
     second.write(folders["test"])
     train = join_samples(
@@ -771,13 +861,54 @@ def test_4_2_wrong_answers_are_named(two_cohorts, capsys):
     assert not check.exercise_4_2(test_truth, train_truth, labels, test, model)
     assert "predicted labels (0/1)" in capsys.readouterr().out
     assert not check.exercise_4_2(test_truth, train_truth, auc, train, model)
-    assert "phenotypes differ from the second cohort's" in capsys.readouterr().out
+    assert "test holds 300 samples, not the 2000 people" in capsys.readouterr().out
     assert not check.exercise_4_2(train_truth, train_truth, auc, test, model)
     assert "new sample_seed" in capsys.readouterr().out
+    from vcfml.simulate import simulate_liability
+
+    parameters = {**test_truth["parameters"], "n_samples": 200}
+    too_few = simulate_liability(seed=test_truth["seed"], **parameters).truth
+    assert not check.exercise_4_2(too_few, train_truth, auc, test, model)
+    assert "has 200 people; the exercise asks for 2,000" in capsys.readouterr().out
     wrong_labels = test.subset(np.arange(len(test.samples)))
     wrong_labels.target[:] = 1 - wrong_labels.target
     assert not check.exercise_4_2(test_truth, train_truth, auc, wrong_labels, model)
     assert "phenotypes differ" in capsys.readouterr().out
+
+
+def bootstrap_interval(target, probability, draws=500, seed=0):
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(draws):
+        rows = rng.integers(0, len(target), len(target))
+        aucs.append(roc_auc_score(target[rows], probability[rows]))
+    return np.percentile(aucs, [2.5, 97.5])
+
+
+def test_4_2_b_intervals(two_cohorts, capsys):
+    from scipy.stats import norm as normal
+
+    _, _, _, test, model = two_cohorts
+    target, probability = np.asarray(test.target), model.predict_proba(test)
+    auc = roc_auc_score(target, probability)
+    low, high = bootstrap_interval(target, probability)
+    assert check.exercise_4_2_interval(low, high, auc > high, auc, target, probability)
+    assert "✅ Exercise 4.2 (b)" in capsys.readouterr().out
+    # Right but different: a normal interval from the Hanley-McNeil standard error.
+    se = check.chapter4._auc_noise(len(target), auc, target.mean())
+    z = normal.ppf(0.975)
+    assert check.exercise_4_2_interval(auc - z * se, auc + z * se, False, auc, target, probability)
+    wrong = [
+        ((low, high, True, auc, target, probability), "overstated the model only if"),
+        ((low, high, False, high + 0.01, target, probability), "overstated the model only if"),
+        ((auc - se, auc + se, False, auc, target, probability), "± one standard error"),
+        ((auc - 0.002, auc + 0.002, False, auc, target, probability), "too narrow"),
+        ((auc - 0.1, auc + 0.1, False, auc, target, probability), "too wide"),
+        ((auc + 0.01, auc + 0.05, False, auc, target, probability), "does not contain"),
+    ]
+    for arguments, feedback in wrong:
+        assert not check.exercise_4_2_interval(*arguments)
+        assert feedback in capsys.readouterr().out
 
 
 # --- 5.1: ten candidate causal sites --------------------------------------------------

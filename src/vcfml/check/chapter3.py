@@ -315,3 +315,144 @@ def exercise_3_2(leaky_auc: Callable, honest_auc: Callable) -> CheckResult:
         f"on new pure noise, screening before CV reports AUC {leaky:.3f}; inside CV "
         f"{honest:.3f}; with a real signal the honest estimate is {with_signal:.3f}.",
     )
+
+
+def exercise_3_1_choice(chosen: dict, search) -> CheckResult:
+    """Judge 3.1 (b): the configuration kept by the one-standard-error rule.
+
+    The chosen parameters must score within one standard error (the folds'
+    standard deviation over the square root of their number) of the best mean,
+    and no configuration in that band may be simpler in both respects: fewer
+    kept sites and no weaker regularization (C no larger), or the other way round.
+    So "fewest sites, then smallest C" and "smallest C, then fewest sites" both pass.
+    """
+    results = getattr(search, "cv_results_", None)
+    if results is None:
+        return failed("3.1 (b)", "The search is not fitted.", "run exercise 3.1 (a) first.")
+    try:
+        chosen = {str(name): value for name, value in dict(chosen).items()}
+    except (TypeError, ValueError):
+        return failed(
+            "3.1 (b)",
+            f"chosen is a {type(chosen).__name__}, not a dict of parameters.",
+            "store the kept row's `params` (a dict like search.best_params_).",
+        )
+    params = [dict(p) for p in results["params"]]
+    row = next((i for i, p in enumerate(params) if _same_params(p, chosen)), None)
+    if row is None:
+        return failed(
+            "3.1 (b)",
+            f"{chosen} is not one of the configurations the search tried.",
+            "take the `params` of a row of search.cv_results_.",
+        )
+    k_name = next((n for n in params[0] if n.endswith("__k")), None)
+    c_name = next((n for n in params[0] if n.endswith("__C") or n == "C"), None)
+    means, stds = np.asarray(results["mean_test_score"]), np.asarray(results["std_test_score"])
+    best = int(np.argmax(means))
+    n_splits = search.n_splits_
+    band = means[best] - stds[best] / np.sqrt(n_splits)
+    if means[row] < band - 1e-12:
+        wide = means[best] - stds[best]
+        hint = (
+            "the standard error is the standard deviation over the square root of the "
+            f"number of folds ({n_splits}), not the standard deviation itself."
+            if means[row] >= wide - 1e-12
+            else "keep only configurations whose mean is at least the best minus one "
+            "standard error."
+        )
+        return failed(
+            "3.1 (b)",
+            f"{chosen} scores {means[row]:.3f}, more than one standard error below the best "
+            f"({means[best]:.3f}, band from {band:.3f}).",
+            hint,
+        )
+
+    def size(i):
+        return _number(params[i].get(k_name, 0)), _number(params[i].get(c_name, 0))
+
+    simpler = [
+        i for i in range(len(params))
+        if means[i] >= band - 1e-12 and size(i) != size(row)
+        and size(i)[0] <= size(row)[0] and size(i)[1] <= size(row)[1]
+    ]  # fmt: skip
+    if simpler:
+        other = params[simpler[0]]
+        hint = (
+            "that is the best configuration; the rule keeps the *simplest* one whose score "
+            "is within one standard error of it."
+            if row == best
+            else "simpler means fewer kept sites and a smaller C (stronger regularization)."
+        )
+        return failed(
+            "3.1 (b)",
+            f"{other} is within one standard error of the best too, and simpler than {chosen}.",
+            hint,
+        )
+    return passed(
+        "3.1 (b)",
+        f"{chosen} (CV AUC {means[row]:.3f}) is within one standard error of the best "
+        f"({means[best]:.3f}) and no configuration in that band is simpler.",
+    )
+
+
+def _same_params(a: dict, b: dict) -> bool:
+    if set(a) != set(b):
+        return False
+    return all(
+        (_number(a[n]) is not None and _number(b[n]) is not None
+         and np.isclose(_number(a[n]), _number(b[n]))) or a[n] == b[n]
+        for n in a
+    )  # fmt: skip
+
+
+LEAK_KS = (5, 20, 100)
+
+
+def exercise_3_2_by_k(leaky_by_k: dict, X, y, folds) -> CheckResult:
+    """Judge 3.2 (c): the leaky AUC on the noise phenotype for k = 5, 20 and 100,
+    recomputed here (screen on all samples, then cross-validate a logistic
+    regression on the kept columns)."""
+    try:
+        got = {int(k): float(v) for k, v in dict(leaky_by_k).items()}
+    except (TypeError, ValueError):
+        return failed(
+            "3.2 (c)",
+            "leaky_by_k should map each k to one AUC.",
+            "a dict {5: auc, 20: auc, 100: auc}.",
+        )
+    if sorted(got) != list(LEAK_KS):
+        return failed(
+            "3.2 (c)", f"leaky_by_k has the keys {sorted(got)}.", "use the keys 5, 20 and 100."
+        )
+    model = LogisticRegression(max_iter=2000)
+    want = {}
+    for k in LEAK_KS:
+        kept = SelectKBest(f_classif, k=k).fit_transform(X, y)
+        want[k] = cross_val_score(model, kept, y, cv=folds, scoring="roc_auc").mean()
+    off = [k for k in LEAK_KS if abs(got[k] - want[k]) > 0.02]
+    if not off:
+        return passed(
+            "3.2 (c)",
+            "the leak grows with k: "
+            + ", ".join(f"k={k} {got[k]:.3f}" for k in LEAK_KS)
+            + " on pure noise.",
+        )
+    values = [got[k] for k in LEAK_KS]
+    if np.ptp(values) < 1e-9:
+        hint = (
+            "all three are the same number: the function keeps a fixed number of sites; "
+            "pass k to the screen (SelectKBest(f_classif, k=k))."
+        )
+    elif all(0.4 <= v <= 0.6 for v in values):
+        hint = (
+            "these are honest estimates, near 0.5: the leak needs the screen fitted on all "
+            "samples, before cross-validation."
+        )
+    else:
+        hint = (
+            "screen on all samples with SelectKBest(f_classif, k=k), then cross_val_score "
+            "a logistic regression on the kept columns with the folds and scoring='roc_auc'."
+        )
+    k = off[0]
+    return failed("3.2 (c)", f"For k={k} you have {got[k]:.3f}; the leaky AUC is {want[k]:.3f}.",
+                  hint)  # fmt: skip
