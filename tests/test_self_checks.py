@@ -569,6 +569,51 @@ def test_3_1_unfitted_or_not_a_search(capsys):
     assert "search object" in capsys.readouterr().out
 
 
+@pytest.fixture(scope="module")
+def fitted_grid(genotype_data):
+    return GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=5).fit(*genotype_data)
+
+
+def one_se_choice(search, order=("param_screen__k", "param_model__C")):
+    scores = pd.DataFrame(search.cv_results_)
+    best = scores.loc[scores["rank_test_score"] == 1].iloc[0]
+    standard_error = best["std_test_score"] / np.sqrt(search.n_splits_)
+    close = scores[scores["mean_test_score"] >= best["mean_test_score"] - standard_error]
+    return close.sort_values(list(order)).iloc[0]["params"]
+
+
+def test_3_1_b_choice(fitted_grid, capsys):
+    chosen = one_se_choice(fitted_grid)
+    assert chosen != fitted_grid.best_params_  # else the test could not tell them apart
+    assert check.exercise_3_1_choice(chosen, fitted_grid)
+    assert "✅ Exercise 3.1 (b)" in capsys.readouterr().out
+    # Right but different: smallest C first, numpy values in the dict.
+    other = one_se_choice(fitted_grid, ("param_model__C", "param_screen__k"))
+    assert check.exercise_3_1_choice({k: np.float64(v) for k, v in other.items()}, fitted_grid)
+    assert not check.exercise_3_1_choice(fitted_grid.best_params_, fitted_grid)
+    assert "that is the best configuration" in capsys.readouterr().out
+    biggest = {"screen__k": 100, "model__C": 1.0}
+    assert not check.exercise_3_1_choice(biggest, fitted_grid)
+    out = capsys.readouterr().out
+    assert "more than one standard error below" in out or "simpler means" in out
+    assert not check.exercise_3_1_choice({"screen__k": 7, "model__C": 1.0}, fitted_grid)
+    assert "not one of the configurations" in capsys.readouterr().out
+    assert not check.exercise_3_1_choice("k=5", fitted_grid)
+    assert "not a dict of parameters" in capsys.readouterr().out
+
+
+def test_3_1_b_standard_deviation_for_standard_error_is_named(fitted_grid, capsys):
+    scores = pd.DataFrame(fitted_grid.cv_results_)
+    best = scores.loc[scores["rank_test_score"] == 1].iloc[0]
+    wide = scores[scores["mean_test_score"] >= best["mean_test_score"] - best["std_test_score"]]
+    se = best["std_test_score"] / np.sqrt(5)
+    outside = wide[wide["mean_test_score"] < best["mean_test_score"] - se]
+    if outside.empty:
+        pytest.skip("no configuration between one SE and one SD below the best on this data")
+    assert not check.exercise_3_1_choice(outside.iloc[0]["params"], fitted_grid)
+    assert "not the standard deviation itself" in capsys.readouterr().out
+
+
 # --- 3.2: leaky versus honest screening -----------------------------------------------
 
 
@@ -660,6 +705,39 @@ def test_3_2_leaky_scored_on_its_training_data_fails(capsys):
 def test_3_2_honest_without_the_task_screen_is_named(honest, feedback, capsys):
     assert not check.exercise_3_2(leaky_auc, honest)
     assert feedback in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def noise_data():
+    X, noise, _ = check.chapter3._noise_and_signal(seed=11)
+    return X[:, :300], noise, StratifiedKFold(5, shuffle=True, random_state=0)
+
+
+def test_3_2_c_leak_by_k(noise_data, capsys):
+    X, y, folds = noise_data
+    by_k = {k: leaky_auc_k(X, y, folds, k) for k in (5, 20, 100)}
+    assert check.exercise_3_2_by_k(by_k, X, y, folds)
+    assert "✅ Exercise 3.2 (c)" in capsys.readouterr().out
+    # Right but different: a pandas Series keyed by numpy integers.
+    assert check.exercise_3_2_by_k(pd.Series(by_k, index=np.array([5, 20, 100])), X, y, folds)
+    fixed = {k: leaky_auc_k(X, y, folds, 20) for k in (5, 20, 100)}
+    assert not check.exercise_3_2_by_k(fixed, X, y, folds)
+    assert "all three are the same number" in capsys.readouterr().out
+    honest = {
+        k: cross_val_score(make_pipeline(SelectKBest(f_classif, k=k), LogisticRegression()),
+                           X, y, cv=folds, scoring="roc_auc").mean()
+        for k in (5, 20, 100)
+    }  # fmt: skip
+    assert not check.exercise_3_2_by_k(honest, X, y, folds)
+    assert "honest estimates" in capsys.readouterr().out
+    assert not check.exercise_3_2_by_k({5: 0.6, 20: 0.7}, X, y, folds)
+    assert "use the keys 5, 20 and 100" in capsys.readouterr().out
+
+
+def leaky_auc_k(X, y, folds, k):
+    kept = SelectKBest(f_classif, k=k).fit_transform(X, y)
+    model = LogisticRegression(max_iter=2000)
+    return cross_val_score(model, kept, y, cv=folds, scoring="roc_auc").mean()
 
 
 # --- 4.0: the 2019 experiment: the split and the calls ---------------------------------
