@@ -1128,6 +1128,52 @@ def test_5_1_lists_on_rankings_that_disagree():
     assert check.exercise_5_1(scan_then_model(importance, scan), truth, scan, importance)
 
 
+def _model_then(fill_order):
+    """The model's sites, then the scan in another order (a learner's review slip)."""
+
+    def choose(importance, scan):
+        used = importance.loc[importance["pos"] != "", "feature"].tolist()
+        return list(dict.fromkeys(used + fill_order(scan)["id"].tolist()))[:10]
+
+    return choose
+
+
+def test_5_1_pos_filter_as_on_the_real_table_passes(capsys):
+    """importance_table writes "" for a covariate's position; the fresh rankings do too."""
+    importance, scan, truth = check.chapter5.disagreeing_rankings()
+    assert (importance.loc[importance["feature"] == "sex=male", "pos"] == "").all()
+    assert {"beta", "se", "a1_freq", "stat"} <= set(scan.columns)
+    assert check.exercise_5_1(_model_then(lambda t: t.sort_values("pvalue")), truth, scan,
+                              importance)  # fmt: skip
+    assert "✅ Exercise 5.1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("fill", "feedback"),
+    [
+        (lambda t: t.sort_values("rank", ascending=False), "from the bottom of the scan"),
+        (lambda t: t.sort_values("pvalue", ascending=False), "from the bottom of the scan"),
+        (lambda t: t, "in the order the table has them"),
+        (lambda t: t.sort_values("beta", ascending=False), "sorted by beta"),
+        (lambda t: t.sort_values("beta"), "sorted by beta"),
+    ],
+    ids=["rank-reversed", "pvalue-descending", "unsorted", "beta-descending", "beta-ascending"],
+)
+def test_5_1_fill_orders_are_named(fill, feedback, capsys):
+    importance, scan, truth = check.chapter5.disagreeing_rankings()
+    assert not check.exercise_5_1(_model_then(fill), truth, scan, importance)
+    assert feedback in capsys.readouterr().out
+
+
+def test_5_1_a_missing_column_is_reported_without_dumping_tables(capsys):
+    importance, scan, truth = check.chapter5.disagreeing_rankings()
+    assert not check.exercise_5_1(_model_then(lambda t: t.sort_values("effect")), truth, scan,
+                                  importance)  # fmt: skip
+    out = capsys.readouterr().out
+    assert "raised KeyError: 'effect'" in out and "a table of 5 rows with columns feature" in out
+    assert len(out) < 600  # a description of the tables, not the tables
+
+
 # --- 5.3: clumping a ranking into loci -------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import chi2
 
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
 from vcfml.io.vcf_reader import GenotypeMatrix
@@ -85,6 +86,18 @@ def disagreeing_rankings() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
             "pvalue": np.logspace(-30, 0, n_sites),
         }
     )
+    scan["a1"] = "A"
+    scan["a1_freq"] = np.random.default_rng(4).uniform(0.05, 0.5, n_sites).round(4)
+    # Effects with both signs and standard errors that vary with frequency, as in a
+    # real scan: sorting by beta is not sorting by evidence (the fourth-best site, a
+    # common variant, has a small effect measured precisely).
+    rng = np.random.default_rng(6)
+    sign = np.where(rng.random(n_sites) < 0.5, -1.0, 1.0)
+    scan["se"] = rng.uniform(0.03, 0.3, n_sites).round(4)
+    scan.loc[3, "se"] = 0.004
+    z = np.sqrt(chi2.isf(scan["pvalue"], 1))
+    scan["beta"] = (sign * z * scan["se"]).round(5)
+    scan["stat"] = (scan["beta"] / scan["se"]).round(3)
     scan["score"] = -np.log10(scan["pvalue"])
     scan["rank"] = np.arange(1, n_sites + 1)
     scan = scan.sample(frac=1, random_state=5).reset_index(drop=True)  # rows not in rank order
@@ -97,8 +110,9 @@ def disagreeing_rankings() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     importance = pd.DataFrame(
         {
             "feature": [feature for feature, _ in used],
-            "chrom": [where["chrom"].get(f, "") for f, _ in used],
-            "pos": [where["pos"].get(f, pd.NA) for f, _ in used],
+            # As importance_table writes them: positions as text, "" for a covariate.
+            "chrom": [str(where["chrom"].get(f, "")) for f, _ in used],
+            "pos": [str(where["pos"][f]) if f in where.index else "" for f, _ in used],
             "importance": [value for _, value in used],
         }
     )
@@ -164,13 +178,13 @@ def _judge_candidates(candidates, truth, scan, importance, where) -> str | tuple
         bar = max(bar, len(causal & set(reference)))
     if hits < bar:
         on_chrx = int(scan.set_index("id").loc[candidates, "chrom"].eq("chrX").sum())
-        hint = (
+        hint = _fill_hint(candidates, scan, importance, known) or (
             f"{on_chrx} of your ten are on chrX. In this cohort sex raises the risk, and a male "
             "carries one X, so a chrX dosage tells males from females: ask whether a site's "
             "association is its own or sex's."
             if on_chrx >= 3
             else "start from the sites the model found important, then fill with the scan's "
-            "best-ranked sites whose association is not explained by something else."
+            "best-ranked sites (rank 1 first) whose association is not explained by sex."
         )
         return (
             f"{hits} of your ten are causal{on}; the scan's own top ten already has {scan_hits}"
@@ -181,6 +195,38 @@ def _judge_candidates(candidates, truth, scan, importance, where) -> str | tuple
         f"{hits} of the {len(causal)} causal sites are in your ten "
         f"(the scan's top ten alone: {scan_hits})"
     )
+
+
+def _fill_hint(candidates, scan, importance, known) -> str | None:
+    """Say how the learner's fill (the candidates the model does not use) was
+    ordered, when it is not the scan's best."""
+    model = set(_model_sites(importance, known)) if importance is not None else set()
+    fill = [site for site in candidates if site not in model]
+    ranks = scan.set_index(scan["id"].astype(str))["rank"]
+    fill_ranks = sorted(int(ranks[site]) for site in fill)
+    n = len(scan)
+    as_given = [site for site in scan["id"].astype(str) if site not in model][: len(fill)]
+    if fill and set(fill) == set(as_given) and fill_ranks != list(range(1, len(fill) + 1)):
+        return (
+            "your fill takes the scan's rows in the order the table has them, which is not "
+            "by evidence: sort by rank (or p-value, smallest first) before taking the best."
+        )
+    if fill and "beta" in scan.columns:
+        for ascending in (False, True):
+            ordered = scan.sort_values("beta", ascending=ascending)["id"].astype(str)
+            if set(fill) == set([site for site in ordered if site not in model][: len(fill)]):
+                return (
+                    "your fill is sorted by beta, the effect's size *and sign*: a strong "
+                    "effect that lowers the risk comes last. Sort by rank (or p-value, "
+                    "smallest first)."
+                )
+    if fill and np.median(fill_ranks) > n / 2:
+        return (
+            "your fill comes from the bottom of the scan (its last ranks, its largest "
+            "p-values, or sorted by beta, which has a sign): take the best-ranked sites, "
+            "rank 1 first."
+        )
+    return None
 
 
 def exercise_5_2(
