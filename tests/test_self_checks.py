@@ -1174,6 +1174,79 @@ def test_5_1_a_missing_column_is_reported_without_dumping_tables(capsys):
     assert len(out) < 600  # a description of the tables, not the tables
 
 
+# --- 5.2: allele-frequency differences between populations ----------------------------
+
+
+@pytest.fixture(scope="module")
+def two_populations(tmp_path_factory):
+    from vcfml.simulate import simulate_liability
+    from vcfml.stats import call_ploidy
+
+    folder = tmp_path_factory.mktemp("structured")
+    simulate_liability(n_samples=400, n_sites=300, n_populations=2, fst=0.15,
+                       population_prevalences=[0.1, 0.5], seed=606).write(folder)  # fmt: skip
+    genotypes = read_vcf(folder / "cohort.vcf.gz")
+    samples = pd.read_csv(folder / "samples.tsv", sep="\t").set_index("sample_id")
+    samples = samples.loc[genotypes.samples]
+    haploid = haploid_in_males(genotypes.variants["chrom"], genotypes.variants["pos"])
+    assert haploid.any()  # the test needs non-PAR chrX sites
+    male = (samples["sex"] == "male").to_numpy()
+    ploidy = np.broadcast_to(call_ploidy(haploid, male), genotypes.genotypes.shape)
+    return genotypes, samples, ploidy
+
+
+def _per_population(genotypes, samples, ploidy):
+    population = samples["population"].to_numpy()
+    calls = genotypes.genotypes
+    return population, [
+        allele_frequency(
+            calls[population == p], np.broadcast_to(ploidy, calls.shape)[population == p]
+        )
+        for p in ("pop1", "pop2")
+    ]
+
+
+def test_5_2_right_and_right_but_different(two_populations, capsys):
+    genotypes, samples, ploidy = two_populations
+    population, (first, second) = _per_population(genotypes, samples, ploidy)
+    assert check.exercise_5_2(np.abs(second - first), genotypes, population, sex=samples["sex"])
+    assert "a man's non-PAR chrX call counted once" in capsys.readouterr().out
+    # Right but different: masked sums by hand, as a pandas Series, sex as M/F letters.
+    calls = genotypes.genotypes
+    by_hand = []
+    for p in ("pop1", "pop2"):
+        rows = population == p
+        called = calls[rows] >= 0
+        by_hand.append(np.where(called, calls[rows], 0).sum(axis=0)
+                       / np.where(called, ploidy[rows], 0).sum(axis=0))  # fmt: skip
+    letters = samples["sex"].map({"male": "M", "female": "F"})
+    assert check.exercise_5_2(pd.Series(np.abs(by_hand[0] - by_hand[1])), genotypes,
+                              list(population), sex=letters)  # fmt: skip
+
+
+def test_5_2_wrong_answers_are_named(two_populations, capsys):
+    genotypes, samples, ploidy = two_populations
+    population, (first, second) = _per_population(genotypes, samples, ploidy)
+    calls = genotypes.genotypes
+    _, (first_2, second_2) = _per_population(genotypes, samples, 2)
+    everyone = allele_frequency(calls, ploidy)
+    half = [calls[population == p].mean(axis=0) / 2 for p in ("pop1", "pop2")]
+    mistakes = [
+        (second - first, "absolute difference"),
+        (np.abs(second_2 - first_2), "a man carries one X"),
+        (np.abs(half[1] - half[0]), "missing calls are -1"),
+        (np.abs(first - everyone), "not one of them with the whole cohort"),
+        (np.abs(np.minimum(second, 1 - second) - np.minimum(first, 1 - first)),
+         "not minor-allele frequencies"),
+        (2 * np.abs(second - first), "mean dosages"),
+    ]  # fmt: skip
+    for answer, feedback in mistakes:
+        assert not check.exercise_5_2(answer, genotypes, population, sex=samples["sex"])
+        assert feedback in capsys.readouterr().out
+    assert not check.exercise_5_2(np.abs(second - first), calls, population)
+    assert "which calls are a man's chrX calls" in capsys.readouterr().out
+
+
 # --- 5.3: clumping a ranking into loci -------------------------------------------------
 
 

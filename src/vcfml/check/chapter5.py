@@ -238,13 +238,14 @@ def exercise_5_2(
 ) -> CheckResult:
     """Check the ALT-frequency difference between two populations for every site.
 
-    Two answers are right: every call counted as diploid (the mean dosage / 2
-    over each population's called genotypes), and the ploidy-correct frequency of
-    :func:`vcfml.stats.allele_frequency` (the notebook's way), where a man's call at a chrX site
-    outside the pseudo-autosomal regions counts as one allele, not two. They
-    differ only at those sites, so the second can be told apart (and accepted)
-    when the check knows them: pass ``genotypes`` as :func:`vcfml.read_vcf`
-    returns it (its variants say where the sites are) and ``sex`` per sample.
+    The frequency is :func:`vcfml.stats.allele_frequency` with each call's
+    ploidy, as PLINK 2 counts it: a man's call at a chrX site outside the
+    pseudo-autosomal regions is one allele, not two. Pass ``genotypes`` as
+    :func:`vcfml.read_vcf` returns it (its variants say where the sites are) and
+    ``sex`` per sample. Counting every call as diploid is one of the two
+    decisions of the exercise and is named when it is the mistake, as are a
+    signed difference, missing calls averaged in, one population against the
+    whole cohort, minor-allele frequencies and mean dosages.
     """
     population = np.asarray(population)
     groups = sorted(set(population))
@@ -262,23 +263,72 @@ def exercise_5_2(
             f"{got.size} values for {calls.shape[1]} sites.",
             "one difference per site (column).",
         )
-    answers = [_frequency_difference(calls, population, groups, 2)]  # mean dosage / 2
-    if variants is not None and sex is not None:
-        male = np.asarray([str(value).lower() in ("male", "m", "1") for value in sex])
-        x_length = next((v for k, v in contigs.items() if k in ("chrX", "X")), None)
-        build = "GRCh37" if x_length == GRCH37_CHRX_LENGTH else "GRCh38"
-        haploid = haploid_in_males(variants["chrom"], variants["pos"], build)
-        ploidy = call_ploidy(haploid, male)
-        answers.append(_frequency_difference(calls, population, groups, ploidy))
-    if not any(np.allclose(got, want, atol=1e-6, equal_nan=True) for want in answers):
+    if variants is None or sex is None:
         return failed(
             "5.2",
-            "Some differences are off.",
-            "ALT frequency per population = ALT copies / called alleles (skip -1): "
-            "mean dosage / 2, or a man's non-PAR chrX call counted once (then pass "
-            "sex= and the read_vcf result, so the check counts alike); take |difference|.",
+            "The check needs to know which calls are a man's chrX calls.",
+            "pass the read_vcf result as genotypes and sex=samples['sex'].",
         )
-    return passed("5.2", "allele-frequency differences between the populations are right.")
+    male = np.asarray([str(value).lower() in ("male", "m", "1") for value in sex])
+    x_length = next((v for k, v in contigs.items() if k in ("chrX", "X")), None)
+    build = "GRCh37" if x_length == GRCH37_CHRX_LENGTH else "GRCh38"
+    haploid = haploid_in_males(variants["chrom"], variants["pos"], build)
+    ploidy = call_ploidy(haploid, male)
+    want = _frequency_difference(calls, population, groups, ploidy)
+    if np.allclose(got, want, atol=1e-6, equal_nan=True):
+        return passed(
+            "5.2",
+            "allele-frequency differences between the populations are right, a man's "
+            "non-PAR chrX call counted once.",
+        )
+    return failed("5.2", "Some differences are off.",
+                  _hint_5_2(got, calls, population, groups, ploidy, haploid))  # fmt: skip
+
+
+def _hint_5_2(got, calls, population, groups, ploidy, haploid) -> str:
+    """Name the usual mistake behind wrong frequency differences."""
+    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), calls.shape)
+
+    def per_group(function):
+        return [function(population == group) for group in groups]
+
+    first, second = per_group(lambda rows: allele_frequency(calls[rows], ploidy[rows]))
+    everyone = allele_frequency(calls, ploidy)
+    diploid = _frequency_difference(calls, population, groups, 2)
+    mean_half = per_group(lambda rows: calls[rows].mean(axis=0) / 2)
+
+    def folded(f):
+        return np.minimum(f, 1 - f)
+
+    mistakes = {
+        "take the absolute difference (np.abs): a site where the first population has more "
+        "ALT alleles differs as much as one where the second has.": [
+            second - first,
+            first - second,
+        ],
+        "a man carries one X: at chrX sites outside the pseudo-autosomal regions his call is "
+        "one allele. Give each population's calls their own rows of `ploidy`.": [diploid],
+        "missing calls are -1: allele_frequency leaves them out; a plain mean does not.": [
+            np.abs(mean_half[1] - mean_half[0])
+        ],
+        "compare the two populations with each other, not one of them with the whole cohort.": [
+            np.abs(first - everyone),
+            np.abs(second - everyone),
+        ],
+        "use ALT frequencies, not minor-allele frequencies: folding at 0.5 hides which "
+        "allele rose.": [np.abs(folded(second) - folded(first))],
+        "that is a difference of mean dosages (0 to 2): a frequency counts alleles, so "
+        "divide by the alleles per call.": [2 * np.abs(second - first), 2 * diploid],
+    }
+    for hint, candidates in mistakes.items():
+        if any(np.allclose(got, c, atol=1e-6, equal_nan=True) for c in candidates):
+            if "one X" in hint and not haploid.any():
+                continue
+            return hint
+    return (
+        "ALT frequency per population = ALT copies / called alleles (allele_frequency with "
+        "that population's rows of the genotypes and of ploidy); take |difference|."
+    )
 
 
 def _frequency_difference(calls, population, groups, ploidy) -> np.ndarray:
