@@ -1247,6 +1247,24 @@ def test_5_2_wrong_answers_are_named(two_populations, capsys):
     assert "which calls are a man's chrX calls" in capsys.readouterr().out
 
 
+def test_5_2_b_number_of_pcs_graded_by_lambda_gc(capsys):
+    """Graded by the genomic inflation of a fresh cohort's scan, not by the truth."""
+    assert check.exercise_5_2_pcs(1)
+    assert "bring lambda_GC from" in capsys.readouterr().out
+    assert check.exercise_5_2_pcs(np.int64(3))  # right but different: more, within reason
+    assert not check.exercise_5_2_pcs(0)
+    assert "ancestry still inflates" in capsys.readouterr().out
+    assert not check.exercise_5_2_pcs(25)
+    assert "costs power" in capsys.readouterr().out
+    assert not check.exercise_5_2_pcs(1.5)
+    assert "whole number" in capsys.readouterr().out
+
+
+def test_genomic_inflation_of_null_pvalues_is_one():
+    pvalues = np.random.default_rng(0).uniform(size=20_000)
+    assert abs(check.chapter5.genomic_inflation(pvalues) - 1) < 0.03
+
+
 # --- 5.3: clumping a ranking into loci -------------------------------------------------
 
 

@@ -24,7 +24,13 @@ from vcfml.check.chapter4 import (
     exercise_4_2,
     exercise_4_2_interval,
 )
-from vcfml.check.chapter5 import exercise_5_1, exercise_5_2, exercise_5_3, exercise_5_3_clumps
+from vcfml.check.chapter5 import (
+    exercise_5_1,
+    exercise_5_2,
+    exercise_5_2_pcs,
+    exercise_5_3,
+    exercise_5_3_clumps,
+)
 from vcfml.check.chapter6 import exercise_6_1
 from vcfml.check.environment import check_environment
 
@@ -51,6 +57,7 @@ __all__ = [
     "exercise_4_2_interval",
     "exercise_5_1",
     "exercise_5_2",
+    "exercise_5_2_pcs",
     "exercise_5_3",
     "exercise_5_3_clumps",
     "exercise_6_1",

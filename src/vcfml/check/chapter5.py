@@ -331,6 +331,91 @@ def _hint_5_2(got, calls, population, groups, ploidy, haploid) -> str:
     )
 
 
+# 5.2 (b): a fresh cohort of the notebook's design (two populations, F_ST 0.15,
+# prevalences 0.1 and 0.5), on which the learner's number of PCs is tried.
+FRESH_STRUCTURED = {"n_samples": 1000, "n_sites": 1000, "n_populations": 2, "fst": 0.15,
+                    "population_prevalences": [0.1, 0.5], "seed": 707}  # fmt: skip
+LAMBDA_LIMIT = 1.1  # genomic inflation above this: confounding is left in the scan
+MAX_PCS = 10  # more than this for two populations only spends degrees of freedom
+
+
+def genomic_inflation(pvalues) -> float:
+    """lambda_GC (Devlin & Roeder 1999): the median 1-df chi-square statistic of the
+    scan over its expected median under no association, 0.455."""
+    statistics = chi2.isf(np.asarray(pvalues, dtype=float), 1)
+    return float(np.nanmedian(statistics) / chi2.ppf(0.5, 1))
+
+
+def exercise_5_2_pcs(n_pcs: int) -> CheckResult:
+    """Judge 5.2 (b), the number of principal components, as a real study would:
+    by what it does to the genomic inflation lambda_GC of a scan on a fresh
+    cohort of the same design (not by the simulation's causal sites).
+
+    The fresh cohort's scan is adjusted for sex and the first ``n_pcs``
+    components (from its autosomal sites); lambda_GC must be at most 1.1. More
+    than 10 components for two populations is rejected: each is a covariate
+    that costs power and can absorb a real signal that follows ancestry.
+    """
+    if isinstance(n_pcs, bool) or not isinstance(n_pcs, int | np.integer) or n_pcs < 0:
+        return failed(
+            "5.2 (b)", f"n_pcs = {n_pcs!r}.", "store a whole number of components (0 or more)."
+        )
+    if n_pcs > MAX_PCS:
+        return failed(
+            "5.2 (b)",
+            f"{n_pcs} components for a cohort whose scree shows one eigenvalue standing out.",
+            "each component is one more covariate: it costs power, and in a real cohort it "
+            "can absorb a true signal that follows ancestry. Keep the components that stand "
+            "out in the scree plot, then confirm with lambda_GC.",
+        )
+    lambdas = _fresh_inflation(sorted({0, int(n_pcs)}))
+    got = lambdas[int(n_pcs)]
+    if got > LAMBDA_LIMIT:
+        return failed(
+            "5.2 (b)",
+            f"On a fresh cohort of the same design, a scan adjusted for {n_pcs} components has "
+            f"lambda_GC {got:.2f}: ancestry still inflates most statistics.",
+            "read the scree plot (how many eigenvalues stand out above the rest) and the "
+            "lambda_GC of each scan: choose the fewest components that bring lambda_GC near 1.",
+        )
+    return passed(
+        "5.2 (b)",
+        f"on a fresh cohort of the same design, {n_pcs} component(s) bring lambda_GC from "
+        f"{lambdas[0]:.2f} (none) to {got:.2f}.",
+    )
+
+
+def _fresh_inflation(ks: Sequence[int]) -> dict[int, float]:
+    """lambda_GC of the fresh cohort's scan adjusted for sex and k PCs, per k."""
+    import tempfile
+    from pathlib import Path
+
+    from vcfml.explain import association_table
+    from vcfml.features import join_samples
+    from vcfml.io.vcf_reader import read_vcf
+    from vcfml.simulate import simulate_liability
+    from vcfml.stats import autosomal, pca
+
+    with tempfile.TemporaryDirectory() as folder:
+        cohort = simulate_liability(**FRESH_STRUCTURED)
+        cohort.write(folder)
+        genotypes = read_vcf(Path(folder) / "cohort.vcf.gz")
+        samples = pd.read_csv(Path(folder) / "samples.tsv", sep="\t").set_index("sample_id")
+        components = pca(
+            genotypes.genotypes[:, autosomal(genotypes.variants["chrom"])],
+            n_components=max(max(ks), 1),
+        )
+        table = samples.loc[genotypes.samples].join(
+            components.to_frame(genotypes.samples).set_index("sample_id")
+        )
+        lambdas = {}
+        for k in ks:
+            covariates = ["sex"] + [f"PC{i + 1}" for i in range(k)]
+            scan = association_table(join_samples(genotypes, table, covariates=covariates))
+            lambdas[k] = genomic_inflation(scan["pvalue"])
+    return lambdas
+
+
 def _frequency_difference(calls, population, groups, ploidy) -> np.ndarray:
     """|ALT frequency of the second group - the first's|, per site."""
     ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), calls.shape)
