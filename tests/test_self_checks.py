@@ -1268,6 +1268,73 @@ def test_genomic_inflation_of_null_pvalues_is_one():
 # --- 5.3: clumping a ranking into loci -------------------------------------------------
 
 
+def find_causal(top, causal, top_dosages, causal_dosages):
+    """The notebook's answer to 5.3 (a)."""
+    r2 = ld_r2(top_dosages, causal_dosages)
+    return {
+        site: causal[int(np.argmax(row))] if row.max() >= 0.8 else None
+        for site, row in zip(top, r2, strict=True)
+    }
+
+
+def find_causal_with(rule):
+    def find(top, causal, top_dosages, causal_dosages):
+        r2 = ld_r2(top_dosages, causal_dosages)
+        return {site: rule(row, causal) for site, row in zip(top, r2, strict=True)}
+
+    return find
+
+
+@pytest.fixture(scope="module")
+def tagged_cohort():
+    """Fresh loci as a cohort: the first site of each locus is causal."""
+    from types import SimpleNamespace
+
+    ranked, dosages = check.chapter5._fresh_loci(seed=7)
+    cohort = SimpleNamespace(genotypes=dosages, variants=pd.DataFrame({"id": ranked}))
+    causal = [site for site in ranked if site.endswith("_site1")]
+    truth = {"causal_sites": [{"id": site} for site in causal]}
+    top = [site for site in ranked if site not in causal][:10]
+    columns = [ranked.index(site) for site in top], [ranked.index(site) for site in causal]
+    return cohort, truth, top, causal, dosages[:, columns[0]], dosages[:, columns[1]]
+
+
+def test_5_3_a_right_and_right_but_different(tagged_cohort, capsys):
+    cohort, truth, top, causal, top_dosages, causal_dosages = tagged_cohort
+    answer = find_causal(top, causal, top_dosages, causal_dosages)
+    assert check.exercise_5_3(answer, cohort, truth, find_causal)
+    assert "agrees on fresh loci" in capsys.readouterr().out
+    # Right but different: a pandas Series with NaN for none, no function.
+    series = pd.Series(answer).map(lambda v: np.nan if v is None else v)
+    assert check.exercise_5_3(series, cohort, truth)
+
+
+@pytest.mark.parametrize(
+    ("rule", "feedback"),
+    [
+        (lambda row, causal: causal[int(np.argmax(row))] if np.sqrt(row.max()) >= 0.8 else None,
+         "|r| >= 0.8 is r² >= 0.64"),
+        (lambda row, causal: causal[int(np.argmax(row))] if row.max() >= 0.5 else None,
+         "not in LD with"),
+        (lambda row, causal: causal[int(np.argmax(row))], "not in LD with"),
+        (lambda row, causal: causal[int(np.argmin(row))] if row.max() >= 0.8 else None,
+         "not in LD with"),
+        (lambda row, causal: None, "did not name"),
+        (lambda row, causal: int(np.argmax(row)) if row.max() >= 0.8 else None,
+         "not by its column index"),
+    ],
+    ids=["abs-r", "r2-0.5", "no-threshold", "argmin", "strict", "column-index"],
+)  # fmt: skip
+def test_5_3_a_wrong_rules_are_named(rule, feedback, tagged_cohort, capsys):
+    cohort, truth, top, causal, top_dosages, causal_dosages = tagged_cohort
+    wrong = find_causal_with(rule)
+    answer = wrong(top, causal, top_dosages, causal_dosages)
+    assert not check.exercise_5_3(answer, cohort, truth, wrong)
+    assert feedback in capsys.readouterr().out
+    assert not check.exercise_5_3(list(answer.items()), cohort, truth)
+    assert "Expected a mapping" in capsys.readouterr().out
+
+
 def clump_by_loop(ranked, dosages, r2_threshold):
     """The notebook's answer: walk the ranking, keep a site not in LD with a lead."""
     r2 = ld_r2(dosages)
@@ -1317,8 +1384,16 @@ def sorted_leads(clump):
         lambda ranked, dosages, r2_threshold: list(ranked),  # no clumping: every tag a hit
         lambda ranked, dosages, r2_threshold: clump_by_loop(ranked, dosages, 0.8),  # fixed r²
         lambda ranked, dosages, r2_threshold: list(ranked)[:1],  # one locus only
+        lambda ranked, dosages, r2_threshold: [  # compared with the previous site only
+            site
+            for i, site in enumerate(ranked)
+            if i == 0 or ld_r2(dosages[:, [i - 1, i]])[0, 1] < r2_threshold
+        ],
+        lambda ranked, dosages, r2_threshold: clump_by_loop(  # |r| instead of r²
+            ranked, dosages, r2_threshold**2
+        ),
     ],
-    ids=["unclumped", "fixed-threshold", "one-locus"],
+    ids=["unclumped", "fixed-threshold", "one-locus", "previous", "abs-r"],
 )
 def test_5_3_wrong_clumps_fail(wrong, a_ranking, capsys):
     assert not check.exercise_5_3_clumps(wrong, 0.5, *a_ranking)
@@ -1329,6 +1404,15 @@ def test_5_3_wrong_clumps_fail(wrong, a_ranking, capsys):
 def test_5_3_thresholds_that_merge_nothing_or_everything_fail(threshold, a_ranking, capsys):
     assert not check.exercise_5_3_clumps(clump_by_loop, threshold, *a_ranking)
     assert "between 0.05 and 0.9" in capsys.readouterr().out
+
+
+def test_5_3_clumps_positions_instead_of_ids_are_named(a_ranking, capsys):
+    def positions(ranked, dosages, r2_threshold):
+        leads = clump_by_loop(ranked, dosages, r2_threshold)
+        return [list(ranked).index(site) for site in leads]
+
+    assert not check.exercise_5_3_clumps(positions, 0.5, *a_ranking)
+    assert "not their positions or column indices" in capsys.readouterr().out
 
 
 def test_5_3_clumps_stub_fails(a_ranking, capsys):

@@ -434,55 +434,105 @@ def _frequency_difference(calls, population, groups, ploidy) -> np.ndarray:
     return np.abs(second - first)
 
 
-def exercise_5_3(stands_for: Mapping[str, str | None], genotypes, truth: dict) -> CheckResult:
+def exercise_5_3(
+    stands_for: Mapping[str, str | None],
+    genotypes,
+    truth: dict,
+    find_causal: Callable | None = None,
+) -> CheckResult:
     """Check which causal site each top-ranked site finds: itself, or the causal
     site it is in LD with (r² >= 0.8, recomputed here from the genotypes), or none.
 
     ``stands_for`` maps a variant ID to a causal site's ID, or to None (NaN and
     "" count as None, so a pandas Series works). A site in LD with two causal
-    sites may name either.
+    sites may name either. With ``find_causal(top, causal, top_dosages,
+    causal_dosages)``, the function that built the mapping, the check also runs
+    it on fresh loci whose sites have r² from 1 down to 0.1 with their causal
+    site, so a threshold on |r| (r² >= 0.64) instead of r² is caught even when the
+    cohort's top ten has no site between the two.
     """
+    verdict = _judge_stands_for(stands_for, genotypes.genotypes,
+                                genotypes.variants["id"].astype(str), truth, "this cohort")  # fmt: skip
+    if isinstance(verdict, tuple):
+        return failed("5.3", *verdict)
+    if find_causal is not None:
+        ranked, dosages = _fresh_loci()
+        causal = [site for site in ranked if site.endswith("_site1")]
+        top = [site for site in ranked if site not in causal]
+        columns = {site: index for index, site in enumerate(ranked)}
+        result, answer = call_answer(
+            "5.3", find_causal, top, causal,
+            dosages[:, [columns[s] for s in top]], dosages[:, [columns[s] for s in causal]],
+        )  # fmt: skip
+        if result is not None:
+            return result
+        fresh = _judge_stands_for(answer, dosages, pd.Index(ranked), {
+            "causal_sites": [{"id": site} for site in causal]}, "fresh loci")  # fmt: skip
+        if isinstance(fresh, tuple):
+            return failed("5.3", *fresh)
+    return passed("5.3", verdict + (" Your function agrees on fresh loci." if find_causal else ""))
+
+
+def _judge_stands_for(stands_for, calls, ids, truth, where) -> str | tuple[str, str]:
+    """Grade one mapping: what it found, or (what is wrong, hint)."""
     answers = dict(stands_for.items()) if hasattr(stands_for, "items") else None
     if not answers or len(answers) < 5:
-        return failed(
-            "5.3",
+        return (
             "Expected a mapping from at least five top-ranked site IDs to a causal site or None.",
             "build a dict {site_id: causal_id or None} for the top sites of the ranking.",
         )
-    ids = pd.Index(genotypes.variants["id"].astype(str))
+    ids = pd.Index(ids)
     unknown = [site for site in answers if str(site) not in ids]
     if unknown:
-        return failed("5.3", f"{unknown[0]!r} is not a site of the cohort.", "use variant IDs.")
+        return (f"{unknown[0]!r} is not a site of {where}.", "use variant IDs as the keys.")
+    named_values = [v for v in answers.values() if not _is_none(v)]
+    not_ids = [v for v in named_values if str(v) not in ids]
+    if not_ids:
+        return (
+            f"You name {not_ids[0]!r}, which is not a variant ID (on {where}).",
+            "name the causal site by its ID (causal[i]), not by its column index or position.",
+        )
     causal = [site["id"] for site in truth["causal_sites"] if site["id"] in ids]
-    causal_columns = ids.get_indexer(causal)
     asked = ids.get_indexer([str(site) for site in answers])
-    r2 = ld_r2(genotypes.genotypes[:, asked], genotypes.genotypes[:, causal_columns])
-    missed = wrong = 0
+    r2 = ld_r2(calls[:, asked], calls[:, ids.get_indexer(causal)])
+    missed = wrong = loose = 0
     for row, (site, answer) in enumerate(answers.items()):
         finds = {name for name, value in zip(causal, r2[row], strict=True) if value >= TAG_R2}
         finds |= {str(site)} & set(causal)
-        named = None if answer is None or answer == "" or pd.isna(answer) else str(answer)
+        named = None if _is_none(answer) else str(answer)
         if finds and named is None:
             missed += 1
         elif named not in finds and not (named is None and not finds):
             wrong += 1
+            position = causal.index(named) if named in causal else None
+            if position is not None and r2[row, position] >= TAG_R2**2:
+                loose += 1
     if missed:
-        return failed(
-            "5.3",
-            f"{missed} of your sites find a causal site that you did not name.",
+        return (
+            f"{missed} of your sites find a causal site that you did not name (on {where}).",
             "a site also finds a causal site when it is in LD with it: compute r² "
             "(vcfml.stats.ld_r2) between the site and every causal site; r² >= 0.8 counts.",
         )
     if wrong:
-        return failed(
-            "5.3",
-            f"{wrong} of your sites name a causal site they are not in LD with.",
-            "name a causal site only when it is the site itself or r² >= 0.8 to it.",
+        hint = (
+            f"{loose} of them have r² between 0.64 and 0.8: |r| >= 0.8 is r² >= 0.64. The "
+            "tag threshold is on r² (ld_r2 returns r² already)."
+            if loose == wrong
+            else "name a causal site only when it is the site itself or r² >= 0.8 to it."
         )
-    found = sum(
-        1 for answer in answers.values() if not (answer is None or answer == "" or pd.isna(answer))
-    )
-    return passed("5.3", f"{found} of your {len(answers)} sites find a causal site.")
+        return (f"{wrong} of your sites name a causal site they are not in LD with (on {where}).",
+                hint)  # fmt: skip
+    found = sum(1 for answer in answers.values() if not _is_none(answer))
+    return f"{found} of your {len(answers)} sites find a causal site."
+
+
+def _is_none(answer) -> bool:
+    if answer is None or (isinstance(answer, str) and answer == ""):
+        return True
+    try:
+        return bool(pd.isna(answer))
+    except (TypeError, ValueError):
+        return False
 
 
 def exercise_5_3_clumps(
@@ -517,10 +567,19 @@ def exercise_5_3_clumps(
         if result is not None:
             return result
         want = _greedy_clumps(sites, matrix, threshold)
+        if isinstance(leads, set | frozenset):
+            leads = list(leads)
         got = [str(site) for site in leads] if isinstance(leads, Sequence | np.ndarray) else None
         if got is None or isinstance(leads, str):
             return failed(
                 "5.3", f"clump returned {type(leads).__name__}.", "return a list of lead IDs."
+            )
+        strangers = [site for site in got if site not in set(map(str, sites))]
+        if strangers:
+            return failed(
+                "5.3",
+                f"On {where}: {strangers[0]!r} is not one of the ranked IDs.",
+                "return the leads' IDs (ranked[i]), not their positions or column indices.",
             )
         if set(got) != set(want) or len(got) != len(set(got)):
             extra = [site for site in got if site not in want]
