@@ -1485,3 +1485,56 @@ def test_capstone_wrong_answers_fail(capstone_run, capsys):
     assert "have no prediction" in capsys.readouterr().out
     assert not check.capstone(probability.to_numpy(), good)
     assert "not a pandas Series" in capsys.readouterr().out
+
+
+# --- 6.1: a per-block mean dosage, and merging batches ----------------------------------
+
+
+def test_6_1_block_function(capsys):
+    def right(block):
+        return np.nan_to_num(2 * allele_frequency(block.T), nan=0.0)
+
+    def by_hand(block):
+        """Right but different: masked sums over the samples axis, a list back."""
+        called = block >= 0
+        with np.errstate(invalid="ignore"):
+            mean = np.where(called, block, 0).sum(axis=1) / called.sum(axis=1)
+        return [0.0 if np.isnan(value) else float(value) for value in mean]
+
+    assert check.exercise_6_1(right) and check.exercise_6_1(by_hand)
+    wrong = [
+        (lambda b: 2 * np.nan_to_num(allele_frequency(b), nan=0.0), "turn the block around"),
+        (lambda b: 2 * allele_frequency(b.T), "return 0.0 for it"),
+        (lambda b: np.nan_to_num(allele_frequency(b.T), nan=0.0), "multiply the frequency by 2"),
+        (lambda b: np.round(np.nan_to_num(2 * allele_frequency(b.T), nan=0.0)), "do not round"),
+        (lambda b: b.mean(axis=1), "leave missing calls (-1) out"),
+        (lambda b: np.where(b < 0, 0, b).mean(axis=1), "leave missing calls (-1) out"),
+    ]
+    capsys.readouterr()
+    for function, feedback in wrong:
+        assert not check.exercise_6_1(function)
+        assert feedback in capsys.readouterr().out
+
+
+def test_6_1_b_merging_batches(capsys):
+    from vcfml.stats import allele_counts
+
+    calls = read_vcf(LIABILITY_VCF, region="chr1").genotypes
+    batches = [calls[:100], calls[100:]]
+    alt, called = (sum(parts) for parts in zip(*(allele_counts(b) for b in batches), strict=True))
+    assert check.exercise_6_1_merge(alt / called, batches)
+    assert "✅ Exercise 6.1 (b)" in capsys.readouterr().out
+    # Right but different: a weighted mean by called alleles.
+    weights = np.array([allele_counts(b)[1] for b in batches], dtype=float)
+    frequencies = np.array([allele_frequency(b) for b in batches])
+    assert check.exercise_6_1_merge((frequencies * weights).sum(0) / weights.sum(0), batches)
+    mean = frequencies.mean(axis=0)
+    by_people = np.average(frequencies, axis=0, weights=[100, 500])
+    for answer, feedback in [
+        (mean, "counts the batch of 100 as much"),
+        (by_people, "weighting by people"),
+        (np.vstack(batches).mean(axis=0) / 2, "missing calls are -1"),
+        (mean[:5], "one frequency per site"),
+    ]:
+        assert not check.exercise_6_1_merge(answer, batches)
+        assert feedback in capsys.readouterr().out

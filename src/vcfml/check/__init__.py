@@ -31,7 +31,7 @@ from vcfml.check.chapter5 import (
     exercise_5_3,
     exercise_5_3_clumps,
 )
-from vcfml.check.chapter6 import exercise_6_1
+from vcfml.check.chapter6 import exercise_6_1, exercise_6_1_merge
 from vcfml.check.environment import check_environment
 
 __all__ = [
@@ -61,4 +61,5 @@ __all__ = [
     "exercise_5_3",
     "exercise_5_3_clumps",
     "exercise_6_1",
+    "exercise_6_1_merge",
 ]
