@@ -29,6 +29,7 @@ from workshop import (  # noqa: E402
     Workshop,
     course_chapters,
     instructors_only,
+    shown_path,
     toc_pages,
 )
 
@@ -112,8 +113,39 @@ Download this workshop's pack from [Setting up](setup.md), unpack it and run its
 """
 
 
+# What the course's pages say to someone with the repository, and what a participant
+# with the pack (no Makefile, no git) reads instead: in the intro and the exercises.
+NEEDS_MAKE = "**Python 3.10 or newer** and `make`."
+AZURE_OPTION = re.compile(r"^- \*Optional:\* an Azure[^\n]*\n(?:  [^\n]*\n)*", re.MULTILINE)
+PACK_WORDING = {
+    "(`make check-env` in a terminal runs the same checks)": (
+        "(in a terminal, in the pack's folder, `.venv/bin/vcfml check-env --data data "
+        "--constraints requirements/constraints-py3.11.txt` runs the same checks; use your "
+        "Python's version in the file name)"
+    ),
+}
+
+
+def pack_wording(notebook_path: Path) -> None:
+    """Say in a staged notebook's text what the pack has, where it says ``make``."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    changed = False
+    for cell in notebook.cells:
+        for course, pack in PACK_WORDING.items():
+            if cell.cell_type == "markdown" and course in cell.source:
+                cell.source = cell.source.replace(course, pack)
+                changed = True
+    if changed:
+        nbformat.write(notebook, notebook_path)
+
+
 def participants_pages(staged: StagedWorkshop) -> None:
-    """Replace the set-up page and the introduction's "How to start" in the staged copy."""
+    """Replace the set-up page and the introduction's "How to start" in the staged copy.
+
+    The introduction also loses ``make`` from "What you need" (the pack needs none)
+    and, when the Azure page is hidden, the optional Azure workspace; the exercises
+    name the pack's check command where they name ``make check-env``.
+    """
     (staged.source / "book" / "setup.md").write_text(participants_setup_page(staged))
     intro = staged.source / "book" / "intro.md"
     text = intro.read_text()
@@ -123,10 +155,16 @@ def participants_pages(staged: StagedWorkshop) -> None:
             "book/intro.md has no '## How to start' section followed by another '## ' "
             "section: tools/workshop_site.py replaces it with the pack's instructions"
         )
+    replaced = replaced.replace(NEEDS_MAKE, "**Python 3.10 or newer**.")
+    if not staged.workshop.show_azure:
+        replaced = AZURE_OPTION.sub("", replaced)
     intro.write_text(replaced)
     howto = staged.source / "book" / "exercises_howto.md"
     lines = howto.read_text().splitlines(keepends=True)
     howto.write_text("".join(line for line in lines if "](contributing.md)" not in line))
+    for folder in ("exercises", "solutions"):
+        for notebook in sorted((staged.source / folder).glob("*.ipynb")):
+            pack_wording(notebook)
 
 
 def schedule(workshop: Workshop, source: Path) -> list[dict]:
@@ -172,7 +210,7 @@ def schedule(workshop: Workshop, source: Path) -> list[dict]:
     return rows
 
 
-def schedule_markdown(rows: list[dict]) -> str:
+def schedule_markdown(rows: list[dict], hours_per_day: float | None = None) -> str:
     lines = [
         "| Day | Chapter | Reading | Exercises | Minutes |",
         "|---|---|---|---|---|",
@@ -189,7 +227,17 @@ def schedule_markdown(rows: list[dict]) -> str:
     for row in rows:
         by_day[row["day"]] = by_day.get(row["day"], 0) + row["minutes"]
     per_day = "; ".join(f"{day:%a %d %b}: {minutes} min" for day, minutes in by_day.items())
-    return "\n".join(lines) + f"\n\nTeaching time per day: {per_day}.\n"
+    text = "\n".join(lines) + f"\n\nTeaching time per day: {per_day}.\n"
+    long = [day for day, minutes in by_day.items() if minutes > (hours_per_day or 24) * 60]
+    if long:
+        days = ", ".join(f"{day:%a %d %b} ({by_day[day] / 60:.1f} h)" for day in long)
+        text += (
+            f"\n```{{warning}}\nLonger than the {hours_per_day:g} hours of teaching a day "
+            f"(`hours_per_day`): {days}, before set-up, breaks, lunch and questions. "
+            "Teach fewer chapters (`chapters:`), add a day, or cut what each chapter's "
+            "notes say to cut when late.\n```\n"
+        )
+    return text
 
 
 def answer_notes(source: Path) -> str:
@@ -224,8 +272,7 @@ def printed_output(cell: nbformat.NotebookNode) -> str:
 
 def instructors_guide(staged: StagedWorkshop, config_path: Path) -> str:
     workshop = staged.workshop
-    config = Path(config_path)
-    shown = config.relative_to(ROOT) if config.resolve().is_relative_to(ROOT) else config
+    shown = shown_path(config_path)
     name = staged.name
     released = "are" if workshop.solutions_released else "are **not**"
     return f"""# Instructors: {workshop.title}
@@ -242,7 +289,7 @@ and pack do not have it, nor the solutions unless they are released (today they
 Reading and exercise minutes as the chapter pages and the exercise notebooks state
 them; breaks, the set-up check and questions are not included.
 
-{schedule_markdown(schedule(workshop, staged.source))}
+{schedule_markdown(schedule(workshop, staged.source), workshop.hours_per_day)}
 ## Answer notes for this workshop's data
 
 Every solution below was executed on this workshop's own datasets
