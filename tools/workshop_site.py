@@ -275,6 +275,7 @@ def instructors_guide(staged: StagedWorkshop, config_path: Path) -> str:
     shown = shown_path(config_path)
     name = staged.name
     released = "are" if workshop.solutions_released else "are **not**"
+    published = "" if workshop.publish else "**not** "
     return f"""# Instructors: {workshop.title}
 
 {workshop.banner}. Instructors: {", ".join(workshop.instructors)}.
@@ -309,6 +310,8 @@ make book WORKSHOP={shown}         # site + pack, into _build/workshops/{name}/
 make site-check WORKSHOP={shown}   # every page in Chromium; fails on any solution
                                    # that is not released; screenshots of every page
                                    # in _build/workshops/{name}/_build/screenshots
+make pack-check WORKSHOP={shown}   # optional, minutes: the pack set up and an AutoML
+                                   # exercise run as a participant would
 ```
 
 The site is `_build/workshops/{name}/_build/html/index.html`; the pack,
@@ -322,16 +325,28 @@ HOME=/tmp/try bash setup.sh && HOME=/tmp/try .venv/bin/jupyter lab exercises/
 
 ## Publish the site
 
-The workflow *Publish a workshop site* (`.github/workflows/workshop-pages.yml`) builds
-`make book WORKSHOP=…`, runs `make site-check WORKSHOP=…` and publishes the result on
-GitHub Pages: in the repository's *Actions* tab, pick it, *Run workflow*, and give
-`{shown}`. A repository has one Pages site, so publishing a workshop replaces the
-course site until the next push to `main` republishes it: publish workshops from a
-fork (or a repository of their own) to keep both. Any static host works as well:
-copy `_build/workshops/{name}/_build/html/` as it is.
+One workflow publishes on GitHub Pages, `.github/workflows/pages.yml` (`make publish`),
+on every push to `main`: the course at the root and every workshop file with
+`publish: true` under `workshops/NAME/`. To publish this workshop, set `publish: true` in
+`{shown}` and push it to `main`; its site is then
+`https://OWNER.github.io/REPOSITORY/workshops/{name}/` (today it is
+{published}published). Every later push rebuilds it with this file's settings, never
+with the course's: the run fails, and deploys nothing, when any solution this workshop
+holds back is found under its address.
 
-To release the solutions after the workshop, set `solutions_released: true`,
-rebuild and publish again.
+**The course at the root of the same address holds every solution** (`root: course` in
+`.github/publish.yml`). If this workshop must not have them one click away, set
+`root: index` there while it runs (the address then serves only a list of the
+workshops), or copy `_build/workshops/{name}/_build/html/` to another static host.
+GitHub settings, once: *Settings → Pages → Source* = **GitHub Actions**; the environment
+*github-pages* deploys from `main` only.
+
+To release the solutions after the workshop, set `solutions_released: true` and push
+(or rebuild and copy the site again).
+
+The pack's library holds the self-checks, which compute the right answers to compare
+(see the course's instructor guide, "The self-checks hold reference code"): do not use
+them to grade participants.
 """
 
 
