@@ -679,8 +679,11 @@ def test_released_then_unreleased_leaves_no_solution_behind(tmp_path, monkeypatc
     staged, result = workshop.build_workshop(withdrawn, output_root=tmp_path / "out", echo=False)
     assert result.ok, result.problems
     assert not list(staged.html.rglob("*solutions*"))
-    # Nothing anywhere in the participants' build folder: no doctree, no empty folder.
+    # Nothing anywhere in the participants' build folder: no doctree, no empty folder,
+    # no instructors' notes or contributors' page in the staged source.
     assert not [path for path in staged.output.rglob("*") if "solutions" in path.parts]
+    assert not list(staged.source.rglob("instructors*")) and staged.source.joinpath("book").is_dir()
+    assert not (staged.source / f"{CONTRIBUTORS_PAGE}.md").exists()
     assert not list(staged.output.rglob("*solution*.doctree"))
     assert "solutions/" not in (staged.html / "searchindex.js").read_text()
     with zipfile.ZipFile(staged.html / "seq-pack.zip") as zipped:

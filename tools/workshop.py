@@ -308,9 +308,9 @@ def check_unique_name(path: Path, others: list[Path] | None = None) -> None:
     others = [*(others or []), *workshop_files(WORKSHOPS)]
     if path.parent.is_dir():
         others += [p for p in path.parent.iterdir() if p.suffix in SUFFIXES]
-    clash = sorted(set(same_name(path, others)))
+    clash = sorted({str(shown_path(other.resolve())) for other in same_name(path, others)})
     if clash:
-        names = ", ".join(str(shown_path(other)) for other in clash)
+        names = ", ".join(clash)
         raise WorkshopConfigError(
             f"{shown_path(path)}: the workshop name '{path.stem}' is also the name of {names}: "
             "rename one (the name is the build folder, the pack and the published address)"
@@ -486,6 +486,13 @@ def stage(
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("__pycache__"))
+    if audience == PARTICIPANTS:  # not even unbuilt in their folder: the instructors' notes
+        for page in removed:
+            if instructors_only(page):
+                (source / f"{page}.md").unlink(missing_ok=True)
+        for folder in sorted(source.glob("book/**/instructor*"), reverse=True):
+            if folder.is_dir() and not any(folder.rglob("*.md")):
+                shutil.rmtree(folder)
     # Pages quote recorded benchmarks with the {benchmark} role (book/_ext).
     (source / "benchmarks").mkdir()
     shutil.copy2(ROOT / "benchmarks" / "RESULTS.md", source / "benchmarks" / "RESULTS.md")
@@ -560,9 +567,10 @@ def build_workshop(
     from workshop_site import instructors_pages
 
     staged = stage(config_path, output_root, audience)
-    # Sphinx keeps each page's parsed tree in .doctrees: a solution page of an earlier
-    # build that released them would stay there, so every build starts without it.
-    for folder in ("html", "jupyter_execute", ".doctrees"):
+    # Sphinx keeps each page's parsed tree in .doctrees and site-check its screenshots
+    # beside the site: a solution page of an earlier build that released them would
+    # stay there, so every build starts without them.
+    for folder in ("html", "jupyter_execute", ".doctrees", "screenshots"):
         shutil.rmtree(staged.output / "_build" / folder, ignore_errors=True)
     if audience == INSTRUCTORS:
         instructors_pages(staged, config_path)

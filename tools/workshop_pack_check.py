@@ -8,7 +8,8 @@ flaml[automl]" warning appeared only there. So this script unpacks the pack into
 empty folder with a fresh ``HOME``, runs ``bash setup.sh`` (it downloads the pinned
 packages, or takes them from pip's cache: minutes), executes exercise notebooks with
 the pack's kernel **Python (vcfml)**, and fails on any warning or error a notebook
-prints, other than the exercises' own blanks (``NotImplementedError``).
+prints, other than the exercises' own blanks (``NotImplementedError``, and the
+``NameError`` of a cell that uses a blank's result).
 
 Optional and slow (a set-up plus one AutoML notebook with the workshop's budget);
 not part of ``make test``: run it before a workshop, after ``make book WORKSHOP=...``.
@@ -31,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 # What a participant must not see printed in a notebook: warnings and tracebacks.
 WARNING = re.compile(r"\w*Warning: ")
-# An exercise's blanks raise this until they are filled: expected, not a problem.
-BLANK = "NotImplementedError"
+# An exercise's blanks raise NotImplementedError until they are filled, and the cells
+# that use a blank's result then raise NameError: expected, not problems.
+BLANKS = {"NotImplementedError", "NameError"}
 # The notebook run by default: the first exercise that runs AutoML (FLAML is imported).
 AUTOML_MARK = "run_automl"
 
@@ -47,7 +49,7 @@ def notebook_problems(notebook: nbformat.NotebookNode, name: str) -> list[str]:
                 if (output.name == "stderr" and text.strip()) or WARNING.search(text):
                     first = text.strip().splitlines()[0][:200]
                     problems.append(f"{name} cell {number}: prints {first!r}")
-            elif output.output_type == "error" and output.ename != BLANK:
+            elif output.output_type == "error" and output.ename not in BLANKS:
                 problems.append(f"{name} cell {number}: {output.ename}: {output.evalue[:200]}")
     return problems
 
