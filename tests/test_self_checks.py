@@ -970,7 +970,7 @@ def test_4_2_b_intervals(two_cohorts, capsys):
     from scipy.stats import norm as normal
 
     _, _, _, test, model = two_cohorts
-    target, probability = np.asarray(test.target), model.predict_proba(test)
+    target, probability = np.asarray(test.target), model.predict_proba(test)[:, 1]
     auc = roc_auc_score(target, probability)
     low, high = bootstrap_interval(target, probability)
     assert check.exercise_4_2_interval(low, high, auc > high, auc, target, probability)
