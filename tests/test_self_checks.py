@@ -1433,15 +1433,15 @@ def test_5_3_clumps_stub_fails(a_ranking, capsys):
 def capstone_run(tmp_path_factory):
     from vcfml import read_vcf
     from vcfml.automl import AutoMLSettings, run_automl
-    from vcfml.check.capstone import _cohorts
-    from vcfml.explain import association_table
+    from vcfml.check.capstone import _adjusted_pvalues, _cohorts
     from vcfml.features import join_samples
 
     paths = check.capstone_cohort(tmp_path_factory.mktemp("capstone"))
     assert not any(
         path.name == "truth.json" for path in paths["train_vcf"].parent.parent.rglob("*")
     )
-    assert "phenotype" not in paths["new_samples"].read_text().splitlines()[0]
+    header = paths["new_samples"].read_text().splitlines()[0]
+    assert "phenotype" not in header and "population" not in header
     train = join_samples(read_vcf(paths["train_vcf"]), paths["train_samples"])
     model = run_automl(train, AutoMLSettings(max_trials=3, seed=0, ensemble=False)).model
     new = join_samples(
@@ -1449,45 +1449,70 @@ def capstone_run(tmp_path_factory):
         covariate_levels=model.covariate_levels, require_target=False,
     )  # fmt: skip
     probability = pd.Series(model.predict_proba(new)[:, 1], index=new.samples)
-    scan = association_table(train)
-    truth = _cohorts()[1].truth
-    return probability, scan, truth
+    pvalues = _adjusted_pvalues().sort_values(kind="stable")
+    truth = _cohorts()[0].truth
+    return probability, pvalues, truth, train
+
+
+def _supported_fillers(pvalues, truth, n):
+    """Sites of the adjusted scan's best ranks that are neither causal nor tags."""
+    named = {site["id"] for site in truth["causal_sites"]}
+    named |= {tag["id"] for site in truth["causal_sites"] for tag in site["tags"]}
+    return [site for site in pvalues.index if site not in named][:n]
 
 
 def test_capstone_right_answer_passes(capstone_run, capsys):
-    probability, scan, truth = capstone_run
+    probability, pvalues, truth, _ = capstone_run
     causal = [site["id"] for site in truth["causal_sites"]]
-    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
-    assert check.capstone(probability, causal[:4] + fillers[:6])
+    supported = [site for site in causal if pvalues[site] <= 0.05]
+    assert len(supported) >= 3  # else no honest list could pass
+    assert check.capstone(probability, supported[:3] + _supported_fillers(pvalues, truth, 7))
     assert "✅ Exercise capstone" in capsys.readouterr().out
 
 
 def test_capstone_right_but_different_passes(capstone_run):
-    """Rank-equivalent scores in another order, and another choice of candidates."""
-    probability, scan, truth = capstone_run
-    causal = [site["id"] for site in truth["causal_sites"]]
+    """Rank-equivalent scores in another order; tags in place of causal sites."""
+    probability, pvalues, truth, _ = capstone_run
     logit = np.log(probability / (1 - probability)).sample(frac=1, random_state=0)
-    fillers = [i for i in scan.sort_values("rank", ascending=False)["id"] if i not in causal]
-    assert check.capstone(logit, fillers[:7] + causal[-3:])
+    by_tag = [
+        (site["tags"][0]["id"] if site["tags"] else site["id"]) for site in truth["causal_sites"]
+    ]
+    supported = [site for site in by_tag if pvalues.get(site, 1) <= 0.05][:4]
+    assert check.capstone(
+        logit, supported + _supported_fillers(pvalues, truth, 10 - len(supported))
+    )
 
 
 def test_capstone_wrong_answers_fail(capstone_run, capsys):
-    probability, scan, truth = capstone_run
+    probability, pvalues, truth, train = capstone_run
+    from vcfml.explain import association_table
+
     causal = [site["id"] for site in truth["causal_sites"]]
-    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
-    good = causal[:4] + fillers[:6]
+    supported = [site for site in causal if pvalues[site] <= 0.05]
+    good = supported[:3] + _supported_fillers(pvalues, truth, 7)
     shuffled = pd.Series(np.random.default_rng(0).permutation(probability.to_numpy()),
                          index=probability.index)  # fmt: skip
     assert not check.capstone(shuffled, good)
     assert "predict probabilities" in capsys.readouterr().out
-    assert not check.capstone(probability, fillers[:10])
-    feedback = capsys.readouterr().out
-    assert "0 of the 6 causal sites" in feedback
-    assert "standing in for sex" in feedback  # the hint names the capstone's trap
+    assert not check.capstone(1 - probability, good)
+    assert "predict probabilities" in capsys.readouterr().out
+    assert not check.capstone(probability, _supported_fillers(pvalues, truth, 10))
+    assert "find 0 of the 6 causal sites" in capsys.readouterr().out
+    assert not check.capstone(probability, ["sex=male", *good[:9]])
+    assert "not variant IDs (e.g. 'sex=male')" in capsys.readouterr().out
+    reverse = [site for site in pvalues.index[::-1] if site not in supported][:7]
+    assert not check.capstone(probability, supported[:3] + reverse)
+    assert "show no association at all" in capsys.readouterr().out
+    unadjusted = association_table(train).sort_values("rank")["id"].head(10).tolist()
+    if sum(pvalues.get(site, 1) > 0.05 for site in unadjusted) > 2:
+        assert not check.capstone(probability, unadjusted)
+        assert "scan adjusted for sex and the principal components" in capsys.readouterr().out
     assert not check.capstone(probability.iloc[:-5], good)
     assert "have no prediction" in capsys.readouterr().out
     assert not check.capstone(probability.to_numpy(), good)
     assert "not a pandas Series" in capsys.readouterr().out
+    assert not check.capstone(probability, good[:9])
+    assert "9 distinct candidates" in capsys.readouterr().out
 
 
 # --- 6.1: a per-block mean dosage, and merging batches ----------------------------------
