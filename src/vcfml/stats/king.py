@@ -12,9 +12,9 @@ they are opposite homozygotes (IBS0, impossible for a parent and child):
 over the sites where both have a call, with ``het1`` and ``het2`` each
 person's heterozygous calls there. That is PLINK 2's "between-family"
 estimator. Duplicates (or monozygotic twins) are near 0.5, parent-child and
-full siblings near 0.25, second degree 0.125, third degree 0.0625; PLINK 2's
-``--king-cutoff`` advice is 0.354 for duplicates, 0.177 for first-degree
-relatives, 0.0884 for second degree.
+full siblings near 0.25, second degree 0.125, third degree 0.0625; the
+bounds between them (Manichaikul et al.'s table 1) are 0.354, 0.177, 0.0884
+and 0.0442.
 
 All pairs at once, as five matrix products of 0/1 indicators (exact in
 float32: every count is an integer below 2^24).
@@ -30,6 +30,7 @@ from vcfml.stats.frequency import BLOCK_COLUMNS
 DUPLICATE_KINSHIP = 0.354  # 2^-1.5: above, duplicates or monozygotic twins
 FIRST_DEGREE_KINSHIP = 0.177  # 2^-2.5
 SECOND_DEGREE_KINSHIP = 0.0884  # 2^-3.5
+THIRD_DEGREE_KINSHIP = 0.0442  # 2^-4.5
 
 
 def king_counts(genotypes: np.ndarray) -> dict[str, np.ndarray]:
@@ -96,7 +97,20 @@ def related_pairs(table: pd.DataFrame, cutoff: float = SECOND_DEGREE_KINSHIP) ->
     pairs = table[table["kinship"] > cutoff].copy()
     pairs["relation"] = pd.cut(
         pairs["kinship"],
-        [-np.inf, SECOND_DEGREE_KINSHIP, FIRST_DEGREE_KINSHIP, DUPLICATE_KINSHIP, np.inf],
-        labels=["third degree or less", "second degree", "first degree", "duplicate or MZ twin"],
+        [
+            -np.inf,
+            THIRD_DEGREE_KINSHIP,
+            SECOND_DEGREE_KINSHIP,
+            FIRST_DEGREE_KINSHIP,
+            DUPLICATE_KINSHIP,
+            np.inf,
+        ],
+        labels=[
+            "unrelated",
+            "third degree",
+            "second degree",
+            "first degree",
+            "duplicate or MZ twin",
+        ],
     ).astype(str)
     return pairs.sort_values("kinship", ascending=False).reset_index(drop=True)
