@@ -75,6 +75,8 @@ def heterozygosity(
     Returns ``o_hom``, ``e_hom``, ``observed`` and ``f`` (PLINK's O(HOM),
     E(HOM), OBS_CT, F).
     """
+    if ploidy is not None:
+        ploidy = np.broadcast_to(np.asarray(ploidy), genotypes.shape)
     if frequency is None:
         frequency = _diploid_frequency(genotypes, ploidy)
     frequency = np.asarray(frequency, dtype=np.float64)
