@@ -39,7 +39,7 @@ from vcfml.stats.frequency import (
 from vcfml.stats.hardy import hardy, hwe_exact
 from vcfml.stats.king import king_kinship, king_table, related_pairs
 from vcfml.stats.ld import adjacent_r2, ld_decay, ld_r2, site_frequency_spectrum, tag_sets
-from vcfml.stats.pca import PCAResult, autosomal, pca, relationship_matrix
+from vcfml.stats.pca import PCAResult, autosomal, pca, pca_sites, project, relationship_matrix
 from vcfml.stats.prune import indep_pairwise
 from vcfml.stats.qc import heterozygosity, sample_missingness, sex_check, site_missingness
 from vcfml.stats.scan import SCAN_COLUMNS, association_scan
@@ -73,6 +73,8 @@ __all__ = [
     "missingness",
     "one_copy_contig",
     "pca",
+    "pca_sites",
+    "project",
     "related_pairs",
     "relationship_matrix",
     "sample_missingness",
