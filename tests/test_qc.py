@@ -333,6 +333,34 @@ def test_vcfml_qc_writes_the_report_and_says_what_it_removed(cohort, tmp_path, c
     assert "sex_status" in samples.columns
 
 
+def test_vcfml_qc_on_hapmap_equals_plink2(hapmap, tmp_path, capsys):
+    """The ``vcfml qc`` report itself, with filters that remove nothing, against
+    plink2's files (the report prints 6 significant digits, as PLINK does)."""
+    _, plink, prune = hapmap
+    out = tmp_path / "qc"
+    assert main(["qc", "--vcf", str(HAPMAP), "--out", str(out), "--mind", "1", "--geno", "1",
+                 "--maf", "0", "--hwe", "0", "--king-cutoff", "0.5",
+                 "--indep-pairwise", *prune]) == 0  # fmt: skip
+    assert "samples: kept 957 of 957" in capsys.readouterr().out
+    samples = pd.read_csv(out / "samples.tsv", sep="\t", keep_default_na=False)
+    smiss, het = read_plink(plink.with_suffix(".smiss")), read_plink(plink.with_suffix(".het"))
+    assert_close(samples["f_miss"], smiss["F_MISS"], "F_MISS")
+    assert_close(samples["f"], het["F"], "F")
+    sites = pd.read_csv(out / "sites.tsv", sep="\t", keep_default_na=False)
+    vmiss, hwe = read_plink(plink.with_suffix(".vmiss")), read_plink(plink.with_suffix(".hardy"))
+    assert_close(sites["f_miss"], vmiss["F_MISS"], "site F_MISS")
+    assert_close(sites["p_hwe"], hwe["P"], "P")
+    assert (out / "prune.in").read_text().split() == (
+        plink.with_suffix(".prune.in").read_text().split()
+    )
+    related = pd.read_csv(out / "related.tsv", sep="\t")
+    kin0 = read_plink(plink.with_suffix(".kin0")).set_index(["#IID1", "IID2"])
+    theirs = kin0.loc[list(zip(related["id1"], related["id2"], strict=True)), "KINSHIP"]
+    assert len(related) > 0
+    assert_close(related["kinship"], theirs, "KINSHIP")
+    assert (kin0["KINSHIP"] > 0.0442).sum() == len(related)
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

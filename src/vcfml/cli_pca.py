@@ -49,11 +49,11 @@ def add_pca_command(commands) -> None:
 
 def pca_options(args: argparse.Namespace) -> dict:
     """``min_maf`` and ``prune`` of :func:`vcfml.stats.pca_sites` from the options."""
-    from vcfml.cli_qc import _pairwise
+    from vcfml.cli_qc import parse_pairwise
 
     if not 0 <= args.min_maf <= 0.5:
         raise VcfmlInputError("--min-maf", f"must be between 0 and 0.5, got {args.min_maf}")
-    prune = None if args.no_prune else _pairwise(args.indep_pairwise)
+    prune = None if args.no_prune else parse_pairwise(args.indep_pairwise)
     return {"min_maf": args.min_maf, "prune": prune}
 
 

@@ -13,7 +13,8 @@ list is what PCA and kinship should use.
 It writes, in ``--out``: ``samples.tsv`` and ``sites.tsv`` (every number, and
 why a sample or site was removed), ``related.tsv`` (pairs above third degree),
 ``keep_samples.txt``, ``keep_sites.txt``, ``prune.in`` (the pruned autosomal
-sites, IDs as ``chrom:pos:ref:alt``), and with ``--write-vcf`` the filtered
+sites; a site's ID, or ``chrom:pos:ref:alt`` where the ID is missing or not
+unique), and with ``--write-vcf`` the filtered
 VCF. The numbers are those of ``plink2 --missing --het --hardy
 --make-king-table --indep-pairwise`` (``tests/test_qc.py``).
 """
@@ -69,7 +70,7 @@ def add_commands(commands) -> None:
 def run_qc(args: argparse.Namespace) -> None:
     from vcfml.io.vcf_reader import read_vcf
 
-    window, step, r2 = _pairwise(args.indep_pairwise)
+    window, step, r2 = parse_pairwise(args.indep_pairwise)
     for name in ("mind", "geno", "maf", "hwe"):
         value = getattr(args, name)
         if not 0 <= value <= 1:
@@ -211,7 +212,8 @@ def _drop_related(pairs: pd.DataFrame) -> set[str]:
     return dropped
 
 
-def _pairwise(values: list[str]) -> tuple[int, int, float]:
+def parse_pairwise(values: list[str]) -> tuple[int, int, float]:
+    """WINDOW STEP R2 of ``--indep-pairwise``, checked."""
     try:
         window, step, r2 = int(values[0]), int(values[1]), float(values[2])
     except ValueError:

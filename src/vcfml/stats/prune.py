@@ -21,7 +21,9 @@ The algorithm is PLINK 2's (``IndepPairwiseThread`` of ``plink2_ld.cc`` in
   pass repeats until nothing more is removed, then the window slides.
 
 The greedy order matters: another order keeps another (equally valid) set,
-which is why this follows PLINK's order exactly. Variant-count windows only
+which is why this follows PLINK's order exactly. (PLINK 2 builds from March
+2023 on scan a window in another order by default, for speed; their
+``--indep-order 1`` is this one.) Variant-count windows only
 (PLINK's ``kb`` windows are not ported).
 """
 
