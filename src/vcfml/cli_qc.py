@@ -6,7 +6,9 @@ kinship above ``--king-cutoff``: one of each related pair goes, the one in
 most pairs first). A sample whose chrX F says the other sex is removed; one
 whose F is between 0.2 and 0.8 is flagged (PLINK's PROBLEM) but kept: with
 few chrX sites a woman's F is noisy. Then sites, on the samples kept: call rate (``--geno``),
-minor-allele frequency (``--maf``), Hardy-Weinberg exact test (``--hwe``).
+minor-allele frequency (``--maf``), Hardy-Weinberg exact test (``--hwe``,
+autosomes only, as ``plink2 --hardy``'s ``.hardy``; the Graffelman-Weir chrX
+test of its ``.hardy.x`` is not ported).
 Then LD pruning of the kept autosomal sites (``--indep-pairwise``), whose
 list is what PCA and kinship should use.
 
