@@ -167,6 +167,19 @@ def test_hardy_weinberg_exact_test_equals_plink2(dataset):
     assert (relative <= 5e-6).all()
 
 
+def test_hardy_weinberg_midp_equals_plink2(hapmap, plink2, tmp_path):
+    genotypes = hapmap[0]
+    subprocess.run(
+        [plink2, "--vcf", str(HAPMAP), "--threads", "1", "--hardy", "midp",
+         "--out", str(tmp_path / "midp")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    plink = read_plink(tmp_path / "midp.hardy")
+    ours = hardy(genotypes.genotypes, midp=True)
+    assert_close(ours["p_hwe"], plink["MIDP"], "mid-p")
+    assert (ours["p_hwe"] < hardy(genotypes.genotypes)["p_hwe"]).all()  # mid-p is smaller
+
+
 def brute_force_hwe(het: int, hom1: int, hom2: int, midp: bool = False) -> float:
     """Wigginton et al.'s definition, enumerated: the probability of each
     heterozygote count given the allele counts, summed over those no likelier."""
