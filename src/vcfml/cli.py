@@ -255,10 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     check_env.add_argument("--azure-config", help="workspace config.json (default: search)")
     check_env.set_defaults(handler=run_check_env)
 
-    from vcfml import cli_automl, cli_stats
+    from vcfml import cli_automl, cli_qc, cli_stats
 
     cli_automl.add_commands(commands)
     cli_stats.add_commands(commands)
+    cli_qc.add_commands(commands)
     return parser
 
 
