@@ -61,7 +61,8 @@ def bcftools_query(bcftools: str, path: Path, fmt: str, *options: str) -> str:
 def dosages_from_bcftools(bcftools: str, path: Path) -> np.ndarray:
     """An independent decoder: bcftools prints GT strings, this counts ALT alleles.
 
-    One column per ALT allele, as the loader's policy says; missing -> -1.
+    One column per ALT allele, as the loader's policy says; missing -> -1 (and
+    a call of more than two alleles, which plink2 reads as missing).
     """
     n_alts = [len(alts.split(",")) for alts in bcftools_query(bcftools, path, "%ALT\n").split()]
     rows = []
@@ -75,7 +76,7 @@ def dosages_from_bcftools(bcftools: str, path: Path) -> np.ndarray:
 
 def _count(call: str, allele: int) -> int:
     alleles = call.replace("|", "/").split("/")
-    if "." in alleles:
+    if "." in alleles or len(alleles) > 2:  # polyploid calls are missing, as in plink2
         return -1
     return sum(int(a) == allele for a in alleles)
 

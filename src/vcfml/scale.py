@@ -117,7 +117,11 @@ def screen_weights(
 @numba.njit(cache=True, nogil=True)
 def _sufficient_sums(site_major_block, per_sample):
     """(sites, 3, row sets, 2 + c) sums of ``per_sample`` over the samples whose
-    call at each site is dosage 1, dosage 2, or missing (dosage 0 adds nothing)."""
+    call at each site is dosage 1, dosage 2, or missing (dosage 0 adds nothing).
+
+    A dosage above 2 (a polyploid call, which the readers already set missing,
+    as plink2 does) counts as missing too: it must never index past the three
+    classes, where it would write into the next site's sums."""
     n_sites, n_samples = site_major_block.shape
     _, n_sets, n_values = per_sample.shape
     sums = np.zeros((n_sites, 3, n_sets, n_values))
@@ -126,7 +130,7 @@ def _sufficient_sums(site_major_block, per_sample):
             dosage = site_major_block[site, sample]
             if dosage == 0:
                 continue
-            kind = 2 if dosage < 0 else dosage - 1
+            kind = 2 if dosage < 0 or dosage > 2 else dosage - 1
             for row_set in range(n_sets):
                 for value in range(n_values):
                     sums[site, kind, row_set, value] += per_sample[sample, row_set, value]
