@@ -8,6 +8,7 @@ on Dask's local scheduler and on a LocalCluster started here.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,11 +20,18 @@ from hypothesis import strategies as st
 
 from vcfml import read_vcf
 from vcfml.automl import AutoMLSettings, run_automl
-from vcfml.automl.screening import GenotypeScreen, association_scores, column_means
+from vcfml.automl.screening import (
+    GenotypeScreen,
+    association_scores,
+    column_means,
+    screen_ploidy,
+)
 from vcfml.errors import VcfmlError, VcfmlInputError
 from vcfml.features import join_samples
 from vcfml.io.vcf_zarr import open_vcf_zarr, site_major_dosages, variants_table, vcf_to_zarr
 from vcfml.scale import block_statistics, prescreen, prescreen_vcf
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SETTINGS = AutoMLSettings(deterministic=True, max_trials=5, max_sites=40, folds=3, verbose=0)
 
@@ -60,7 +68,9 @@ def test_screen_statistics_match_the_in_memory_screen(store, in_memory, liabilit
     result = prescreen(store, liability_dir / "samples.tsv", settings=SETTINGS)
     screen = GenotypeScreen(n_sites=SETTINGS.max_sites, min_maf=SETTINGS.min_maf)
     covariates = in_memory.covariates.to_numpy(dtype=np.float32)
-    screen.fit(in_memory.genotypes, in_memory.target, covariates)
+    # The in-memory screen as the search fits it: with its ploidy rule (chrX males once).
+    screen.fit(in_memory.genotypes, in_memory.target, covariates, screen_ploidy(in_memory))
+    assert np.ndim(screen_ploidy(in_memory)) == 2  # the cohort has males and chrX sites
     np.testing.assert_allclose(result.statistics["maf"], screen.maf_)
     np.testing.assert_allclose(result.statistics["score"], screen.scores_, equal_nan=True)
     np.testing.assert_allclose(result.statistics["pvalue"], screen.pvalues_, equal_nan=True)
@@ -392,3 +402,30 @@ def test_a_tetraploid_site_leaves_the_next_sites_screen_alone(tmp_path):
     screen = GenotypeScreen(n_sites=6).fit(dataset.genotypes, dataset.target)
     np.testing.assert_allclose(streamed.statistics["score"], screen.scores_, rtol=1e-6)
     np.testing.assert_allclose(streamed.statistics["maf"], screen.maf_, rtol=1e-12)
+
+
+def test_the_streamed_screen_keeps_the_in_memory_screens_sites_with_chrx():
+    """data/coalescent has chrX and a sex covariate: 7 sites of the in-memory top
+    1000, all chrX non-PAR near min_maf, were missing from prescreen_vcf when it
+    counted every call diploid (genetics review E8). One ploidy rule: same sites."""
+    from vcfml.automl.settings import course_settings
+    from vcfml.automl.splits import screened_rows
+
+    folder = ROOT / "data" / "coalescent"
+    settings = course_settings().resolved()
+    streamed = prescreen_vcf(
+        folder / "cohort.vcf.gz", folder / "samples.tsv", settings=settings, block_sites=2000
+    )
+    dataset = join_samples(read_vcf(folder / "cohort.vcf.gz"), folder / "samples.tsv")
+    covariates = dataset.covariates.to_numpy(dtype=np.float32)
+    expected = set()
+    for rows in screened_rows(dataset.target, settings):
+        screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
+        screen.fit(
+            dataset.genotypes[rows], dataset.target[rows], covariates[rows],
+            screen_ploidy(dataset, rows),
+        )  # fmt: skip
+        expected |= set(screen.selected_.tolist())
+    chrx = dataset.variants["chrom"].to_numpy() == "chrX"
+    assert chrx[sorted(expected)].any()
+    assert set(streamed.kept.tolist()) == expected

@@ -8,10 +8,12 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import reference_tool, vcf_text
 
-from vcfml import read_vcf
+from vcfml import read_vcf, write_vcf
+from vcfml.errors import VcfmlInputError
 from vcfml.io import vcf_text as compiled
 
 HUGE_META = """##fileformat=VCFv4.3
@@ -113,3 +115,96 @@ def test_polyploid_calls_are_missing_as_in_plink2(tmp_path, path_kind):
     # Only the haploid and diploid calls count: tri 1 of 4 alleles, tet 2 of 3.
     np.testing.assert_allclose(af[:2], [1 / 4, 2 / 3])
     assert (af[~np.isnan(af)] <= 1).all()
+
+
+@pytest.mark.parametrize("region", ["chr1:abc-", "chr1:", "chr1:-5", "chr1:x-y", "chr1:5:6"])
+def test_a_malformed_region_is_an_error_as_in_bcftools(huge_pos, bcftools, region):
+    reference = subprocess.run(
+        [bcftools, "view", "-H", "-r", region, str(huge_pos)], capture_output=True, text=True
+    )
+    assert reference.returncode != 0 or "Could not parse" in reference.stderr
+    with pytest.raises(VcfmlInputError, match="could not parse the region"):
+        read_vcf(huge_pos, region=region)
+
+
+def test_region_forms_and_contig_aliases(huge_pos, bcftools):
+    for region in ["chr1", "chr1:100", "chr1:100-", "chr1:1-3,000,000,000"]:
+        assert read_vcf(huge_pos, region=region).variants["pos"].tolist() == (
+            bcftools_view_positions(bcftools, huge_pos, "-r", region.replace(",", ""))
+        )
+    # "1" names chr1, as vcfml predict aligns them.
+    assert (
+        read_vcf(huge_pos, region="1:1-3000000000").variants["pos"].tolist() == (HUGE_POSITIONS[:2])
+    )
+    with pytest.raises(VcfmlInputError, match="end is before the start"):
+        read_vcf(huge_pos, region="chr1:200-100")
+    with pytest.raises(VcfmlInputError, match="contig 'chr9' is not in the file"):
+        read_vcf(huge_pos, region="chr9:1-10")
+
+
+def test_inspect_refuses_a_malformed_region(huge_pos, capsys):
+    from vcfml.cli import main
+
+    assert main(["inspect", str(huge_pos), "--region", "chr1:abc-"]) != 0
+    assert "could not parse the region" in capsys.readouterr().err
+
+
+def writer_inputs():
+    genotypes = np.array([[0, 1, 2], [1, -1, 0]], dtype=np.int8)
+    variants = pd.DataFrame(
+        {
+            "chrom": ["chr1"] * 3,
+            "pos": [10, 20, 30],
+            "id": ["rs1", "rs2", "rs3"],
+            "ref": ["A", "C", "G"],
+            "alt": ["G", "T", "A"],
+        }
+    )
+    return genotypes, variants, ["S1", "S2"]
+
+
+def changed(column: str, value: object) -> pd.DataFrame:
+    variants = writer_inputs()[1].astype({column: object})
+    variants.loc[1, column] = value
+    return variants
+
+
+@pytest.mark.parametrize(
+    ("genotypes", "variants", "samples", "message"),
+    [
+        (np.array([[0, 0.5, 2], [1, -1, 0]]), None, None, "whole numbers.*S1 has 0.5"),
+        (np.array([[0, np.nan, 2], [1, -1, 0]]), None, None, "whole numbers"),
+        (None, None, ["S1", "S\n2"], "sample name 'S\\\\n2'"),
+        (None, None, ["S\t1", "S2"], "sample name 'S\\\\t1'"),
+        (None, changed("id", "rs 2"), None, "ID 'rs 2' at variant 1"),
+        (None, changed("id", "rs\t2"), None, "ID"),
+        (None, changed("pos", 0), None, "POS must be whole numbers from 1, got 0"),
+        (None, changed("pos", -5), None, "POS must be whole numbers from 1, got -5"),
+        (None, changed("alt", ""), None, "ALT '' at variant 1"),
+        (None, changed("ref", np.nan), None, "REF nan at variant 1"),
+        (None, changed("ref", "A C"), None, "REF 'A C'"),
+        (None, changed("chrom", "chr 1"), None, "CHROM"),
+    ],
+)
+def test_write_vcf_refuses_what_vcf_forbids(tmp_path, genotypes, variants, samples, message):
+    default_genotypes, default_variants, default_samples = writer_inputs()
+    path = tmp_path / "out.vcf.gz"
+    with pytest.raises(VcfmlInputError, match=message):
+        write_vcf(
+            path,
+            default_genotypes if genotypes is None else genotypes,
+            default_variants if variants is None else variants,
+            default_samples if samples is None else samples,
+            contigs={"chr1": 1000, "chr 1": 1000},
+        )
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary file left either
+
+
+def test_write_vcf_takes_whole_float_dosages_and_leaves_no_temporary_file(tmp_path, bcftools):
+    genotypes, variants, samples = writer_inputs()
+    path = write_vcf(
+        tmp_path / "out.vcf.gz", genotypes.astype(float), variants, samples, contigs={"chr1": 1000}
+    )
+    np.testing.assert_array_equal(read_vcf(path, region="chr1").genotypes, genotypes)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.vcf.gz", "out.vcf.gz.tbi"]

@@ -27,6 +27,9 @@ def add_commands(commands) -> None:
     automl.add_argument("--samples", required=True, help="samples table (TSV/CSV) with the target")
     automl.add_argument("--target", default="phenotype", help="column to predict")
     automl.add_argument(
+        "--positive-label", help="of the two target labels, the cases' (e.g. sick of healthy/sick)"
+    )
+    automl.add_argument(
         "--covariates", help="comma-separated covariate columns (default: all others)"
     )
     automl.add_argument(
@@ -141,7 +144,11 @@ def run_automl_command(args: argparse.Namespace) -> None:
     from vcfml.automl import AutoMLSettings, run_automl
     from vcfml.automl.run_files import save_run
     from vcfml.explain import BudgetSpent, run_importance
+    from vcfml.io.paths import validate_output_path
 
+    # Before any work: a file as --out, or a parent that is a file. An existing run
+    # folder is refused once the command has an --overwrite flag (False by default).
+    validate_output_path(args.out, overwrite=getattr(args, "overwrite", True))
     if args.budget is not None and args.budget <= 0:
         raise VcfmlError(f"--budget must be a positive number of seconds, got {args.budget}")
     settings = AutoMLSettings(
@@ -162,7 +169,10 @@ def run_automl_command(args: argparse.Namespace) -> None:
         verbose=0 if args.quiet else 1,
         concurrent_trials=args.concurrent_trials,
     ).resolved()  # check the settings before reading any data
-    dataset = _load_dataset(args.vcf, args.samples, args.target, _split(args.covariates))
+    dataset = _load_dataset(
+        args.vcf, args.samples, args.target, _split(args.covariates),
+        positive_label=args.positive_label,
+    )  # fmt: skip
     out = Path(args.out)
     if args.backend == "azure":
         from vcfml.automl.azure import submit, write_job
@@ -198,6 +208,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
         "vcf": str(Path(args.vcf).resolve()),
         "samples": str(Path(args.samples).resolve()),
         "target": args.target,
+        "positive_label": args.positive_label,
     }
     track = not args.no_track
     if track and result.seconds_left() < MLFLOW_SKIP_SHARE * mlflow_seconds:
@@ -345,7 +356,10 @@ def run_explain_command(args: argparse.Namespace) -> None:
         from vcfml.io.vcf_reader import read_vcf
 
         genotypes = read_vcf(inputs["vcf"])  # once: the scan and the plot's contigs
-        dataset = join_samples(genotypes, inputs["samples"], target=inputs["target"])
+        dataset = join_samples(
+            genotypes, inputs["samples"], target=inputs["target"],
+            positive_label=inputs.get("positive_label"),
+        )  # fmt: skip
         association = association_table(dataset)
         association["-log10 p"] = -np.log10(
             pd.Series(association["pvalue"], dtype=float).clip(lower=1e-300)

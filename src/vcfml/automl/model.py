@@ -30,11 +30,11 @@ from sklearn.pipeline import Pipeline
 from vcfml.automl import alignment
 from vcfml.errors import VcfmlError, VcfmlInputError, preview_names
 from vcfml.features import Dataset
+from vcfml.genome import KEY_COLUMNS
 from vcfml.io.vcf_reader import variant_labels
 
 MODEL_FILE = "model.joblib"
 SUMMARY_FILE = "model.json"
-KEY_COLUMNS = ["chrom", "pos", "ref", "alt"]
 
 
 class VariantAlignment(TransformerMixin, BaseEstimator):

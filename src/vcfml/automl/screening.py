@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from vcfml.errors import VcfmlError
+from vcfml.genome import build_of
 from vcfml.stats import (
     allele_frequency,
     call_ploidy,
@@ -129,7 +130,6 @@ def association_scores(
 # Indicator columns that ``features.encode_covariates`` makes of a sex column
 # (``sex=male`` / ``sex=M``, the other level dropped) and PLINK's numeric coding.
 MALE_INDICATORS = {"sex=male": 1.0, "sex=m": 1.0, "sex=1": 1.0, "sex": 1.0}
-GRCH37_CHRX_LENGTH = 155_270_560
 
 
 def screen_ploidy(dataset: Dataset, rows: np.ndarray | None = None) -> np.ndarray | int:
@@ -142,14 +142,21 @@ def screen_ploidy(dataset: Dataset, rows: np.ndarray | None = None) -> np.ndarra
     chrX length (GRCh37's, else GRCh38's). Without a sex covariate no call is
     known to be haploid and every call counts as diploid (returns 2).
     """
+    male = screen_males(dataset)
+    if male is None:
+        return 2
+    build = build_of(dataset.contigs)
+    haploid = haploid_in_males(dataset.variants["chrom"], dataset.variants["pos"], build)
+    return call_ploidy(haploid, male if rows is None else male[rows])
+
+
+def screen_males(dataset: Dataset) -> np.ndarray | None:
+    """Per sample, True for a male, from the run's sex covariate (``sex=male``,
+    ``sex=M`` or PLINK's numeric ``sex``, 1 = male); None without one. The
+    chunked screen (:mod:`vcfml.scale`) takes its ploidy rule from here too."""
     covariates = dataset.covariates
     columns = {str(name).lower(): name for name in covariates.columns}
     found = [name for name in MALE_INDICATORS if name in columns]
     if not found:
-        return 2
-    male = covariates[columns[found[0]]].to_numpy() == MALE_INDICATORS[found[0]]
-    contigs = dataset.contigs or {}
-    lengths = {str(name).removeprefix("chr"): length for name, length in contigs.items()}
-    build = "GRCh37" if lengths.get("X") == GRCH37_CHRX_LENGTH else "GRCh38"
-    haploid = haploid_in_males(dataset.variants["chrom"], dataset.variants["pos"], build)
-    return call_ploidy(haploid, male if rows is None else male[rows])
+        return None
+    return covariates[columns[found[0]]].to_numpy() == MALE_INDICATORS[found[0]]

@@ -42,14 +42,13 @@ import pandas as pd
 from cyvcf2 import VCF
 
 from vcfml.errors import VcfmlInputError, preview_names
+from vcfml.genome import MISSING
 from vcfml.io import vcf_diagnose
 from vcfml.stats.frequency import allele_frequency
 
 CONTIG_LINE = re.compile(r"^##contig=<ID=([^,>]+)(.*)>$", re.MULTILINE)
 LENGTH_FIELD = re.compile(r",length=(\d+)")
 
-MISSING = -1
-"""Dosage value used for a missing call."""
 
 VARIANT_COLUMNS = ["chrom", "pos", "id", "ref", "alt", "allele_index", "filter", "af", "phased"]
 
@@ -373,15 +372,54 @@ def _query(vcf: VCF, path: Path, region: str):
             "reading a region needs an index next to the file "
             f"(run `tabix -p vcf {path.name}` or `bcftools index {path.name}`)",
         )
-    contig = region.split(":", 1)[0]
-    if contig not in vcf.seqnames:
-        raise VcfmlInputError(
-            path, f"region {region!r}: contig {contig!r} is not in the file's header or index"
-        )
+    region = parse_region(path, region, vcf.seqnames)
     try:
         return vcf(region)
     except Exception as error:
         raise VcfmlInputError(path, f"cannot read region {region!r}: {error}") from error
+
+
+REGION = re.compile(r"^(?P<contig>.+?)(?::(?P<start>[\d,]+)(?:-(?P<end>[\d,]*))?)?$")
+
+
+def parse_region(path: Path, region: str, contigs: Sequence[str]) -> str:
+    """``region`` checked and spelled as the file spells its contig.
+
+    The forms bcftools reads: ``chrom``, ``chrom:pos``, ``chrom:start-`` and
+    ``chrom:start-end`` (1-based, inclusive; commas in numbers allowed). Anything
+    else is an error, as bcftools' "Could not parse the region" (htslib would
+    quietly read nothing). ``1`` finds contig ``chr1`` and the other way round
+    (:func:`vcfml.genome.find_contig`), as ``vcfml predict`` aligns them.
+    """
+    from vcfml.genome import find_contig
+
+    contigs = list(contigs)
+    if region in contigs:  # a whole contig, whatever its name holds (HLA names have ':')
+        return region
+    match = REGION.match(region.strip())
+    if (
+        match is None
+        or ":" in match["contig"]
+        or (match["start"] is not None and not match["start"].strip(","))
+    ):
+        raise VcfmlInputError(
+            path, f"could not parse the region {region!r}: use chrom, chrom:start-end or chrom:pos"
+        )
+    contig = find_contig(match["contig"], contigs)
+    if contig is None:
+        raise VcfmlInputError(
+            path,
+            f"region {region!r}: contig {match['contig']!r} is not in the file's header or index",
+        )
+    if match["start"] is None:
+        return contig
+    start = int(match["start"].replace(",", ""))
+    end_text = (match["end"] or "").replace(",", "")
+    if match["end"] is not None and end_text and int(end_text) < start:
+        raise VcfmlInputError(path, f"region {region!r}: the end is before the start")
+    if match["end"] is None:
+        return f"{contig}:{start}-{start}"
+    return f"{contig}:{start}-{end_text}"
 
 
 def _count_records(path: Path) -> int | None:

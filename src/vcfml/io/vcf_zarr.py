@@ -12,7 +12,9 @@ chunked paths agree exactly.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,44 +66,54 @@ def vcf_to_zarr(
     # The store is encoded into a temporary sibling and renamed into place only
     # when complete: an error, a Ctrl-C (KeyboardInterrupt is not an Exception)
     # or a second converter never leaves a half-written store at ``out``.
+    scratch = tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent)
     try:
-        with tempfile.TemporaryDirectory(prefix=f".{out.name}.", dir=out.parent) as scratch:
-            # bio2zarr's two steps: explode the VCF into a temporary columnar format,
-            # then encode that into Zarr. The temporary files are read once, so they
-            # get a fast compressor (lz4) instead of bio2zarr's default (zstd level 7),
-            # which halves the conversion time.
-            icf = Path(scratch) / "icf"
-            store = Path(scratch) / "store.vcz"
-            bio2zarr_vcf.explode(
-                str(icf),
-                [str(vcf)],
-                worker_processes=workers,
-                show_progress=show_progress,
-                compressor=numcodecs.Blosc(
-                    cname="lz4", clevel=1, shuffle=numcodecs.Blosc.NOSHUFFLE
-                ),
-            )
-            bio2zarr_vcf.encode(
-                str(icf),
-                str(store),
-                variants_chunk_size=variants_chunk_size,
-                samples_chunk_size=samples_chunk_size,
-                worker_processes=workers,
-                show_progress=show_progress,
-            )
-            try:
-                # os.rename refuses a non-empty directory at ``out``: a store that
-                # appeared meanwhile (another converter) is never replaced.
-                os.rename(store, out)
-            except OSError as error:
-                raise VcfmlInputError(
-                    out, f"appeared while converting (another run?): {error.strerror}"
-                ) from None
+        # bio2zarr's two steps: explode the VCF into a temporary columnar format,
+        # then encode that into Zarr. The temporary files are read once, so they
+        # get a fast compressor (lz4) instead of bio2zarr's default (zstd level 7),
+        # which halves the conversion time.
+        icf = Path(scratch) / "icf"
+        store = Path(scratch) / "store.vcz"
+        bio2zarr_vcf.explode(
+            str(icf),
+            [str(vcf)],
+            worker_processes=workers,
+            show_progress=show_progress,
+            compressor=numcodecs.Blosc(cname="lz4", clevel=1, shuffle=numcodecs.Blosc.NOSHUFFLE),
+        )
+        bio2zarr_vcf.encode(
+            str(icf),
+            str(store),
+            variants_chunk_size=variants_chunk_size,
+            samples_chunk_size=samples_chunk_size,
+            worker_processes=workers,
+            show_progress=show_progress,
+        )
+        try:
+            # os.rename refuses a non-empty directory at ``out``: a store that
+            # appeared meanwhile (another converter) is never replaced.
+            os.rename(store, out)
+        except OSError as error:
+            raise VcfmlInputError(
+                out, f"appeared while converting (another run?): {error.strerror}"
+            ) from None
     except VcfmlInputError:
         raise
     except Exception as error:  # bio2zarr raises many kinds; name the file, keep the cause
         raise VcfmlInputError(vcf, f"conversion to VCF Zarr failed: {error}") from error
+    finally:
+        _remove(Path(scratch))
     return out
+
+
+def _remove(folder: Path) -> None:
+    """Remove a scratch folder, also while bio2zarr's threads still finish a write
+    into it after a Ctrl-C (a plain rmtree then fails with "not empty")."""
+    for _ in range(50):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
 
 
 def open_vcf_zarr(path: str | os.PathLike[str]) -> xr.Dataset:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vcfml.stats.frequency import BLOCK_COLUMNS, X_NAMES, allele_frequency
+from vcfml.genome import autosomal  # noqa: F401  (vcfml.stats exports it from here)
+from vcfml.stats.frequency import BLOCK_COLUMNS, allele_frequency
 
 
 @dataclass
@@ -38,13 +39,6 @@ class PCAResult:
         )
         table.insert(0, "sample_id", list(samples))
         return table
-
-
-def autosomal(chrom: np.ndarray | pd.Series) -> np.ndarray:
-    """Which sites are on autosomes (not chrX, chrY, MT nor PAR contigs)."""
-    names = pd.Series(np.asarray(chrom).astype(str)).str.removeprefix("chr")
-    not_autosomal = set(X_NAMES) | {"X", "Y", "24", "XY", "25", "M", "MT", "26", "PAR1", "PAR2"}
-    return (~names.isin(not_autosomal)).to_numpy()
 
 
 def relationship_matrix(genotypes: np.ndarray) -> tuple[np.ndarray, int]:
