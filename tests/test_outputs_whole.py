@@ -164,3 +164,15 @@ def test_a_failed_write_leaves_the_old_folder_and_no_temporary(tmp_path):
     with folder_written_whole(target, "replace") as folder:
         (folder / "new.txt").write_text("new")
     assert sorted(os.listdir(target)) == ["new.txt"]
+
+
+def test_automl_refuses_a_file_as_out_before_any_work(tmp_path, capsys):
+    from vcfml.cli import main
+
+    (tmp_path / "taken").write_text("a file")
+    started = time.perf_counter()
+    status = main(["automl", "--vcf", str(tmp_path / "absent.vcf.gz"), "--samples",
+                   str(tmp_path / "absent.tsv"), "--out", str(tmp_path / "taken")])  # fmt: skip
+    assert status == 1
+    assert "is a file" in one_line_error(capsys.readouterr().err)
+    assert time.perf_counter() - started < 30  # refused before reading anything

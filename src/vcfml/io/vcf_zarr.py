@@ -53,6 +53,8 @@ def vcf_to_zarr(
         from bio2zarr import vcf as bio2zarr_vcf
 
     vcf, out = Path(vcf), Path(out).resolve()
+    if vcf.is_dir():
+        raise VcfmlInputError(vcf, "is a folder; give the bgzipped VCF file")
     if not vcf.is_file():
         raise VcfmlInputError(vcf, "no such file")
     if not any(vcf.with_name(vcf.name + suffix).is_file() for suffix in (".tbi", ".csi")):

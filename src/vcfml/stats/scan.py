@@ -23,7 +23,8 @@ written diploid counts half its dosage, as above), and on chrY the women's
 calls are left out when sex is known, as PLINK 2 does.
 
 The ``a1_freq`` column is the ploidy-aware ALT frequency of
-:func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele):
+:func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele; on
+autosomes, given the reader's ``af``, a haploid call counts one allele too):
 ``plink2 --freq``'s ``ALT_FREQS`` on every contig. It is not ``plink2 --glm``'s
 ``A1_FREQ`` on non-PAR chrX, which counts each man as two alleles of the
 model's 0/2 coding (0.160 there where ``--freq`` and vcfml give 0.171); on
