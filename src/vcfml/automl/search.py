@@ -43,9 +43,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from flaml import tune
 from tqdm import TqdmWarning
 
+from vcfml.automl._flaml import tune
 from vcfml.automl.ensemble import POOL_SIZE, VotingEnsemble, select_ensemble
 from vcfml.automl.estimators import FAMILIES, build_estimator, fit_before
 from vcfml.automl.metrics import METRICS, all_scores, bootstrap_scores
@@ -300,7 +300,7 @@ def run_automl(
     if len(test_rows):
         holdout_model = _refit(search_data, settings, best, leaderboard, clock, notes)
         test_data = dataset.subset(test_rows)
-        probability = holdout_model.predict_proba(test_data)
+        probability = holdout_model.predict_proba(test_data)[:, 1]
         bootstrap_end = clock.at(REFIT_SHARE)
         if bootstrap_end is not None:  # leave the final refit its time, with a margin
             bootstrap_end -= REFIT_MARGIN * refit_seconds
