@@ -199,6 +199,8 @@ SLOW_TESTS = {
     "test_plink2_vcf.py::test_the_pipeline_on_plink2s_vcf": "AutoML on HapMap 3 via the CLI",
     "test_nbval_numbers.py::test_nbval_with_the_plugin": "runs nbval on a notebook in a subprocess",
     "test_nbval_numbers.py::test_nbval_fails_on_a_perturbed_solution": "runs nbval on a solution",
+    "test_outputs_whole.py::test_ctrl_c_in_to_zarr_leaves_nothing": "bio2zarr, interrupted",
+    "test_outputs_whole.py::test_two_simulate_runs_on_one_out_one_wins_whole": "two simulations",
 }
 
 
