@@ -7,6 +7,7 @@ on Dask's local scheduler and on a LocalCluster started here.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import replace
 from pathlib import Path
 
@@ -185,6 +186,13 @@ def test_bad_inputs_name_the_file(tmp_path, liability_dir, store):
         vcf_to_zarr(unindexed, tmp_path / "out.vcz")
     with pytest.raises(VcfmlInputError, match="already exists"):
         vcf_to_zarr(liability_dir / "cohort.vcf.gz", store)
+    with pytest.raises(VcfmlInputError, match="is a folder"):
+        vcf_to_zarr(tmp_path, tmp_path / "out.vcz")
+    # Plain gzip cannot be indexed: the advice is bgzip, not tabix alone.
+    gzipped = tmp_path / "plain_gzip.vcf.gz"
+    gzipped.write_bytes(gzip.compress(gzip.decompress(unindexed.read_bytes())))
+    with pytest.raises(VcfmlInputError, match=r"not bgzip-compressed.*bgzip -c"):
+        vcf_to_zarr(gzipped, tmp_path / "out.vcz")
     with pytest.raises(VcfmlInputError, match="no such VCF Zarr store"):
         open_vcf_zarr(tmp_path / "nothing.vcz")
     (tmp_path / "empty.vcz").mkdir()

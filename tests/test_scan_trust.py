@@ -150,3 +150,11 @@ def test_scan_of_a_vcf_without_samples_and_of_a_folder_as_samples(tmp_path, caps
                  "--out", str(tmp_path / "o.tsv")]) == 1  # fmt: skip
     error = capsys.readouterr().err
     assert "is a folder" in error and "Traceback" not in error
+
+
+def test_an_unknown_sex_code_is_shown_as_written():
+    from vcfml.cli_stats import sex_of
+
+    table = pd.DataFrame({"sex": [1, 0]}, index=["s1", "s2"])
+    with pytest.raises(VcfmlInputError, match=r"column 'sex' has 0 for sample s2"):
+        sex_of(table, "samples.tsv")

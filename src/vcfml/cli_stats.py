@@ -228,7 +228,7 @@ def sex_of(table: pd.DataFrame, source) -> np.ndarray | None:
         sample = table.index[unknown.to_numpy().argmax()]
         raise VcfmlInputError(
             source,
-            f"column 'sex' has {table['sex'][sample]!r} for sample {sample}; "
+            f"column 'sex' has {np.asarray(table['sex'][sample]).tolist()!r} for sample {sample}; "
             "use male/female, M/F or PLINK's 1/2",
         )
     return codes.map(MALE_CODES).to_numpy(dtype=bool)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from vcfml.errors import VcfmlInputError, require_extra
+from vcfml.io import vcf_diagnose
 from vcfml.io.vcf_reader import MISSING, VARIANT_COLUMNS
 from vcfml.stats.frequency import allele_frequency
 
@@ -57,6 +58,15 @@ def vcf_to_zarr(
         raise VcfmlInputError(vcf, "is a folder; give the bgzipped VCF file")
     if not vcf.is_file():
         raise VcfmlInputError(vcf, "no such file")
+    with open(vcf, "rb") as handle:
+        head = handle.read(18)
+    if not (vcf_diagnose.is_bgzf(head) or head[:3] == b"BCF"):
+        raise VcfmlInputError(
+            vcf,
+            "is not bgzip-compressed, so it cannot be indexed and split into parts "
+            f"(run `bgzip -c {vcf.name} > {vcf.stem if vcf.suffix == '.gz' else vcf.name}.gz` "
+            "on the plain text, then `tabix -p vcf` on the .gz)",
+        )
     if not any(vcf.with_name(vcf.name + suffix).is_file() for suffix in (".tbi", ".csi")):
         raise VcfmlInputError(
             vcf, "needs a tabix or CSI index to be split into parts (run `tabix -p vcf FILE`)"
