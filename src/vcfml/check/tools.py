@@ -243,14 +243,17 @@ def exercise_1_3_freq(
     )
 
 
-def _vcfml_scan(vcf: str, samples: str, folder: Path) -> pd.DataFrame:
-    """``vcfml scan --covariates sex``, the scan chapter 5 compares with plink2."""
+def _vcfml_scan(vcf: str, samples: str, folder: Path, *, sex: bool = True) -> pd.DataFrame:
+    """``vcfml scan``, with ``--covariates sex`` (the scan chapter 5 compares with plink2)
+    or without covariates (to recognize a plink2 run without sex)."""
     from vcfml.cli import main
 
-    out = folder / "vcfml_scan.tsv"
+    out = folder / f"vcfml_scan_{sex}.tsv"
     arguments = ["scan", "--vcf", vcf, "--samples", samples, "--target", "phenotype"]
+    if sex:
+        arguments += ["--covariates", "sex"]
     with contextlib.redirect_stdout(io.StringIO()):  # its report would name a temporary file
-        status = main([*arguments, "--covariates", "sex", "--out", str(out)])
+        status = main([*arguments, "--out", str(out)])
     if status != 0:
         raise RuntimeError(f"vcfml scan failed on {vcf}")
     return pd.read_csv(out, sep="\t")
@@ -281,12 +284,35 @@ def exercise_5_4(
             if result is not None:
                 return result
             problem = _diagnose_scan(answer, _vcfml_scan(vcf, table, Path(folder)), Path(vcf).name)
+            if problem is not None and _matches_unadjusted(
+                answer, _vcfml_scan(vcf, table, Path(folder), sex=False)
+            ):
+                problem = (
+                    f"{Path(vcf).name}: your effects are those of a scan without sex.",
+                    "this phenotype has a sex effect: put sex in every model with the `sex` "
+                    "modifier of `--glm` (and SEX in the .psam).",
+                )
             if problem is not None:
                 return failed("5.4", *problem)
     return passed(
         "5.4",
         "plink2 --glm with sex gives vcfml scan's effects and p-values, chrX included, "
         "on two cohorts.",
+    )
+
+
+def _matches_unadjusted(answer: object, unadjusted: pd.DataFrame) -> bool:
+    """Do the learner's autosomal effects match a scan with no covariates?"""
+    if not isinstance(answer, pd.DataFrame) or not {"id", "beta"} <= set(answer):
+        return False
+    if answer["id"].duplicated().any():
+        return False
+    autosomal = unadjusted[~unadjusted["chrom"].astype(str).isin(["chrX", "X"])]
+    mine = answer.set_index("id").reindex(autosomal["id"])["beta"].to_numpy(dtype=float)
+    want = autosomal["beta"].to_numpy()
+    both = np.isfinite(mine) & np.isfinite(want)
+    return bool(
+        both.sum() > 0 and np.isclose(mine[both], want[both], atol=2e-3, rtol=1e-2).mean() > 0.99
     )
 
 
