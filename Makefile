@@ -27,20 +27,26 @@ WORKSHOP ?=
 SITE ?= $(if $(strip $(WORKSHOP)),_build/workshops/$(basename $(notdir $(WORKSHOP)))/_build/html,_build/html)
 
 .PHONY: help install book test lint exercises solutions data constraints clean \
-	workshop-check workshop-pack workshop-guide site-check check-env jupyter-kernel
+	workshop-check workshop-pack workshop-guide site-check check-env jupyter-kernel \
+	pack-check publish
 
 help:
 	@echo "make book        build the course website into _build/html (installs first)"
 	@echo "make book WORKSHOP=workshops/NAME.yml   that workshop's site and pack (the site links the pack)"
 	@echo "make workshop-pack WORKSHOP=workshops/NAME.yml   the participants' download only"
 	@echo "make workshop-guide WORKSHOP=workshops/NAME.yml  the instructors' site: schedule, answers"
-	@echo "make workshop-check   check every workshops/*.yml (or WORKSHOP=...)"
+	@echo "make workshop-check   check every workshop file, .yml and .yaml (or WORKSHOP=...)"
+	@echo "make pack-check WORKSHOP=workshops/NAME.yml  set the built pack up as a participant"
+	@echo "                 would and run an AutoML exercise; fails on any warning (slow)"
+	@echo "make publish     what GitHub Pages serves: the course and every workshop with"
+	@echo "                 publish: true, checked for leaks, into _build/pages"
 	@echo "make site-check  open every page of a built site in Chromium (SITE=_build/html, or"
 	@echo "                 WORKSHOP=...: fails on any solution the workshop has not released)"
 	@echo "make check-env   is this machine ready for the course? (one line per check)"
 	@echo "make jupyter-kernel   install, then register the kernel 'Python (vcfml)' for your Jupyter"
 	@echo "make test        run all tests: unit, notebooks (nbval), exercises, book build"
 	@echo "make test-fast   the library's tests without the slow ones (a couple of minutes)"
+	@echo "make test-other-cpus   the solution notebooks under other CPUs' arithmetic (OpenBLAS, numba)"
 	@echo "make exercises   regenerate exercises/ from solutions/"
 	@echo "make solutions   re-execute solutions/ so their outputs are fresh"
 	@echo "make data        regenerate the datasets in data/ byte for byte"
@@ -69,7 +75,7 @@ else
 endif
 
 workshop-check: $(INSTALLED)
-	$(BIN)/python tools/workshop.py check $(or $(WORKSHOP),$(wildcard workshops/*.yml))
+	$(BIN)/python tools/workshop.py check $(WORKSHOP)
 
 workshop-pack: $(INSTALLED)
 	@test -n "$(WORKSHOP)" || { echo "usage: make workshop-pack WORKSHOP=workshops/NAME.yml"; exit 1; }
@@ -78,6 +84,15 @@ workshop-pack: $(INSTALLED)
 workshop-guide: $(INSTALLED)
 	@test -n "$(WORKSHOP)" || { echo "usage: make workshop-guide WORKSHOP=workshops/NAME.yml"; exit 1; }
 	$(BIN)/python tools/workshop.py build $(WORKSHOP) --instructors
+
+# Optional and slow: the pack's own environment (setup.sh), one exercise executed in it.
+pack-check: $(INSTALLED)
+	@test -n "$(WORKSHOP)" || { echo "usage: make pack-check WORKSHOP=workshops/NAME.yml"; exit 1; }
+	$(BIN)/python tools/workshop_pack_check.py $(WORKSHOP)
+
+# The one GitHub Pages deployment (.github/workflows/pages.yml): see workshops/README.md.
+publish: $(INSTALLED)
+	$(BIN)/python tools/publish.py build --site-check
 
 # Screenshots of every page go beside the site: SITE/../screenshots.
 site-check: $(INSTALLED)
@@ -91,16 +106,33 @@ check-env: $(INSTALLED)
 jupyter-kernel: $(INSTALLED)
 	$(BIN)/python -m ipykernel install --user --name vcfml --display-name "Python (vcfml)"
 
+# nbval compares the notebooks' decimal numbers to a relative 1e-4, not as text
+# (tests/nbval_numbers.py): the last digit of a long number is CPU rounding noise.
+NBVAL := --nbval --nbval-current-env -p tests.nbval_numbers
+
 test: $(INSTALLED) lint
 	$(BIN)/python tools/make_exercises.py --check
-	$(BIN)/python -m pytest tests solutions --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests solutions $(NBVAL) \
 		-n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# The solution notebooks again, under other CPUs' arithmetic: OpenBLAS's generic
+# SSE3 kernel (Prescott) with numba compiling for a generic x86-64, then OpenBLAS's
+# AVX2 kernel (Haswell, where the CPU has AVX2). A number a notebook shows must
+# not depend on the machine (.ci/run runs this after `make test`).
+.PHONY: test-other-cpus
+test-other-cpus: $(INSTALLED)
+	OPENBLAS_CORETYPE=Prescott NUMBA_CPU_NAME=generic $(BIN)/python -m pytest solutions $(NBVAL) \
+		-n $(TEST_WORKERS) --dist loadscope -p no:cacheprovider $(PYTEST_ARGS)
+	if grep -qw avx2 /proc/cpuinfo; then \
+		OPENBLAS_CORETYPE=Haswell $(BIN)/python -m pytest solutions $(NBVAL) \
+			-n $(TEST_WORKERS) --dist loadscope -p no:cacheprovider $(PYTEST_ARGS); \
+	else echo "no AVX2 on this CPU: the Haswell kernel cannot run here"; fi
 
 # The library's tests without the slow ones (AutoML searches, Dask, notebooks,
 # packs, the book; see SLOW_TESTS in tests/conftest.py): for the edit-test loop.
 .PHONY: test-fast
 test-fast: $(INSTALLED)
-	$(BIN)/python -m pytest tests -m "not slow and not book" \
+	$(BIN)/python -m pytest tests -m "not slow and not book" -p tests.nbval_numbers \
 		-n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
