@@ -112,7 +112,11 @@ def _written_whole(run_dir: Path, overwrite: bool):
         try:
             # Fails when another run put a folder there meanwhile: that one stays whole.
             os.replace(temporary, run_dir)
-        except OSError as error:
+        except BaseException as error:
+            if old is not None and not run_dir.exists():  # put the old run back
+                os.replace(old, run_dir)
+            if not isinstance(error, OSError):
+                raise  # Ctrl-C
             raise VcfmlInputError(
                 run_dir,
                 "another run wrote this run folder while this one was running; it is "
