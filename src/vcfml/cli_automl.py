@@ -271,7 +271,7 @@ def _mlflow_seconds(tracking_uri: str | None, out: Path) -> float:
 def _print_scores(result) -> None:
     """The search score, saying what it is (which model, which folds) and that it
     is optimistic, then the test estimate to quote."""
-    print(search_score_line(result))
+    print(result.search_score_line())
     if result.test_metrics is None:
         print("no test estimate (--test-size 0): the search score above is optimistic")
         return
@@ -281,40 +281,6 @@ def _print_scores(result) -> None:
     print(
         f"test estimate on {test['n_samples']} held-out samples (the number to quote): "
         f"{metric} {test['mean']:.4f} (95% CI {low:.4f} to {high:.4f})"
-    )
-
-
-def search_score_line(result) -> str:
-    """``search score of the chosen ...``: which model and folds the search
-    score is of. A vote is scored on the folds its weights did not see, so its
-    score is not comparable with the single trials' (all folds); the line
-    gives the best single trial's score on the same folds beside it."""
-    metric = result.settings.metric
-    board = result.leaderboard
-    n_trials = len(board)
-    chosen = board.set_index("iteration").loc[result.chosen_trial]
-    folds = f"folds {chosen['folds']}" if "folds" in chosen else "the search's folds"
-    planned = getattr(result, "folds_planned", 0)
-    if planned and result.folds_used < planned:
-        folds += f" ({result.folds_used} of the {planned} folds asked for: budget)"
-    if chosen["estimator"] == "ensemble":
-        params = json.loads(chosen["params"])
-        single = params.get("best_single_score_on_these_folds")
-        versus = (
-            f"; the best single trial ({params.get('best_single_trial')}) scored "
-            f"{single:.4f} on the same folds"
-            if single is not None
-            else ""
-        )
-        return (
-            f"search score of the chosen vote, on {folds}, which its weights did not see "
-            f"(optimistic: its trials were chosen among {n_trials}): "
-            f"{metric} {result.best_score:.4f}{versus}"
-        )
-    return (
-        f"search score of the chosen trial {result.chosen_trial} ({chosen['estimator']}), "
-        f"mean over {folds} (optimistic: chosen among {n_trials} trials on the same folds): "
-        f"{metric} {result.best_score:.4f}"
     )
 
 

@@ -145,6 +145,38 @@ class AutoMLResult:
             return None
         return self.test_metrics[self.settings.metric]["mean"]
 
+    def search_score_line(self) -> str:
+        """``search score of the chosen ...``: which model and folds the search
+        score is of. A vote is scored on the folds its weights did not see, so its
+        score is not comparable with the single trials' (all folds); the line
+        gives the best single trial's score on the same folds beside it."""
+        metric = self.settings.metric
+        board = self.leaderboard
+        n_trials = int((board["estimator"] != ENSEMBLE).sum())  # single trials, not the vote
+        chosen = board.set_index("iteration").loc[self.chosen_trial]
+        folds = f"folds {chosen['folds']}" if "folds" in chosen else "the search's folds"
+        if self.folds_planned and self.folds_used < self.folds_planned:
+            folds += f" ({self.folds_used} of the {self.folds_planned} folds asked for: budget)"
+        if chosen["estimator"] == ENSEMBLE:
+            params = json.loads(chosen["params"])
+            single = params.get("best_single_score_on_these_folds")
+            versus = (
+                f"; the best single trial ({params.get('best_single_trial')}) scored "
+                f"{single:.4f} on the same folds"
+                if single is not None
+                else ""
+            )
+            return (
+                f"search score of the chosen vote, on {folds}, which its weights did not see "
+                f"(optimistic: its trials were chosen among {n_trials}): "
+                f"{metric} {self.best_score:.4f}{versus}"
+            )
+        return (
+            f"search score of the chosen trial {self.chosen_trial} ({chosen['estimator']}), "
+            f"mean over {folds} (optimistic: chosen among {n_trials} trials on the same folds): "
+            f"{metric} {self.best_score:.4f}"
+        )
+
     def seconds_left(self) -> float:
         """Seconds of the budget left now (infinite without a budget)."""
         return Clock(self.started, self.settings.budget).left()
