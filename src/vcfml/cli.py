@@ -170,8 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--genotypes",
         help="simulate only a phenotype, on this VCF's genotypes (GCTA --simu-cc/--simu-qt "
-        "style): writes OUT/samples.tsv and OUT/truth.json; options --causal, --h2, "
-        "--prevalence or --quantitative, --sex-effect, --population-effects, --min-maf",
+        "style): writes OUT/samples.tsv and OUT/truth.json; options --causal (default 10), "
+        "--h2 (0.5), --prevalence (0.2) or --quantitative, --sex-effect, "
+        "--population-effects, --min-maf (of random causal sites, 0.01)",
     )
     simulate.add_argument(
         "--samples-table",
@@ -215,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="population_effects",
         type=_population_effects,
         default=None,
-        help="liability shift per population, e.g. CEU:0.3 (coalescent)",
+        help="liability shift per population, e.g. CEU:0.3 (coalescent; with --genotypes: "
+        "values of --population-column)",
     )
     simulate.add_argument(
         "--population-prevalences",
