@@ -157,8 +157,10 @@ def run_automl_command(args: argparse.Namespace) -> None:
     from vcfml.explain import BudgetSpent, run_importance
     from vcfml.io.paths import validate_output_path
 
-    # Before any work: a file as --out, or a parent that is a file. An existing run
-    # folder is check_run_dir's to judge (refused unless --overwrite).
+    # Before any work: a file, a folder that is no run, or an existing run without
+    # --overwrite as --out (check_run_dir), and a parent that is a file.
+    if args.backend != "azure":
+        check_run_dir(args.out, args.overwrite)
     validate_output_path(args.out, overwrite=True)
     if args.budget is not None and args.budget <= 0:
         raise VcfmlError(f"--budget must be a positive number of seconds, got {args.budget}")
@@ -180,8 +182,6 @@ def run_automl_command(args: argparse.Namespace) -> None:
         verbose=0 if args.quiet else 1,
         concurrent_trials=args.concurrent_trials,
     ).resolved()  # check the settings before reading any data
-    if args.backend != "azure":
-        check_run_dir(args.out, args.overwrite)  # and the output, before any work
     dataset = _load_dataset(
         args.vcf, args.samples, args.target, _split(args.covariates),
         positive_label=args.positive_label,
