@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
+from vcfml.genome import build_of
 from vcfml.io.vcf_reader import read_vcf
 from vcfml.stats.frequency import haploid_in_males
 
@@ -20,7 +21,6 @@ from vcfml.stats.frequency import haploid_in_males
 TEST_CALLS = [
     "0/0", "0/1", "1/0", "1/1", "0|1", "1|1", "./.", ".|.", "./1", "0", "1", ".", "1/2",
 ]  # fmt: skip
-GRCH37_CHRX_LENGTH = 155_270_560  # else the pseudo-autosomal regions are GRCh38's
 HINTS = {
     "phased": "a phased call separates its alleles with '|' instead of '/'; the count is the same.",
     "missing": "a '.' allele means the call is missing: the course codes the whole call as -1.",
@@ -203,7 +203,9 @@ def _frequency_hint(got_af, calls, genotypes, path) -> str:
         variants = genotypes.variants
         on_x = np.isin(variants["chrom"].astype(str).to_numpy(), ["chrX", "X"])
         if male is not None and on_x.any():
-            non_par = haploid_in_males(variants["chrom"], variants["pos"], _build(genotypes))
+            non_par = haploid_in_males(
+                variants["chrom"], variants["pos"], build_of(genotypes.contigs)
+            )
             in_par = on_x & ~non_par
             mistakes = {
                 "you counted two alleles for every call, but a man's call on chrX outside the "
@@ -247,9 +249,3 @@ def _males(path, samples) -> np.ndarray | None:
     if not set(samples) <= set(sex.index):
         return None
     return sex.loc[list(samples)].str.lower().isin(["male", "m", "1"]).to_numpy()
-
-
-def _build(genotypes) -> str:
-    """GRCh37 when chrX has GRCh37's length, else GRCh38 (the course's build)."""
-    length = next((v for k, v in (genotypes.contigs or {}).items() if k in ("chrX", "X")), None)
-    return "GRCh37" if length == GRCH37_CHRX_LENGTH else "GRCh38"
