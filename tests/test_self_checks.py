@@ -1437,9 +1437,8 @@ def capstone_run(tmp_path_factory):
     from vcfml.features import join_samples
 
     paths = check.capstone_cohort(tmp_path_factory.mktemp("capstone"))
-    assert not any(
-        path.name == "truth.json" for path in paths["train_vcf"].parent.parent.rglob("*")
-    )
+    written = list(paths["train_vcf"].parent.parent.rglob("*"))
+    assert not any(path.name == "truth.json" or path.name == "test" for path in written)
     header = paths["new_samples"].read_text().splitlines()[0]
     assert "phenotype" not in header and "population" not in header
     train = join_samples(read_vcf(paths["train_vcf"]), paths["train_samples"])

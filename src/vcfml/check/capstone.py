@@ -12,6 +12,7 @@ causal sites against the hidden causal sites.
 from __future__ import annotations
 
 import functools
+import shutil
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,6 @@ from sklearn.metrics import roc_auc_score
 
 from vcfml.check.feedback import CheckResult, failed, passed
 from vcfml.simulate.coalescent import simulate_coalescent
-from vcfml.simulate.cohort import SimulatedCohort
 
 # A coalescent cohort (msprime + stdpopsim, OutOfAfrica_3G09): two ancestries
 # (YRI and CEU) and linkage disequilibrium, over 400 kb of chr22's q arm and
@@ -70,8 +70,11 @@ def capstone_cohort(folder: str | Path) -> dict[str, Path]:
     paths = {}
     for name, cohort in zip(("train", "new"), _cohorts(), strict=True):
         directory = folder / name
-        SimulatedCohort.write(cohort, directory)  # not the new people as train/test/
+        cohort.write(directory)
+        # Nothing the learner may not see: no truth, and not the new people's
+        # phenotypes, which a coalescent cohort writes as train/test/.
         (directory / "truth.json").unlink()
+        shutil.rmtree(directory / "test", ignore_errors=True)
         dropped = DROPPED_COLUMNS + (["phenotype"] if name == "new" else [])
         samples = cohort.samples.drop(columns=dropped, errors="ignore")
         samples.to_csv(directory / "samples.tsv", sep="\t", index=False, lineterminator="\n")
