@@ -9,6 +9,10 @@
     ``search``: the chosen trial's mean and std over the search's folds, the best
     of ``n_trials`` and so optimistic; ``score`` is the test estimate of the run's
     metric (the search score when ``test_size=0``, ``score_source`` says which);
+    ``baselines``: the genetics baselines' test estimates and AutoML minus the
+    best of them (:mod:`vcfml.automl.baselines`; their rows close the
+    leaderboard, estimator ``baseline:NAME``); ``test_by_population``: each
+    model's test estimate per population when the samples table has one;
     ``importance.tsv``   ``feature chrom pos importance rank`` (covariates have
     empty chrom/pos), measured on the held-out test samples; empty (a header)
     when the budget left no time for it;
@@ -26,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vcfml.automl.baselines import BaselineReport, leaderboard_with_baselines
 from vcfml.automl.model import MODEL_FILE, FittedModel
 from vcfml.automl.search import AutoMLResult
 from vcfml.errors import VcfmlError, VcfmlInputError
@@ -49,12 +54,18 @@ def save_run(
     importance: pd.DataFrame | None,
     inputs: dict[str, str] | None = None,
     notes: list[str] | None = None,
+    baselines: BaselineReport | None = None,
 ) -> Path:
     """Write the run directory. ``importance`` ``None``: skipped (an empty table
-    is written, and ``notes`` say why)."""
+    is written, and ``notes`` say why). ``baselines``
+    (:func:`vcfml.automl.baselines.baseline_report`): their rows in the
+    leaderboard, ``"baselines"`` and ``"test_by_population"`` in metrics.json."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    result.leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
+    leaderboard = result.leaderboard
+    if baselines is not None:
+        leaderboard = leaderboard_with_baselines(leaderboard, result, baselines)
+    leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
     result.model.metadata = {
         "search_metrics": result.cv_metrics,
         "test_metrics": result.test_metrics,
@@ -78,6 +89,11 @@ def save_run(
         "n_trials": n_trials,
         "refit_on_all_samples": result.refit_on_all,
     }
+    if baselines is not None:
+        if baselines.results:
+            metrics["baselines"] = baselines.to_json()
+        if baselines.by_population is not None:
+            metrics["test_by_population"] = baselines.by_population
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     if importance is None:
         importance = pd.DataFrame(columns=["feature", "chrom", "pos", "importance", "rank"])
