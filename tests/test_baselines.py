@@ -100,7 +100,7 @@ def test_no_baseline_sees_the_test_samples(dataset):
     """A site equal to the phenotype in the test samples only (noise in the
     others): a baseline that looked at the test would find it."""
     settings = AutoMLSettings(seed=1).resolved()
-    search, test = holdout_split(dataset.target, settings)
+    _, test = holdout_split(dataset.target, settings)
     rng = np.random.default_rng(0)
     planted = rng.integers(0, 3, len(dataset.samples)).astype(np.int8)
     planted[test] = 2 * dataset.target[test]
