@@ -41,6 +41,7 @@ help:
 	@echo "make jupyter-kernel   install, then register the kernel 'Python (vcfml)' for your Jupyter"
 	@echo "make test        run all tests: unit, notebooks (nbval), exercises, book build"
 	@echo "make test-fast   the library's tests without the slow ones (a couple of minutes)"
+	@echo "make test-other-cpus   the solution notebooks under other CPUs' arithmetic (OpenBLAS, numba)"
 	@echo "make exercises   regenerate exercises/ from solutions/"
 	@echo "make solutions   re-execute solutions/ so their outputs are fresh"
 	@echo "make data        regenerate the datasets in data/ byte for byte"
@@ -91,16 +92,33 @@ check-env: $(INSTALLED)
 jupyter-kernel: $(INSTALLED)
 	$(BIN)/python -m ipykernel install --user --name vcfml --display-name "Python (vcfml)"
 
+# nbval compares the notebooks' decimal numbers to a relative 1e-4, not as text
+# (tests/nbval_numbers.py): the last digit of a long number is CPU rounding noise.
+NBVAL := --nbval --nbval-current-env -p tests.nbval_numbers
+
 test: $(INSTALLED) lint
 	$(BIN)/python tools/make_exercises.py --check
-	$(BIN)/python -m pytest tests solutions --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests solutions $(NBVAL) \
 		-n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# The solution notebooks again, under other CPUs' arithmetic: OpenBLAS's generic
+# SSE3 kernel (Prescott) with numba compiling for a generic x86-64, then OpenBLAS's
+# AVX2 kernel (Haswell, where the CPU has AVX2). A number a notebook shows must
+# not depend on the machine (.ci/run runs this after `make test`).
+.PHONY: test-other-cpus
+test-other-cpus: $(INSTALLED)
+	OPENBLAS_CORETYPE=Prescott NUMBA_CPU_NAME=generic $(BIN)/python -m pytest solutions $(NBVAL) \
+		-n $(TEST_WORKERS) --dist loadscope -p no:cacheprovider $(PYTEST_ARGS)
+	if grep -qw avx2 /proc/cpuinfo; then \
+		OPENBLAS_CORETYPE=Haswell $(BIN)/python -m pytest solutions $(NBVAL) \
+			-n $(TEST_WORKERS) --dist loadscope -p no:cacheprovider $(PYTEST_ARGS); \
+	else echo "no AVX2 on this CPU: the Haswell kernel cannot run here"; fi
 
 # The library's tests without the slow ones (AutoML searches, Dask, notebooks,
 # packs, the book; see SLOW_TESTS in tests/conftest.py): for the edit-test loop.
 .PHONY: test-fast
 test-fast: $(INSTALLED)
-	$(BIN)/python -m pytest tests -m "not slow and not book" \
+	$(BIN)/python -m pytest tests -m "not slow and not book" -p tests.nbval_numbers \
 		-n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

@@ -105,7 +105,7 @@ def vcfml_automl(train: Dataset, test: Dataset, budget: float) -> np.ndarray:
     model = result.model
     trials = len(result.leaderboard)
     print(f"  vcfml: {model.estimator_name}, {len(model.variants)} sites, {trials} trials")
-    return model.predict_proba(test)
+    return model.predict_proba(test)[:, 1]
 
 
 def plain_flaml(train: Dataset, test: Dataset, budget: float) -> np.ndarray:

@@ -194,6 +194,8 @@ SLOW_TESTS = {
     "test_azure.py::test_the_azure_sdk_reads_what_vcfml_writes": "imports the Azure SDK",
     "test_check_env.py::test_make_jupyter_kernel_registers_python_vcfml": "runs make",
     "test_evaluate_explain.py::test_importance_finds_the_classic_truth": "fits and permutes models",
+    "test_nbval_numbers.py::test_nbval_with_the_plugin": "runs nbval on a notebook in a subprocess",
+    "test_nbval_numbers.py::test_nbval_fails_on_a_perturbed_solution": "runs nbval on a solution",
 }
 
 

@@ -87,7 +87,7 @@ def test_liability_test_estimate_matches_a_large_new_cohort(tmp_path):
     result = run_automl(train, quick(max_trials=10, ensemble=False))
     other = simulate("liability", n_samples=4000, sample_seed=99, **spec)
     large = read_cohort(other, tmp_path / "large", covariate_levels=result.model.covariate_levels)
-    large_auc = roc_auc_score(large.target, result.model.predict_proba(large))
+    large_auc = roc_auc_score(large.target, result.model.predict_proba(large)[:, 1])
     assert abs(result.test_score - large_auc) <= 0.04, (result.test_score, large_auc)
     assert result.refit_on_all and result.model is not result.holdout_model
 
@@ -231,10 +231,15 @@ def test_the_model_is_a_scikit_learn_pipeline(liability_dataset, tmp_path):
     model = result.model
     assert [name for name, _ in model.pipeline.steps] == ["align", "screen", "model"]
     probability = model.pipeline.predict_proba(liability_dataset)
-    assert probability.shape == (300, 2) and list(model.classes_) == [0, 1]
+    assert probability.shape == (300, 2) and list(model.pipeline.classes_) == [0, 1]
     np.testing.assert_allclose(probability.sum(axis=1), 1)
-    np.testing.assert_allclose(model.predict_proba(liability_dataset), probability[:, 1])
-    np.testing.assert_array_equal(model.predict(liability_dataset), probability[:, 1] >= 0.5)
+    # The model itself speaks the target's labels, as a scikit-learn classifier.
+    assert list(model.classes_) == list(liability_dataset.target_labels)
+    np.testing.assert_allclose(model.predict_proba(liability_dataset), probability)
+    case = probability[:, 1] >= 0.5
+    np.testing.assert_array_equal(
+        model.predict(liability_dataset), model.classes_[case.astype(int)]
+    )
     # The pipeline itself takes a Dataset or its table, as scikit-learn tools need.
     frame = liability_dataset.to_frame()
     np.testing.assert_allclose(model.pipeline.predict_proba(frame), probability, rtol=1e-6)

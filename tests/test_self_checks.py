@@ -439,7 +439,7 @@ def two_cohorts(tmp_path_factory):
 
 def test_4_2_right_answer_passes(two_cohorts, capsys):
     train_truth, test_truth, _, test, model = two_cohorts
-    auc = roc_auc_score(test.target, model.predict_proba(test))
+    auc = roc_auc_score(test.target, model.predict_proba(test)[:, 1])
     assert check.exercise_4_2(test_truth, train_truth, auc, test, model)
     assert "✅ Exercise 4.2" in capsys.readouterr().out
 
@@ -451,7 +451,7 @@ def test_4_2_right_but_different_passes(two_cohorts):
     train_truth, test_truth, _, test, model = two_cohorts
     order = np.random.default_rng(0).permutation(len(test.samples))
     shuffled = test.subset(order)
-    p, y = model.predict_proba(shuffled), shuffled.target
+    p, y = model.predict_proba(shuffled)[:, 1], shuffled.target
     ranks = rankdata(p)
     n1 = y.sum()
     auc = (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(y) - n1))
@@ -460,13 +460,16 @@ def test_4_2_right_but_different_passes(two_cohorts):
 
 def test_4_2_wrong_answers_are_named(two_cohorts, capsys):
     train_truth, test_truth, train, test, model = two_cohorts
-    auc = roc_auc_score(test.target, model.predict_proba(test))
-    on_training = roc_auc_score(train.target, model.predict_proba(train))
+    auc = roc_auc_score(test.target, model.predict_proba(test)[:, 1])
+    on_training = roc_auc_score(train.target, model.predict_proba(train)[:, 1])
     assert not check.exercise_4_2(test_truth, train_truth, on_training, test, model)
     assert "not the model's AUC on the second cohort" in capsys.readouterr().out
-    labels = roc_auc_score(test.target, model.predict_proba(test) > 0.5)
+    labels = roc_auc_score(test.target, model.predict_proba(test)[:, 1] > 0.5)
     assert not check.exercise_4_2(test_truth, train_truth, labels, test, model)
     assert "predicted labels (0/1)" in capsys.readouterr().out
+    control = roc_auc_score(test.target, model.predict_proba(test)[:, 0])
+    assert not check.exercise_4_2(test_truth, train_truth, control, test, model)
+    assert "column 0 of predict_proba" in capsys.readouterr().out
     assert not check.exercise_4_2(test_truth, train_truth, auc, train, model)
     assert "phenotypes differ from the second cohort's" in capsys.readouterr().out
     assert not check.exercise_4_2(train_truth, train_truth, auc, test, model)
@@ -712,7 +715,7 @@ def capstone_run(tmp_path_factory):
         read_vcf(paths["new_vcf"]), paths["new_samples"],
         covariate_levels=model.covariate_levels, require_target=False,
     )  # fmt: skip
-    probability = pd.Series(model.predict_proba(new), index=new.samples)
+    probability = pd.Series(model.predict_proba(new)[:, 1], index=new.samples)
     scan = association_table(train)
     truth = _cohorts()[1].truth
     return probability, scan, truth

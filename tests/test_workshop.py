@@ -451,7 +451,7 @@ def test_workshop_leaks_finds_every_kind_of_solution_file(tmp_path):
 def test_a_line_the_exercise_shows_is_not_a_leak(tmp_path):
     site = tmp_path / "html"
     (site / "_sources" / "exercises").mkdir(parents=True)
-    shown = "probability = result.model.predict_proba(test)"
+    shown = "probability = result.model.predict_proba(test)[:, 1]"
     (site / "_sources" / "exercises" / "04_run_and_evaluate.ipynb").write_text(shown)
     unreleased = load_workshop(write_config(tmp_path, solutions_released=False))
     assert workshop_leaks(site, unreleased) == []

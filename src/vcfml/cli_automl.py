@@ -345,7 +345,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
     print(f"alignment: {report.summary()}")
     # The aligned calls are the model's own variants, in its order, swaps flipped.
     aligned = replace(dataset, genotypes=calls, variants=model.variants.reset_index(drop=True))
-    probability = model.predict_proba(aligned, missing="impute")
+    probability = model.predict_proba(aligned, missing="impute")[:, 1]
     predictions = pd.DataFrame(
         {
             "sample_id": dataset.samples,

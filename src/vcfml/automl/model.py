@@ -151,7 +151,10 @@ class FittedModel:
 
     @property
     def classes_(self) -> np.ndarray:
-        return self.pipeline.classes_
+        """The target's labels, as scikit-learn's ``classes_``: column ``i`` of
+        :meth:`predict_proba` is the probability of ``classes_[i]``; the second
+        (``classes_[1]``) is the case, the label the dataset codes as 1."""
+        return np.asarray(self.target_labels, dtype=object)
 
     @property
     def variant_names(self) -> list[str]:
@@ -174,17 +177,17 @@ class FittedModel:
         return self.pipeline["screen"].transform(aligned)
 
     def predict_proba(self, dataset, missing: str = "error") -> np.ndarray:
-        """The probability of case for each sample (1-D), the course's shorthand.
-
-        scikit-learn's form, (n_samples, 2) for ``classes_`` 0 and 1, is
-        ``model.pipeline.predict_proba(dataset)``; scikit-learn's tools take
-        ``model.pipeline``.
+        """Probabilities, (n_samples, 2), as scikit-learn: column 0 for
+        ``classes_[0]`` (the control), column 1 for ``classes_[1]`` (the case);
+        ``predict_proba(dataset)[:, 1]`` is P(case) per sample.
         """
-        return self.estimator.predict_proba(self.features(dataset, missing))[:, 1]
+        return self.estimator.predict_proba(self.features(dataset, missing))
 
     def predict(self, dataset, missing: str = "error") -> np.ndarray:
-        """0/1 per sample: case when its probability is at least 0.5."""
-        return (self.predict_proba(dataset, missing) >= 0.5).astype(int)
+        """The label (from ``classes_``) of each sample: the case when its
+        probability of case is at least 0.5."""
+        case = self.predict_proba(dataset, missing)[:, 1] >= 0.5
+        return self.classes_[case.astype(int)]
 
     def save(self, directory: str | PathLike[str]) -> Path:
         directory = Path(directory)

@@ -300,7 +300,7 @@ def run_automl(
     if len(test_rows):
         holdout_model = _refit(search_data, settings, best, leaderboard, clock, notes)
         test_data = dataset.subset(test_rows)
-        probability = holdout_model.predict_proba(test_data)
+        probability = holdout_model.predict_proba(test_data)[:, 1]
         bootstrap_end = clock.at(REFIT_SHARE)
         if bootstrap_end is not None:  # leave the final refit its time, with a margin
             bootstrap_end -= REFIT_MARGIN * refit_seconds

@@ -77,7 +77,7 @@ def capstone(probability: pd.Series, candidates: Sequence[str]) -> CheckResult:
         return failed(
             "capstone",
             f"probability is a {type(probability).__name__}, not a pandas Series.",
-            "pd.Series(model.predict_proba(new), index=new.samples): one value per new person.",
+            "pd.Series(model.predict_proba(new)[:, 1], index=new.samples): one value per new person.",
         )
     wanted = new.samples["sample_id"]
     missing = sorted(set(wanted) - set(probability.index))

@@ -83,7 +83,9 @@ def exercise_4_2(test_truth: dict, train_truth: dict, test_auc: float, test, mod
             "take the labels from the second cohort's samples.tsv (test.target).",
         )
     try:
-        probability = model.predict_proba(test)
+        probability = np.asarray(model.predict_proba(test))
+        if probability.ndim == 2:  # scikit-learn's (n, 2): column 1 is P(case)
+            probability = probability[:, 1]
     except Exception as error:  # a learner's object, not a model: report, do not crash
         return failed(
             "4.2",
@@ -94,12 +96,20 @@ def exercise_4_2(test_truth: dict, train_truth: dict, test_auc: float, test, mod
     want = metrics.roc_auc_score(target, probability)
     if not np.isclose(test_auc, want, atol=1e-6):
         from_labels = np.isclose(test_auc, metrics.roc_auc_score(target, probability > 0.5))
-        source = "predicted labels (0/1)" if from_labels else "other predictions or labels"
+        from_control = np.isclose(test_auc, metrics.roc_auc_score(target, 1 - probability))
+        source = (
+            "predicted labels (0/1)"
+            if from_labels
+            else "column 0 of predict_proba (P(control))"
+            if from_control
+            else "other predictions or labels"
+        )
         return failed(
             "4.2",
             f"test_auc = {test_auc:.4f} is not the model's AUC on the second cohort; it looks "
             f"computed from {source}.",
-            "roc_auc_score(test.target, model.predict_proba(test)): the AUC needs probabilities.",
+            "roc_auc_score(test.target, model.predict_proba(test)[:, 1]): the AUC needs "
+            "probabilities of case.",
         )
     return passed("4.2", f"AUC {test_auc:.3f} on {len(samples)} new people from the same model.")
 

@@ -46,12 +46,20 @@ MAX_ITERATIONS = 25
 THREADS = os.cpu_count() or 1  # blocks fitted at once
 # The Newton iterations of the logistic scan run in single precision over the
 # (samples x sites) arrays, as PLINK 2's logistic regression does; the small
-# per-site systems are solved in double. Against double throughout: betas within
-# 1e-4, SEs within 1e-3 (relative), about twice as fast (tests/test_stats.py).
+# per-site systems are solved in double. Single-precision sums round differently
+# on every CPU (OpenBLAS picks its kernel per processor, numba compiles for the
+# host), so the last digits of a single-precision estimate depend on the machine.
+# Two Newton steps in double precision then finish every converged site
+# (POLISH_STEPS): Newton converges quadratically, so from within TOLERANCE the
+# first lands within ~1e-8 and the second, whose information gives the standard
+# error, within rounding of double precision. Results then agree to about 1e-9
+# (relative) across CPUs and BLAS kernels (tests/test_stats.py), and the
+# single-precision phase still does most of the work.
 # The covariates are centred and scaled first (:func:`standardized_design`), so
 # that every coefficient is of order one and single precision can resolve it.
 WORKING_DTYPE = np.float32
 TOLERANCE = 1e-4  # on each coefficient, relative above 1; Newton then lands within ~1e-8
+POLISH_STEPS = 2  # Newton steps in double precision after the single-precision ones
 MAX_ABS_BETA = 1e3  # a larger logistic effect means separation: report NaN
 SEPARATED_RESIDUAL = 1e-3  # every |y - p| below this after MAX_ITERATIONS: separation
 
@@ -312,6 +320,30 @@ def _sigmoid(eta: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-eta))
 
 
+def _newton_step(
+    design: np.ndarray,
+    pairs: np.ndarray,
+    y: np.ndarray,
+    dosage: np.ndarray,
+    called: np.ndarray,
+    coefficients: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One Newton step in double precision for every site of a block: the new
+    (sites, c+1) coefficients and the information matrices at the old ones."""
+    c = design.shape[1]
+    probability = _sigmoid(design @ coefficients[:, :c].T + dosage * coefficients[:, c])
+    weights = called * (probability * (1 - probability))
+    residual = called * (y[:, None] - probability)
+    weighted_dosage = weights * dosage
+    information = _genotype_column_last(
+        (weights.T @ pairs).reshape(len(coefficients), c, c),
+        weighted_dosage.T @ design,
+        np.einsum("ns,ns->s", weighted_dosage, dosage),
+    )
+    gradient = np.column_stack([residual.T @ design, np.einsum("ns,ns->s", residual, dosage)])
+    return coefficients + _solve(information, gradient), information
+
+
 def logistic_scan(
     genotypes: np.ndarray,
     y: np.ndarray,
@@ -320,7 +352,8 @@ def logistic_scan(
 ) -> ScanResult:
     """Logistic regression of 0/1 ``y`` on ``design`` + dosage, for every site:
     Newton-Raphson (IRLS) steps taken for a block of sites at once, starting
-    from the covariates-only fit, in ``WORKING_DTYPE`` precision. A site that
+    from the covariates-only fit, in ``WORKING_DTYPE`` precision and finished by
+    ``POLISH_STEPS`` steps in double (so results do not depend on the CPU). A site that
     does not converge in 25 steps or whose effect runs off (separation) gets
     NaN, as ``plink2 --glm no-firth``."""
     design = standardized_design(design)
@@ -350,7 +383,6 @@ def logistic_scan(
         n_obs[start:stop] = called.sum(axis=0)
         b = stop - start
         coefficients = np.tile(np.append(null, 0.0), (b, 1))
-        information = np.empty((b, c + 1, c + 1))
         active = np.arange(b)
         converged = np.zeros(b, dtype=bool)
         for iteration in range(MAX_ITERATIONS):
@@ -376,7 +408,6 @@ def logistic_scan(
             ).astype(np.float64)
             step = _solve(matrix, gradient)
             coefficients[active] = beta + step
-            information[active] = matrix
             limit = TOLERANCE * np.maximum(1.0, np.abs(coefficients[active]))
             done = ~(np.abs(step) >= limit).any(axis=1)  # NaN steps stop too
             runaway = np.abs(coefficients[active, c]) > MAX_ABS_BETA
@@ -385,15 +416,27 @@ def logistic_scan(
             if active.size == 0:
                 break
         not_converged[start + active] = True
-        # The standard error comes from the information of the last Newton step,
-        # taken at most TOLERANCE away from the estimate.
         final = np.flatnonzero(converged)
+        d, m = _block_dosage(genotypes, start, stop, dosage_scale)
+        if final.size < b:
+            d, m = d[:, final], m[:, final]
         beta = coefficients[final]
+        for _ in range(POLISH_STEPS):
+            previous = beta
+            beta, last_information = _newton_step(design, pairs, y, d, m, beta)
+        # A site whose last double-precision step is still large had only seemed to
+        # converge: single precision rounded its vanishing weights to zero steps
+        # (separation, with the effect running off). Whether that happens depends on
+        # the CPU's rounding, so the double step decides: not converged, NaN.
+        with np.errstate(invalid="ignore"):
+            unsettled = ~(np.abs(beta - previous) < TOLERANCE * np.maximum(1.0, np.abs(beta)))
+        unsettled = unsettled.any(axis=1)
+        not_converged[start + final[unsettled]] = True
+        # The standard error comes from the information of the last Newton step,
+        # a double-precision step taken within ~1e-8 of the estimate.
         with np.errstate(invalid="ignore", divide="ignore"):
-            se = np.sqrt(_inverse_last(information[final]))
-            stat = beta[:, c] / se
-        d = dosage if final.size == b else dosage[:, final]
-        m = called if final.size == b else called[:, final]
+            se = np.sqrt(_inverse_last(last_information))
+            stat = np.where(unsettled, np.nan, beta[:, c] / se)
         # PLINK 2's VIF check uses the unweighted correlation of the predictors.
         ones = m.T @ pairs
         vif = _genotype_vif(

@@ -1,0 +1,83 @@
+"""A number the course shows must not depend on the CPU.
+
+OpenBLAS chooses its kernels per processor and numba compiles for the host, so
+floating-point sums can round differently on another machine. These tests compute
+the logistic scan, the PCA and the LD the notebooks show in fresh processes under
+other arithmetic (OpenBLAS's generic SSE3 kernel "Prescott" with numba's generic
+x86-64 target, and the AVX2 kernel "Haswell") and compare with this process's.
+``make test-other-cpus`` runs the solution notebooks under the same settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+COMPUTE = """
+import json, sys
+import numpy as np
+from vcfml import read_vcf
+from vcfml.explain import association_table
+from vcfml.features import join_samples
+from vcfml.stats import autosomal, ld_r2, pca
+
+folder = sys.argv[1]
+genotypes = read_vcf(folder + "/cohort.vcf.gz")
+dataset = join_samples(genotypes, folder + "/samples.tsv", covariates=["sex"])
+scan = association_table(dataset)
+pcs = pca(genotypes.genotypes[:, autosomal(genotypes.variants['chrom'])], 4)
+r2 = ld_r2(genotypes.genotypes[:, :50], genotypes.genotypes[:, 50:60])
+json.dump({
+    "scan": scan[["beta", "se", "pvalue"]].to_numpy(float).tolist(),
+    "eigenvalues": np.asarray(pcs.eigenvalues, float).tolist(),
+    "r2": r2.tolist(),
+}, sys.stdout)
+"""
+
+SETTINGS = {
+    "Prescott, numba generic": {"OPENBLAS_CORETYPE": "Prescott", "NUMBA_CPU_NAME": "generic"},
+    "Haswell": {"OPENBLAS_CORETYPE": "Haswell"},
+}
+
+
+def compute(folder, **variables) -> dict:
+    environment = {**os.environ, **variables, "PYTHONPATH": str(ROOT / "src")}
+    result = subprocess.run(
+        [sys.executable, "-c", COMPUTE, str(folder)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return {key: np.array(value, dtype=float) for key, value in json.loads(result.stdout).items()}
+
+
+@pytest.fixture(scope="module")
+def here():
+    return compute(ROOT / "data" / "coalescent")
+
+
+def has_avx2() -> bool:
+    try:
+        return "avx2" in open("/proc/cpuinfo").read().split()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_shown_numbers_do_not_depend_on_the_cpu(here, setting):
+    if setting == "Haswell" and not has_avx2():
+        pytest.skip("this CPU has no AVX2: OpenBLAS's Haswell kernel cannot run here")
+    there = compute(ROOT / "data" / "coalescent", **SETTINGS[setting])
+    # Same sites tested (NaN where a fit is refused) and the same numbers to 1e-8.
+    np.testing.assert_array_equal(np.isnan(here["scan"]), np.isnan(there["scan"]))
+    np.testing.assert_allclose(there["scan"], here["scan"], rtol=1e-8)
+    np.testing.assert_allclose(there["eigenvalues"], here["eigenvalues"], rtol=1e-8)
+    np.testing.assert_allclose(there["r2"], here["r2"], rtol=1e-8, atol=1e-12)
