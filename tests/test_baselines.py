@@ -202,6 +202,19 @@ def test_automl_run_reports_the_baselines(cohort_dir, tmp_path, capsys):
     chosen = leaderboard[leaderboard["iteration"] == metrics["chosen_trial"]]
     assert chosen["test_roc_auc"].iloc[0] == pytest.approx(metrics["test"]["roc_auc"]["mean"])
 
+    # vcfml predict scores each population of a labelled table as well.
+    predictions = tmp_path / "predictions.tsv"
+    assert main(
+        [
+            "predict", "--run", str(out), "--vcf", str(cohort_dir / "cohort.vcf.gz"),
+            "--samples", str(cohort_dir / "samples.tsv"), "--out", str(predictions),
+        ]
+    ) == 0  # fmt: skip
+    assert "by population: pop1" in capsys.readouterr().out
+    report = json.loads(predictions.with_name("predictions.metrics.json").read_text())
+    assert set(report["scores_by_population"]) == {"pop1", "pop2"}
+    assert report["scores_by_population"]["pop1"]["model"]["mean"] > 0.5
+
     skipped = tmp_path / "lean"
     main(
         [
