@@ -27,14 +27,19 @@ WORKSHOP ?=
 SITE ?= $(if $(strip $(WORKSHOP)),_build/workshops/$(basename $(notdir $(WORKSHOP)))/_build/html,_build/html)
 
 .PHONY: help install book test lint exercises solutions data constraints clean \
-	workshop-check workshop-pack workshop-guide site-check check-env jupyter-kernel
+	workshop-check workshop-pack workshop-guide site-check check-env jupyter-kernel \
+	pack-check publish
 
 help:
 	@echo "make book        build the course website into _build/html (installs first)"
 	@echo "make book WORKSHOP=workshops/NAME.yml   that workshop's site and pack (the site links the pack)"
 	@echo "make workshop-pack WORKSHOP=workshops/NAME.yml   the participants' download only"
 	@echo "make workshop-guide WORKSHOP=workshops/NAME.yml  the instructors' site: schedule, answers"
-	@echo "make workshop-check   check every workshops/*.yml (or WORKSHOP=...)"
+	@echo "make workshop-check   check every workshop file, .yml and .yaml (or WORKSHOP=...)"
+	@echo "make pack-check WORKSHOP=workshops/NAME.yml  set the built pack up as a participant"
+	@echo "                 would and run an AutoML exercise; fails on any warning (slow)"
+	@echo "make publish     what GitHub Pages serves: the course and every workshop with"
+	@echo "                 publish: true, checked for leaks, into _build/pages"
 	@echo "make site-check  open every page of a built site in Chromium (SITE=_build/html, or"
 	@echo "                 WORKSHOP=...: fails on any solution the workshop has not released)"
 	@echo "make check-env   is this machine ready for the course? (one line per check)"
@@ -70,7 +75,7 @@ else
 endif
 
 workshop-check: $(INSTALLED)
-	$(BIN)/python tools/workshop.py check $(or $(WORKSHOP),$(wildcard workshops/*.yml))
+	$(BIN)/python tools/workshop.py check $(WORKSHOP)
 
 workshop-pack: $(INSTALLED)
 	@test -n "$(WORKSHOP)" || { echo "usage: make workshop-pack WORKSHOP=workshops/NAME.yml"; exit 1; }
@@ -79,6 +84,15 @@ workshop-pack: $(INSTALLED)
 workshop-guide: $(INSTALLED)
 	@test -n "$(WORKSHOP)" || { echo "usage: make workshop-guide WORKSHOP=workshops/NAME.yml"; exit 1; }
 	$(BIN)/python tools/workshop.py build $(WORKSHOP) --instructors
+
+# Optional and slow: the pack's own environment (setup.sh), one exercise executed in it.
+pack-check: $(INSTALLED)
+	@test -n "$(WORKSHOP)" || { echo "usage: make pack-check WORKSHOP=workshops/NAME.yml"; exit 1; }
+	$(BIN)/python tools/workshop_pack_check.py $(WORKSHOP)
+
+# The one GitHub Pages deployment (.github/workflows/pages.yml): see workshops/README.md.
+publish: $(INSTALLED)
+	$(BIN)/python tools/publish.py build --site-check
 
 # Screenshots of every page go beside the site: SITE/../screenshots.
 site-check: $(INSTALLED)

@@ -191,9 +191,11 @@ SLOW_TESTS = {
     "test_scale.py": "bio2zarr conversion, Dask screens and a local cluster",
     "test_exercises.py": "executes the exercise notebooks (unless nbval runs their solutions)",
     "test_workshop.py": "builds workshop packs and runs make",
+    "test_publish.py::test_publish_builds_real_workshop_folders_without_leaks": "stages and packs",
     "test_azure.py::test_the_azure_sdk_reads_what_vcfml_writes": "imports the Azure SDK",
     "test_check_env.py::test_make_jupyter_kernel_registers_python_vcfml": "runs make",
     "test_evaluate_explain.py::test_importance_finds_the_classic_truth": "fits and permutes models",
+    "test_plink2_vcf.py::test_the_pipeline_on_plink2s_vcf": "AutoML on HapMap 3 via the CLI",
     "test_nbval_numbers.py::test_nbval_with_the_plugin": "runs nbval on a notebook in a subprocess",
     "test_nbval_numbers.py::test_nbval_fails_on_a_perturbed_solution": "runs nbval on a solution",
 }

@@ -7,7 +7,7 @@ import sys
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from make_data import load_spec, make_datasets
+from make_data import load_spec, make_datasets, make_hapmap3
 
 
 def test_committed_datasets_regenerate_identically(tmp_path):
@@ -32,3 +32,19 @@ def test_seed_offset_gives_other_data(tmp_path):
     assert (tmp_path / "classic" / "truth.json").read_bytes() != (
         ROOT / "data" / "classic" / "truth.json"
     ).read_bytes()
+
+
+def test_hapmap3_vcf_regenerates_identically(tmp_path):
+    """The real data: the VCF, its index and the samples table come back byte for
+    byte from the committed PLINK files, and SHA256SUMS lists them."""
+    folder = make_hapmap3(tmp_path)
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == ["hapmap3.vcf.gz", "hapmap3.vcf.gz.tbi", "samples.tsv"]
+    listed = (ROOT / "data" / "SHA256SUMS").read_text()
+    for name in written:
+        assert (folder / name).read_bytes() == (ROOT / "data" / "hapmap3" / name).read_bytes(), (
+            f"data/hapmap3/{name} differs from what `make data` writes"
+        )
+        assert f"  hapmap3/{name}\n" in listed
+    for name in ["HM3_thinned_autosomal_overlap.bed", "relationships_w_pops_121708.txt"]:
+        assert f"  hapmap3/source/{name}\n" in listed

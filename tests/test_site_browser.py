@@ -145,6 +145,10 @@ def test_released_then_withdrawn_solutions_leave_nothing(tmp_path, chromium):
     assert result.ok, "\n".join(result.problems)
     assert not list(result.html.rglob("*solutions*"))
     assert "solutions/" not in (result.html / "searchindex.js").read_text()
+    # Nor anywhere else in the participants' build folder: Sphinx's doctrees, the
+    # staged source, the pack's folder, screenshots (the instructors' site is elsewhere).
+    left = [p for p in staged.output.rglob("*") if "solution" in p.as_posix().lower()]
+    assert not left, left[:5]
     report = check_site(result.html, chromium=chromium, workshop=staged.workshop)
     assert report.ok, "\n".join(report.problems)
 

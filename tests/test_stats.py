@@ -175,8 +175,10 @@ def test_linear_scan_agrees_with_plink2(plink2, cohort, tmp_path):
 
 
 def test_pca_agrees_with_plink2(plink2, cohort, tmp_path):
-    assert main(["pca", "--vcf", str(cohort / "cohort.vcf.gz"), "--pcs", "5",
-                 "--out", str(tmp_path / "pcs.tsv")]) == 0  # fmt: skip
+    # every autosomal site (no MAF filter, no pruning), as plink2 --autosome; the
+    # defaults (common, LD-pruned sites) are compared in tests/test_pca.py
+    assert main(["pca", "--vcf", str(cohort / "cohort.vcf.gz"), "--pcs", "5", "--min-maf", "0",
+                 "--no-prune", "--out", str(tmp_path / "pcs.tsv")]) == 0  # fmt: skip
     run_plink(plink2, cohort, tmp_path / "plink", "--autosome", "--pca", "5", "meanimpute")
     ours = pd.read_csv(tmp_path / "pcs.tsv", sep="\t")
     plink = pd.read_csv(tmp_path / "plink.eigenvec", sep="\t")

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -33,6 +34,7 @@ from workshop import (
     main,
     toc_pages,
     workshop_config,
+    workshop_files,
     workshop_toc,
 )
 from workshop_pack import TEST_SUITES, install_size, make_pack
@@ -57,7 +59,7 @@ def write_config(tmp_path, name="ws.yml", **changes):
 
 
 def test_every_committed_workshop_is_valid():
-    configs = sorted((ROOT / "workshops").glob("*.yml"))
+    configs = workshop_files()
     assert EXAMPLE in configs
     for path in configs:
         load_workshop(path)
@@ -97,6 +99,26 @@ def test_example_documents_every_key():
         ({"chapters": [1, 1]}, "chapters lists a chapter twice"),
         ({"automl_budget": -5}, "key 'automl_budget'"),
         ({"solutions_released": "maybe"}, "key 'solutions_released'"),
+        # A day that does not exist: one line, not PyYAML's traceback.
+        (
+            {"start_date": "2027-02-30"},
+            "key 'start_date': 2027-02-30 is no date: day is out of range for month",
+        ),
+        ({"start_date": "2027-3-15"}, "key 'start_date': expected a date as YYYY-MM-DD"),
+        # Strict types: no silent coercion of YAML's true, of "yes" or of 1.
+        ({"automl_budget": True}, "key 'automl_budget': Input should be a valid number"),
+        ({"automl_budget": 0.1}, "key 'automl_budget': Input should be greater than or equal to 5"),
+        (
+            {"solutions_released": "yes"},
+            "key 'solutions_released': Input should be a valid boolean",
+        ),
+        ({"solutions_released": 1}, "key 'solutions_released': Input should be a valid boolean"),
+        ({"show_azure": "no"}, "key 'show_azure': Input should be a valid boolean"),
+        ({"dataset": {"seed": "4242"}}, "key 'dataset.seed': Input should be a valid integer"),
+        ({"chapters": [1, "7"]}, "key 'chapters.1': Input should be a valid integer"),
+        ({"chapters": [1, "finale"]}, "key 'chapters.1'"),
+        ({"hours_per_day": 30}, "key 'hours_per_day'"),
+        ({"publish": "true"}, "key 'publish': Input should be a valid boolean"),
         ({"jupyterhub_url": "hub.example.org"}, "key 'jupyterhub_url'"),
     ],
 )
@@ -106,6 +128,96 @@ def test_bad_configs_name_the_file_and_the_key(tmp_path, changes, message):
         load_workshop(path)
     assert str(path) in str(error.value)
     assert message in str(error.value)
+
+
+def test_the_capstone_is_chapter_7_by_number_or_name(tmp_path):
+    by_name = load_workshop(write_config(tmp_path, chapters=[1, "capstone"]))
+    by_number = load_workshop(write_config(tmp_path, chapters=[1, 7]))
+    assert by_name.chapters == by_number.chapters == [1, 7]
+    toc, removed = workshop_toc(by_name, TOC)
+    assert "exercises/07_capstone" in toc_pages(toc) and "book/capstone" in toc_pages(toc)
+    without = load_workshop(write_config(tmp_path, chapters=[1, 3]))
+    toc, removed = workshop_toc(without, TOC)
+    assert "book/capstone" in removed and "exercises/07_capstone" in removed
+    with pytest.raises(WorkshopConfigError, match="chapters lists a chapter twice"):
+        load_workshop(write_config(tmp_path, chapters=[7, "capstone"]))
+    with pytest.raises(WorkshopConfigError) as error:
+        load_workshop(write_config(tmp_path, chapters=[1, 8]))
+    assert "no chapter [8] in _toc.yml (the course has 1, 2, 3, 4, 5, 6, 7 (capstone))" in str(
+        error.value
+    )
+
+
+def test_a_yaml_date_that_does_not_exist_is_one_line_and_others_are_checked(tmp_path, capsys):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(EXAMPLE.read_text().replace("start_date: 2027-03-15", "start_date: 2027-02-30"))
+    good = write_config(tmp_path, "good.yml")
+    assert main(["check", str(bad), str(good)]) == 1
+    output = capsys.readouterr()
+    assert output.err.splitlines()[0] == (
+        f"error: {bad}: key 'start_date': 2027-02-30 is no date: day is out of range for month"
+    )
+    assert "Traceback" not in output.err and f"{good}: OK" in output.out
+
+
+def test_the_ok_line_shows_the_parsed_values(tmp_path, capsys):
+    path = write_config(
+        tmp_path, "shown.yml", chapters=[1, "capstone"], automl_budget=30, solutions_released=True
+    )
+    assert main(["check", str(path)]) == 0
+    line = capsys.readouterr().out
+    assert "chapters 1, 7 (capstone)" in line and "AutoML budget 30 s" in line
+    assert "dataset seed 2027 (600 samples x 1000 sites)" in line
+    assert "solutions released" in line and "15–16 March 2027" in line
+    assert "Azure page hidden" in line and "published by pages.yml: no" in line
+
+
+def test_a_day_longer_than_its_hours_is_warned(tmp_path, capsys):
+    one_day = write_config(
+        tmp_path, "day.yml", end_date="2027-03-15", chapters=[1, 3, 4, 5, "capstone"]
+    )
+    assert main(["check", str(one_day)]) == 0  # a warning, not an error
+    err = capsys.readouterr().err
+    assert "warning: " in err and "Mon 15 Mar has" in err and "more than hours_per_day: 6" in err
+    rows = schedule(load_workshop(one_day), ROOT)
+    assert rows[-1]["number"] == 7 and rows[-1]["minutes"] > 0  # the capstone is scheduled
+    total = sum(row["minutes"] for row in rows)
+    assert total > 6 * 60
+    text = schedule_markdown(rows, 6)
+    assert "```{warning}" in text and f"({total / 60:.1f} h)" in text
+    relaxed = write_config(tmp_path, "long.yml", end_date="2027-03-15", hours_per_day=12)
+    assert main(["check", str(relaxed)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert "```{warning}" not in schedule_markdown(rows, 12)
+
+
+def test_workshop_names_are_unique_across_yml_yaml_and_subfolders(tmp_path, capsys, monkeypatch):
+    import workshop
+
+    folder = tmp_path / "workshops"
+    (folder / "2027").mkdir(parents=True)
+    first = write_config(folder, "river.yml")
+    second = write_config(folder, "river.yaml", title="Another")
+    third = write_config(folder / "2027", "river.yml", title="A third")
+    alone = write_config(folder, "lake.yaml")
+    monkeypatch.setattr(workshop, "WORKSHOPS", folder)
+    assert workshop.workshop_files(folder) == sorted([first, second, third, alone])
+    assert main(["check"]) == 1  # no file named: every file in the folder, .yaml too
+    output = capsys.readouterr()
+    assert f"{alone}: OK" in output.out
+    for path in (first, second, third):
+        assert f"error: {path}: the workshop name 'river' is also the name of" in output.err
+    assert "3 of 4 workshop files have problems" in output.err
+    with pytest.raises(WorkshopConfigError, match="the workshop name 'river'"):
+        workshop.stage(second, output_root=tmp_path / "out", execute=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_make_workshop_check_checks_every_file_the_tool_finds():
+    dry = subprocess.run(
+        ["make", "-n", "workshop-check"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert dry.stdout.rstrip().endswith("tools/workshop.py check")  # the tool's own glob
 
 
 def test_config_errors_do_not_dump_the_config(tmp_path):
@@ -168,7 +280,8 @@ def test_toc_filters_chapters_solutions_and_azure(tmp_path):
     assert CONTRIBUTORS_PAGE in removed and CONTRIBUTORS_PAGE in toc_pages(TOC)
 
     everything = load_workshop(write_config(tmp_path, chapters=None))
-    assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6]
+    assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6, 7]
+    assert course_chapters()[7]["file"] == "book/capstone"  # the capstone is 7
     released = load_workshop(write_config(tmp_path, solutions_released=True, show_azure=True))
     toc, removed = workshop_toc(released, TOC)
     kit = ["book/instructors/index", "book/instructors/notes"]
@@ -251,8 +364,28 @@ def test_pack_holds_what_participants_need(tmp_path):
     assert check in readme and "make " not in readme
     assert "**Python (vcfml)**" in readme and "90 seconds" in readme
     # The install size as benchmarks/install_size.py last recorded it.
-    assert f"(measured: {install_size()})" in readme
+    assert f"({install_size()})" in readme and "measured: about" in readme
     assert re.search(r"about \d[\d,]* MiB \(\d\.\d\d GB\) installed, a \d+ MiB download", readme)
+    assert "du -sh .venv" in readme  # how it compares with what a participant measures
+    assert "Chapters: 1, 2. " in readme  # no capstone in this pack
+    # The pack's workshop.yml: the parsed values, none of the instructors' comments.
+    settings = yaml.safe_load(zipped_text(archive, "river-2027/workshop.yml"))
+    assert settings["automl_budget"] == 90 and settings["chapters"] == [1, 2]
+    assert "Optional" not in zipped_text(archive, "river-2027/workshop.yml")
+    assert "publish" not in settings
+
+
+def zipped_text(archive, name):
+    with zipfile.ZipFile(archive) as zipped:
+        return zipped.read(name).decode()
+
+
+def test_pack_readme_names_the_capstone():
+    from workshop_pack import chapter_names
+
+    assert chapter_names([1, 3, 4, 5, 7]) == "1, 3, 4, 5 and the capstone"
+    assert chapter_names([7]) == "the capstone"
+    assert chapter_names([1, 2]) == "1, 2"
 
 
 def test_pack_setup_compiles_all_but_the_test_suites_inside_packages(tmp_path):
@@ -306,7 +439,8 @@ def test_pack_setup_script_refuses_a_python_it_has_no_pins_for(tmp_path):
         text=True,
     )
     assert missing.returncode == 1 and "No 'python3.99' here" in missing.stderr
-    assert "Python 3.10 to 3.14" in missing.stderr and "Traceback" not in missing.stderr
+    assert "install Python 3.10 to 3.14" in missing.stderr and "Traceback" not in missing.stderr
+    assert "Python Python" not in missing.stderr
     fake = tmp_path / "python-2.7"
     fake.write_text("#!/bin/sh\necho 2.7\n")
     fake.chmod(0o755)
@@ -352,28 +486,153 @@ def test_make_builds_a_workshop_with_the_workshop_variable():
     assert "tools/build_book.py" in default.stdout
 
 
-def test_github_workflows_publish_and_test():
+def test_github_workflows_publish_once_with_least_permissions():
+    """One Pages deployment (pages.yml, through make publish); no other workflow deploys,
+    and only the deploy job may write to Pages or mint an OIDC token."""
     workflows = ROOT / ".github" / "workflows"
-    pages = yaml.safe_load((workflows / "pages.yml").read_text())
-    tests = yaml.safe_load((workflows / "tests.yml").read_text())
+    loaded = {path.name: yaml.safe_load(path.read_text()) for path in workflows.glob("*.yml")}
+    pages, tests = loaded["pages.yml"], loaded["tests.yml"]
     # PyYAML reads the key `on` as True.
     assert pages[True]["push"]["branches"] == ["main"]
     assert "pull_request" in tests[True]
-    build_steps = pages["jobs"]["build"]["steps"]
-    commands = [step.get("run", "") for step in build_steps]
-    assert "make book" in commands and "make site-check" in commands
-    upload = next(s for s in build_steps if "upload-pages-artifact" in s.get("uses", ""))
-    assert upload["with"]["path"] == "_build/html"
-    deploy = pages["jobs"]["deploy"]
-    assert deploy["needs"] == "build"
+    assert pages["permissions"] == {}
+    build_job, deploy = pages["jobs"]["build"], pages["jobs"]["deploy"]
+    assert build_job["permissions"] == {"contents": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    commands = [step.get("run", "") for step in build_job["steps"]]
+    assert "make workshop-check" in commands and "make publish" in commands
+    upload = next(s for s in build_job["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+    from publish import OUTPUT
+
+    assert upload["with"]["path"] == OUTPUT.relative_to(ROOT).as_posix()
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
     assert any("deploy-pages" in step.get("uses", "") for step in deploy["steps"])
-    assert pages["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
-    assert any(step.get("run") == ".ci/run" for step in tests["jobs"]["test"]["steps"])
-    for workflow in (pages, tests):
+    for name, workflow in loaded.items():
+        if name != "pages.yml":
+            text = (workflows / name).read_text()
+            assert "deploy-pages" not in text and "upload-pages-artifact" not in text, name
+            assert "pages: write" not in text and "id-token" not in text, name
         for job in workflow["jobs"].values():
             for step in job["steps"]:
                 if "uses" in step:
                     assert "@v" in step["uses"], f"{step['uses']} is not pinned to a version"
+    assert any(step.get("run") == ".ci/run" for step in tests["jobs"]["test"]["steps"])
+    make = subprocess.run(["make", "-n", "publish"], cwd=ROOT, capture_output=True, text=True)
+    assert "tools/publish.py build --site-check" in make.stdout
+
+
+def test_workshop_preview_handles_yaml_names():
+    preview = (ROOT / ".github" / "workflows" / "workshop-preview.yml").read_text()
+    step = next(
+        s["run"] for s in yaml.safe_load(preview)["jobs"]["build"]["steps"] if s.get("id") == "site"
+    )
+    for given, name in (("workshops/a.yml", "a"), ("workshops/2027/b.yaml", "b")):
+        result = subprocess.run(
+            ["bash", "-c", step.replace('>> "$GITHUB_OUTPUT"', "")],
+            env={**os.environ, "WORKSHOP": given},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert result.stdout.strip() == f"path=_build/workshops/{name}/_build"
+
+
+def test_instructors_build_from_a_relative_path_on_the_command_line(tmp_path, monkeypatch):
+    """``make workshop-guide WORKSHOP=workshops/NAME.yml`` passes a relative path: the
+    guide names it (F2 crashed there after executing every solution). jupyter-book
+    and the execution are stood in for; the guide page is really written."""
+    import workshop
+
+    monkeypatch.setattr(workshop, "build", fake_jupyter_book)
+    monkeypatch.setattr(workshop, "execute_notebook", lambda path: None)
+    folder = tmp_path / "checkout"
+    (folder / "workshops").mkdir(parents=True)
+    write_config(folder / "workshops", "rel-2027.yml", chapters=[1])
+    monkeypatch.chdir(folder)
+    assert main(["build", "workshops/rel-2027.yml", "--instructors", "--output-root", "out"]) == 0
+    guide = folder / "out" / "instructors" / "rel-2027" / "source" / f"{GUIDE_PAGE}.md"
+    text = guide.read_text()
+    assert "python tools/workshop.py build workshops/rel-2027.yml --instructors" in text
+    assert "make book WORKSHOP=workshops/rel-2027.yml" in text
+    # Built outside the participants' folder, with the pack its set-up page links.
+    site = folder / "out" / "instructors" / "rel-2027" / "_build" / "html"
+    assert (site / "rel-2027-pack.zip").is_file()
+    assert not (folder / "out" / "workshops").exists()
+    from workshop import shown_path
+
+    monkeypatch.chdir(ROOT)
+    assert shown_path(Path("workshops/example.yml")) == Path("workshops/example.yml")
+    assert shown_path(EXAMPLE) == Path("workshops/example.yml")
+
+
+def test_participants_read_what_the_pack_has(tmp_path):
+    """No `make` in what they need, the pack's check command in exercise 1.1, no Azure
+    workspace in the intro when the Azure page is hidden."""
+    import nbformat
+    from workshop import StagedWorkshop
+    from workshop_site import participants_pages
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("_ext"))
+    (source / "exercises").mkdir()
+    shutil.copy2(ROOT / "exercises" / "01_genotypes_to_dosages.ipynb", source / "exercises")
+    workshop = load_workshop(write_config(tmp_path, chapters=[1], show_azure=False))
+    staged = StagedWorkshop("ws", source, tmp_path / "out", workshop)
+    participants_pages(staged)
+    intro = (source / "book" / "intro.md").read_text()
+    what = intro.split("## What you need")[1].split("## ")[0]
+    assert "make" not in what and "Python 3.10 or newer" in what and "Azure" not in what
+    notebook = nbformat.read(source / "exercises" / "01_genotypes_to_dosages.ipynb", 4)
+    text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert "make check-env" not in text and ".venv/bin/vcfml check-env --data data" in text
+    assert "make check-env" in (ROOT / "exercises" / "01_genotypes_to_dosages.ipynb").read_text()
+
+
+BLOCK_FLAML_AUTOML = """
+import importlib, importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "flaml.automl" or name.startswith("flaml.automl."):
+            raise ImportError(name + " (as without flaml[automl], in a workshop pack)")
+sys.meta_path.insert(0, Block())
+importlib.import_module(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("module", ["vcfml.automl.search", "vcfml.automl.estimators"])
+def test_no_flaml_warning_where_flaml_automl_is_missing(module):
+    """The pack installs flaml without [automl]; `import flaml` then warns "Please install
+    flaml[automl]". vcfml's import must not show it (it is an error here, -W error)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-W", "error::UserWarning", "-c", BLOCK_FLAML_AUTOML]
+    plain = subprocess.run([*command, "flaml"], env=env, capture_output=True, text=True)
+    assert plain.returncode != 0 and "flaml.automl is not available" in plain.stderr
+    quiet = subprocess.run([*command, module], env=env, capture_output=True, text=True)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "flaml.automl is not available" not in quiet.stderr
+
+
+def test_pack_check_flags_what_a_participant_would_see():
+    import nbformat
+    from workshop_pack_check import notebook_problems
+
+    cell = nbformat.v4.new_code_cell("from vcfml.automl import run_automl")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "stream", name="stderr", text="…/flaml/__init__.py:20: UserWarning: flaml.automl is"
+        )
+    ]
+    blank = nbformat.v4.new_code_cell("answer()")
+    blank.outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="")]
+    broken = nbformat.v4.new_code_cell("import x")
+    broken.outputs = [nbformat.v4.new_output("error", ename="ImportError", evalue="no x")]
+    fine = nbformat.v4.new_code_cell("print(1)")
+    fine.outputs = [nbformat.v4.new_output("stream", name="stdout", text="✅ Exercise 1.1\n")]
+    notebook = nbformat.v4.new_notebook(cells=[cell, blank, broken, fine])
+    problems = notebook_problems(notebook, "ex.ipynb")
+    assert len(problems) == 2
+    assert problems[0].startswith("ex.ipynb cell 0: prints") and "UserWarning" in problems[0]
+    assert problems[1] == "ex.ipynb cell 2: ImportError: no x"
 
 
 def fake_jupyter_book(source, output, echo=True):
@@ -391,6 +650,10 @@ def fake_jupyter_book(source, output, echo=True):
         (html / "_sources" / f"{page}{suffix}").parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / f"{page}{suffix}", html / "_sources" / f"{page}{suffix}")
     (html / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/intro.html">')
+    for page in pages:  # Sphinx keeps every page's parsed tree beside the site
+        doctree = output / "_build" / ".doctrees" / f"{page}.doctree"
+        doctree.parent.mkdir(parents=True, exist_ok=True)
+        doctree.write_text(page)
     (html / "searchindex.js").write_text(f"Search.setIndex({json.dumps({'docnames': pages})})")
     return BookBuild(html=html, log="", problems=[])
 
@@ -408,7 +671,6 @@ def test_released_then_unreleased_leaves_no_solution_behind(tmp_path, monkeypatc
     assert [path.name for path in executed] == [
         "01_frequencies_and_missingness.ipynb",
         "01_genotypes_to_dosages.ipynb",
-        "07_capstone.ipynb",  # the capstone is no numbered chapter: every workshop has it
     ]  # executed on the workshop's data before the site and the pack are made
     with zipfile.ZipFile(staged.html / "seq-pack.zip") as zipped:
         assert "seq/solutions/01_genotypes_to_dosages.ipynb" in zipped.namelist()
@@ -417,6 +679,12 @@ def test_released_then_unreleased_leaves_no_solution_behind(tmp_path, monkeypatc
     staged, result = workshop.build_workshop(withdrawn, output_root=tmp_path / "out", echo=False)
     assert result.ok, result.problems
     assert not list(staged.html.rglob("*solutions*"))
+    # Nothing anywhere in the participants' build folder: no doctree, no empty folder,
+    # no instructors' notes or contributors' page in the staged source.
+    assert not [path for path in staged.output.rglob("*") if "solutions" in path.parts]
+    assert not list(staged.source.rglob("instructors*")) and staged.source.joinpath("book").is_dir()
+    assert not (staged.source / f"{CONTRIBUTORS_PAGE}.md").exists()
+    assert not list(staged.output.rglob("*solution*.doctree"))
     assert "solutions/" not in (staged.html / "searchindex.js").read_text()
     with zipfile.ZipFile(staged.html / "seq-pack.zip") as zipped:
         assert not any("solutions" in name for name in zipped.namelist())
@@ -489,6 +757,9 @@ def test_every_chapter_page_states_its_time_from_the_notebooks():
     by book/_ext from each notebook, so page, notebooks and schedule cannot disagree."""
     for number, chapter in course_chapters().items():
         page = (ROOT / chapter["file"]).with_suffix(".md")
+        if number == 7:  # the capstone: its notebook's time only ({chapter-total}`7`)
+            assert exercise_minutes(ROOT, 7) and "{chapter-total}`7`" in page.read_text()
+            continue
         assert reading_minutes(page), f"{page} has no {{chapter-time}}`N` line"
         assert "minutes (" not in page.read_text(), f"{page} still hard-codes its time"
         for stem, minutes in exercise_minutes(ROOT, number):

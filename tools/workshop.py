@@ -17,7 +17,7 @@
 
 ``--instructors`` builds the instructors' site instead (every solution, the
 schedule and the answer notes for the workshop's data; ``tools/workshop_site.py``)
-into ``_build/workshops/NAME/instructors``. ``workshops/example.yml`` documents
+into ``_build/instructors/NAME``. ``workshops/example.yml`` documents
 every key.
 """
 
@@ -27,6 +27,7 @@ import argparse
 import copy
 import difflib
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -35,7 +36,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
@@ -51,6 +59,13 @@ AZURE_PAGE = "book/04_experiments/azure"
 CONTRIBUTORS_PAGE = "book/contributing"
 GUIDE_PAGE = "book/instructors_workshop"  # generated for the instructors' build
 PARTICIPANTS, INSTRUCTORS = "participants", "instructors"
+# The capstone is chapter 7 (its notebook is exercises/07_capstone); a workshop file
+# may name it by number or as "capstone".
+CAPSTONE, CAPSTONE_NAME = 7, "capstone"
+WORKSHOPS = ROOT / "workshops"
+SUFFIXES = (".yml", ".yaml")
+# Fewer seconds than this and FLAML's search tries too few models to teach anything.
+MIN_BUDGET_SECONDS = 5
 
 
 class WorkshopConfigError(ValueError):
@@ -60,7 +75,8 @@ class WorkshopConfigError(ValueError):
 class DatasetSettings(BaseModel):
     """The workshop's own copy of the course datasets."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: YAML's `true` is no number and "4242" no seed (no silent coercion).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     seed: int = Field(ge=1, description="added to every seed in data/datasets.yml")
     samples: int = Field(600, ge=100, le=100_000, description="liability cohort samples")
@@ -70,19 +86,48 @@ class DatasetSettings(BaseModel):
 class Workshop(BaseModel):
     """Everything that differs from one workshop to the next."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: `automl_budget: true` is no budget and `solutions_released: "yes"` no
+    # boolean; the file says exactly what it means, or the check names the key.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: str = Field(min_length=1)
-    start_date: date
-    end_date: date
+    # Dates are read from text (see _Loader), so that 2027-02-30 is one error line.
+    start_date: date = Field(strict=False)
+    end_date: date = Field(strict=False)
     venue: str = Field(min_length=1)
     instructors: list[str] = Field(min_length=1)
     dataset: DatasetSettings
     chapters: list[int] | None = Field(None, min_length=1)
     solutions_released: bool = False
     show_azure: bool = False
-    automl_budget: float = Field(60, gt=0, le=3600)
+    automl_budget: float = Field(60, ge=MIN_BUDGET_SECONDS, le=3600)
     jupyterhub_url: str | None = Field(None, pattern=r"^https?://\S+$")
+    hours_per_day: float = Field(6, gt=0, le=12)
+    publish: bool = False
+
+    @field_validator("chapters", mode="before")
+    @classmethod
+    def _capstone_by_name(cls, value: Any) -> Any:
+        """``capstone`` in ``chapters`` is chapter 7 (its notebook is ``07_capstone``)."""
+        if isinstance(value, list):
+            return [
+                CAPSTONE if isinstance(v, str) and v.strip().lower() == CAPSTONE_NAME else v
+                for v in value
+            ]
+        return value
+
+    @field_validator("start_date", "end_date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        """Only ``YYYY-MM-DD`` text is a date; a day that does not exist says so."""
+        if isinstance(value, date):
+            return value
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(f"expected a date as YYYY-MM-DD, e.g. 2027-03-15 (got {value!r})")
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise ValueError(f"{value} is no date: {error}") from None
 
     @model_validator(mode="after")
     def _consistent(self) -> Workshop:
@@ -141,6 +186,8 @@ def _describe(error: dict[str, Any]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if not error["loc"]:  # a check of several keys: the whole file is the input, not shown
         return message
+    if error["type"] == "value_error":  # our own validators: the message shows the value
+        return f"key '{key}': {message}"
     value = error.get("input")
     shown = repr(value)
     return f"key '{key}': {message}" + (f" (got {shown})" if len(shown) <= 60 else "")
@@ -162,15 +209,33 @@ def _describe_all(errors: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without timestamps: PyYAML turns ``2027-02-30`` into a traceback while it
+    reads the file; as text, the date is checked (and reported) like any other key."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: Path) -> Any:
+    """A workshop file's content, dates as text; :class:`WorkshopConfigError` if not YAML."""
+    try:
+        return yaml.load(Path(path).read_text(), Loader=_Loader)
+    except yaml.YAMLError as error:
+        raise WorkshopConfigError(f"{path}: not valid YAML: {error}") from None
+    except ValueError as error:  # anything else PyYAML cannot build: still one line
+        raise WorkshopConfigError(f"{path}: {error}") from None
+
+
 def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Workshop:
     """Read and check one workshop file; raise :class:`WorkshopConfigError` if unusable."""
     path = Path(path)
     if not path.is_file():
         raise WorkshopConfigError(f"{path}: no such workshop file")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise WorkshopConfigError(f"{path}: not valid YAML: {error}") from None
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise WorkshopConfigError(f"{path}: expected a mapping of keys, got {type(raw).__name__}")
     try:
@@ -184,21 +249,79 @@ def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Wo
     unknown = [number for number in workshop.chapters if number not in available]
     if unknown:
         raise WorkshopConfigError(
-            f"{path}: key 'chapters': no chapter {unknown} in _toc.yml (the course has {available})"
+            f"{path}: key 'chapters': no chapter {unknown} in _toc.yml (the course has "
+            f"{chapter_list(available)})"
         )
     return workshop
 
 
+def chapter_list(numbers: list[int]) -> str:
+    """``1, 3, 4, 5, 7 (capstone)``: the chapters as a workshop file names them."""
+    return ", ".join(
+        f"{number} ({CAPSTONE_NAME})" if number == CAPSTONE else str(number) for number in numbers
+    )
+
+
 def course_chapters(toc: dict | None = None) -> dict[int, dict]:
-    """The course's numbered chapters in ``_toc.yml``, by number (``book/03_...`` is 3)."""
+    """The course's chapters in ``_toc.yml``, by number.
+
+    A chapter in a numbered folder (``book/03_...`` is 3), or a chapter page whose
+    exercise notebooks are numbered (``book/capstone`` with ``exercises/07_capstone``
+    is 7): the numbers a workshop's ``chapters:`` lists.
+    """
     toc = toc or yaml.safe_load((ROOT / "_toc.yml").read_text())
     chapters = {}
     for part in toc["parts"]:
         for chapter in part["chapters"]:
             folder = chapter["file"].split("/")[1] if chapter["file"].count("/") >= 2 else ""
+            notebooks = [
+                section["file"].split("/")[1]
+                for section in chapter.get("sections", [])
+                if section["file"].startswith("exercises/")
+            ]
             if folder[:2].isdigit():
                 chapters[int(folder[:2])] = chapter
+            elif notebooks and all(name[:2].isdigit() for name in notebooks):
+                chapters[int(notebooks[0][:2])] = chapter
     return chapters
+
+
+def workshop_files(folder: Path = WORKSHOPS) -> list[Path]:
+    """Every workshop file in ``folder`` and its subfolders (``.yml`` and ``.yaml``)."""
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix in SUFFIXES and p.is_file())
+
+
+def same_name(path: Path, others: list[Path]) -> list[Path]:
+    """The other workshop files with ``path``'s name: the name is the build folder, the
+    pack's name and the published address, so two files with one name would overwrite
+    each other's site and pack."""
+    resolved = Path(path).resolve()
+    return [
+        other for other in others if other.stem == Path(path).stem and other.resolve() != resolved
+    ]
+
+
+def check_unique_name(path: Path, others: list[Path] | None = None) -> None:
+    """Refuse a workshop whose name another file has: one of ``others``, one in
+    ``workshops/`` and its subfolders, or one beside it."""
+    path = Path(path)
+    others = [*(others or []), *workshop_files(WORKSHOPS)]
+    if path.parent.is_dir():
+        others += [p for p in path.parent.iterdir() if p.suffix in SUFFIXES]
+    clash = sorted({str(shown_path(other.resolve())) for other in same_name(path, others)})
+    if clash:
+        names = ", ".join(clash)
+        raise WorkshopConfigError(
+            f"{shown_path(path)}: the workshop name '{path.stem}' is also the name of {names}: "
+            "rename one (the name is the build folder, the pack and the published address)"
+        )
+
+
+def shown_path(path: Path) -> Path:
+    """``workshops/NAME.yml`` for a file in this checkout (given relative or absolute),
+    else the path as given: how commands in the guide name it."""
+    resolved = Path(path).resolve()
+    return resolved.relative_to(ROOT) if resolved.is_relative_to(ROOT) else Path(path)
 
 
 def instructors_only(page: str) -> bool:
@@ -325,9 +448,13 @@ def workshop_dataset_spec(workshop: Workshop) -> dict[str, dict]:
 
 
 def workshop_output(config_path: Path, output_root: Path | None, audience: str) -> Path:
-    """``_build/workshops/NAME`` (participants) or ``_build/workshops/NAME/instructors``."""
-    output = (output_root or ROOT / "_build" / "workshops") / Path(config_path).stem
-    return output / "instructors" if audience == INSTRUCTORS else output
+    """``_build/workshops/NAME`` (participants) or ``_build/instructors/NAME``.
+
+    The instructors' site (every solution) is built outside the participants' folder,
+    so that copying ``_build/workshops/NAME`` somewhere can never take it along.
+    """
+    folder = "instructors" if audience == INSTRUCTORS else "workshops"
+    return (output_root or ROOT / "_build") / folder / Path(config_path).stem
 
 
 def stage(
@@ -343,6 +470,7 @@ def stage(
     """
     config_path = Path(config_path)
     workshop = load_workshop(config_path)
+    check_unique_name(config_path)
     name = config_path.stem
     output = workshop_output(config_path, output_root, audience)
     source = output / "source"
@@ -358,14 +486,21 @@ def stage(
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     shutil.copytree(ROOT / "book", source / "book", ignore=shutil.ignore_patterns("__pycache__"))
+    if audience == PARTICIPANTS:  # not even unbuilt in their folder: the instructors' notes
+        for page in removed:
+            if instructors_only(page):
+                (source / f"{page}.md").unlink(missing_ok=True)
+        for folder in sorted(source.glob("book/**/instructor*"), reverse=True):
+            if folder.is_dir() and not any(folder.rglob("*.md")):
+                shutil.rmtree(folder)
     # Pages quote recorded benchmarks with the {benchmark} role (book/_ext).
     (source / "benchmarks").mkdir()
     shutil.copy2(ROOT / "benchmarks" / "RESULTS.md", source / "benchmarks" / "RESULTS.md")
     kept = set(toc_pages(toc))
     for folder in ("exercises", "solutions"):
-        (source / folder).mkdir()
         for notebook in sorted((ROOT / folder).glob("*.ipynb")):
             if f"{folder}/{notebook.stem}" in kept:
+                (source / folder).mkdir(exist_ok=True)
                 shutil.copy2(notebook, source / folder / notebook.name)
 
     staged = StagedWorkshop(
@@ -432,14 +567,17 @@ def build_workshop(
     from workshop_site import instructors_pages
 
     staged = stage(config_path, output_root, audience)
-    for folder in ("html", "jupyter_execute"):
+    # Sphinx keeps each page's parsed tree in .doctrees and site-check its screenshots
+    # beside the site: a solution page of an earlier build that released them would
+    # stay there, so every build starts without them.
+    for folder in ("html", "jupyter_execute", ".doctrees", "screenshots"):
         shutil.rmtree(staged.output / "_build" / folder, ignore_errors=True)
     if audience == INSTRUCTORS:
         instructors_pages(staged, config_path)
-    else:
-        pack_staged(staged, config_path)
+    # The instructors' site links the same pack as the participants' (its set-up page).
+    pack_staged(staged, config_path)
     result = build(source=staged.source, output=staged.output, echo=echo)
-    if result.ok and audience == PARTICIPANTS:
+    if result.ok:
         shutil.copy2(staged.pack, staged.html / staged.pack.name)
     if (staged.html / "index.html").exists():
         result.problems += stale_pages(staged)
@@ -448,17 +586,54 @@ def build_workshop(
     return staged, result
 
 
+def summary(workshop: Workshop) -> str:
+    """What the build will use, as parsed: the OK line shows every value that matters."""
+    released = "released" if workshop.solutions_released else "not released"
+    dataset = workshop.dataset
+    return (
+        f"{workshop.banner}; chapters {chapter_list(workshop.chapters or [])}; "
+        f"AutoML budget {workshop.automl_budget:g} s; dataset seed {dataset.seed} "
+        f"({dataset.samples} samples x {dataset.sites} sites); solutions {released}; "
+        f"Azure page {'shown' if workshop.show_azure else 'hidden'}; "
+        f"published by pages.yml: {'yes' if workshop.publish else 'no'}"
+    )
+
+
+def long_days(workshop: Workshop, source: Path = ROOT) -> list[str]:
+    """A warning for each day whose teaching time is longer than ``hours_per_day``."""
+    from workshop_site import schedule
+
+    by_day: dict[date, int] = {}
+    for row in schedule(workshop, source):
+        by_day[row["day"]] = by_day.get(row["day"], 0) + row["minutes"]
+    return [
+        f"{day:%a %d %b} has {minutes} min of teaching ({minutes / 60:.1f} h), more than "
+        f"hours_per_day: {workshop.hours_per_day:g} (before set-up, breaks and questions): "
+        "teach fewer chapters, add a day, or cut as book/instructors/notes.md suggests"
+        for day, minutes in by_day.items()
+        if minutes > workshop.hours_per_day * 60
+    ]
+
+
 def check_configs(paths: list[Path]) -> int:
-    """Check every file (not only up to the first bad one); 0 when all are usable."""
+    """Check every file (not only up to the first bad one); 0 when all are usable.
+
+    With no path, every file in ``workshops/`` and its subfolders. Names must be unique
+    across ``.yml``, ``.yaml`` and subfolders.
+    """
+    paths = list(paths) or [shown_path(path) for path in workshop_files(WORKSHOPS)]
     failed = 0
     for path in paths:
         try:
             workshop = load_workshop(path)
+            check_unique_name(path, paths)
         except WorkshopConfigError as error:
             print(f"error: {error}", file=sys.stderr)
             failed += 1
         else:
-            print(f"{path}: OK ({workshop.banner})")
+            print(f"{path}: OK ({summary(workshop)})")
+            for warning in long_days(workshop):
+                print(f"warning: {path}: {warning}", file=sys.stderr)
     if failed and len(paths) > 1:
         print(f"{failed} of {len(paths)} workshop files have problems", file=sys.stderr)
     return 1 if failed else 0
@@ -468,7 +643,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="check workshop files and say what is wrong")
-    check.add_argument("configs", type=Path, nargs="+")
+    check.add_argument(
+        "configs",
+        type=Path,
+        nargs="*",
+        help="workshop files (default: every .yml and .yaml in workshops/ and its subfolders)",
+    )
     build_parser = commands.add_parser(
         "build", help="build one workshop's site and pack into _build/workshops/NAME"
     )
@@ -477,14 +657,22 @@ def main(argv: list[str] | None = None) -> int:
         "--instructors",
         action="store_true",
         help="the instructors' site instead: every solution, the schedule and the answer "
-        "notes for the workshop's data (_build/workshops/NAME/instructors)",
+        "notes for the workshop's data (_build/instructors/NAME)",
+    )
+    build_parser.add_argument(
+        "--output-root",
+        type=Path,
+        help="build into OUTPUT_ROOT/workshops/NAME (or OUTPUT_ROOT/instructors/NAME) "
+        "instead of _build/",
     )
     args = parser.parse_args(argv)
     if args.command == "check":
         return check_configs(args.configs)
     audience = INSTRUCTORS if args.instructors else PARTICIPANTS
     try:
-        staged, result = build_workshop(args.config, audience=audience)
+        staged, result = build_workshop(
+            args.config, output_root=args.output_root, audience=audience
+        )
     except WorkshopConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -29,13 +29,14 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 from benchmark_results import lookup_file  # noqa: E402
-from workshop import StagedWorkshop, WorkshopConfigError, stage  # noqa: E402
+from workshop import CAPSTONE, StagedWorkshop, WorkshopConfigError, stage  # noqa: E402
 
 KERNEL = "vcfml"
 KERNEL_DISPLAY_NAME = "Python (vcfml)"
@@ -52,7 +53,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON="${{PYTHON:-python3}}"
 if ! command -v "$PYTHON" > /dev/null; then
-  echo "No '$PYTHON' here: install Python {pythons}, or name yours:" >&2
+  echo "No '$PYTHON' here: install {pythons}, or name yours:" >&2
   echo "  PYTHON=python3.11 bash setup.sh" >&2
   exit 1
 fi
@@ -94,7 +95,7 @@ Instructors: {instructors}
 1. Unpack this folder and open a terminal in it (Windows: in WSL).
 2. Run `bash setup.sh` (or `PYTHON=python3.11 bash setup.sh` to pick a Python;
    {pythons} work). It installs the course's packages into `.venv/` in this folder
-   (measured: {install_size}), registers the Jupyter kernel **{display_name}** and
+   ({install_size}), registers the Jupyter kernel **{display_name}** and
    checks your machine: every line should be ✅; a ❌ line says how to fix it.
 
 To check the machine again later (here with Python 3.11; use your version in the
@@ -141,10 +142,20 @@ def install_size() -> str:
         return lookup_file(RESULTS, f"install_size.py; 3.11; {column}; {spec}")
 
     return (
-        f"about {recorded('installed .venv (MiB)', ',d')} MiB "
-        f"({recorded('(GB)', '.2f')} GB) installed, "
-        f"a {recorded('download (MiB)', ',d')} MiB download"
+        f"measured: about {recorded('installed .venv (MiB)', ',d')} MiB "
+        f"({recorded('(GB)', '.2f')} GB) installed, a "
+        f"{recorded('download (MiB)', ',d')} MiB download; the installed size is the sum "
+        "of the files' sizes, and `du -sh .venv` shows somewhat more, as it counts whole "
+        "disk blocks"
     )
+
+
+def chapter_names(chapters: list[int]) -> str:
+    """``1, 3, 4, 5 and the capstone``: the README's list of what the pack teaches."""
+    names = [str(number) for number in chapters if number != CAPSTONE]
+    if CAPSTONE in chapters:
+        return ", ".join(names) + (" and the capstone" if names else "the capstone")
+    return ", ".join(names)
 
 
 # What building the wheel reads from the checkout (pyproject.toml names the readme).
@@ -235,7 +246,16 @@ def pack_staged(staged: StagedWorkshop, config_path: Path) -> Path:
         name = f"constraints-py{version}.txt"
         shutil.copy2(ROOT / "requirements" / name, folder / "requirements" / name)
     wheel = build_wheel(folder / "wheels")
-    shutil.copy2(config_path, folder / "workshop.yml")
+    # The values the build used, without the instructors' file and its comments
+    # (which may say what is held back, or when).
+    (folder / "workshop.yml").write_text(
+        f"# The settings of the workshop {staged.name}: what this pack was made with.\n"
+        + yaml.safe_dump(
+            workshop.model_dump(mode="json", exclude={"publish"}),
+            sort_keys=False,
+            allow_unicode=True,
+        )
+    )
     pythons_text = f"Python {pythons[0]} to {pythons[-1]}"
     (folder / "setup.sh").write_text(
         SETUP_SH.format(
@@ -258,7 +278,7 @@ def pack_staged(staged: StagedWorkshop, config_path: Path) -> Path:
             display_name=KERNEL_DISPLAY_NAME,
             pythons=pythons_text,
             install_size=install_size(),
-            chapters=", ".join(str(number) for number in workshop.chapters),
+            chapters=chapter_names(workshop.chapters),
             solutions="Solutions, executed on this workshop's data, are in `solutions/`."
             if workshop.solutions_released
             else "Solutions are released after the workshop.",

@@ -29,6 +29,7 @@ from workshop import (  # noqa: E402
     Workshop,
     course_chapters,
     instructors_only,
+    shown_path,
     toc_pages,
 )
 
@@ -112,8 +113,39 @@ Download this workshop's pack from [Setting up](setup.md), unpack it and run its
 """
 
 
+# What the course's pages say to someone with the repository, and what a participant
+# with the pack (no Makefile, no git) reads instead: in the intro and the exercises.
+NEEDS_MAKE = "**Python 3.10 or newer** and `make`."
+AZURE_OPTION = re.compile(r"^- \*Optional:\* an Azure[^\n]*\n(?:  [^\n]*\n)*", re.MULTILINE)
+PACK_WORDING = {
+    "(`make check-env` in a terminal runs the same checks)": (
+        "(in a terminal, in the pack's folder, `.venv/bin/vcfml check-env --data data "
+        "--constraints requirements/constraints-py3.11.txt` runs the same checks; use your "
+        "Python's version in the file name)"
+    ),
+}
+
+
+def pack_wording(notebook_path: Path) -> None:
+    """Say in a staged notebook's text what the pack has, where it says ``make``."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    changed = False
+    for cell in notebook.cells:
+        for course, pack in PACK_WORDING.items():
+            if cell.cell_type == "markdown" and course in cell.source:
+                cell.source = cell.source.replace(course, pack)
+                changed = True
+    if changed:
+        nbformat.write(notebook, notebook_path)
+
+
 def participants_pages(staged: StagedWorkshop) -> None:
-    """Replace the set-up page and the introduction's "How to start" in the staged copy."""
+    """Replace the set-up page and the introduction's "How to start" in the staged copy.
+
+    The introduction also loses ``make`` from "What you need" (the pack needs none)
+    and, when the Azure page is hidden, the optional Azure workspace; the exercises
+    name the pack's check command where they name ``make check-env``.
+    """
     (staged.source / "book" / "setup.md").write_text(participants_setup_page(staged))
     intro = staged.source / "book" / "intro.md"
     text = intro.read_text()
@@ -123,10 +155,16 @@ def participants_pages(staged: StagedWorkshop) -> None:
             "book/intro.md has no '## How to start' section followed by another '## ' "
             "section: tools/workshop_site.py replaces it with the pack's instructions"
         )
+    replaced = replaced.replace(NEEDS_MAKE, "**Python 3.10 or newer**.")
+    if not staged.workshop.show_azure:
+        replaced = AZURE_OPTION.sub("", replaced)
     intro.write_text(replaced)
     howto = staged.source / "book" / "exercises_howto.md"
     lines = howto.read_text().splitlines(keepends=True)
     howto.write_text("".join(line for line in lines if "](contributing.md)" not in line))
+    for folder in ("exercises", "solutions"):
+        for notebook in sorted((staged.source / folder).glob("*.ipynb")):
+            pack_wording(notebook)
 
 
 def schedule(workshop: Workshop, source: Path) -> list[dict]:
@@ -172,7 +210,7 @@ def schedule(workshop: Workshop, source: Path) -> list[dict]:
     return rows
 
 
-def schedule_markdown(rows: list[dict]) -> str:
+def schedule_markdown(rows: list[dict], hours_per_day: float | None = None) -> str:
     lines = [
         "| Day | Chapter | Reading | Exercises | Minutes |",
         "|---|---|---|---|---|",
@@ -189,7 +227,17 @@ def schedule_markdown(rows: list[dict]) -> str:
     for row in rows:
         by_day[row["day"]] = by_day.get(row["day"], 0) + row["minutes"]
     per_day = "; ".join(f"{day:%a %d %b}: {minutes} min" for day, minutes in by_day.items())
-    return "\n".join(lines) + f"\n\nTeaching time per day: {per_day}.\n"
+    text = "\n".join(lines) + f"\n\nTeaching time per day: {per_day}.\n"
+    long = [day for day, minutes in by_day.items() if minutes > (hours_per_day or 24) * 60]
+    if long:
+        days = ", ".join(f"{day:%a %d %b} ({by_day[day] / 60:.1f} h)" for day in long)
+        text += (
+            f"\n```{{warning}}\nLonger than the {hours_per_day:g} hours of teaching a day "
+            f"(`hours_per_day`): {days}, before set-up, breaks, lunch and questions. "
+            "Teach fewer chapters (`chapters:`), add a day, or cut what each chapter's "
+            "notes say to cut when late.\n```\n"
+        )
+    return text
 
 
 def answer_notes(source: Path) -> str:
@@ -224,10 +272,10 @@ def printed_output(cell: nbformat.NotebookNode) -> str:
 
 def instructors_guide(staged: StagedWorkshop, config_path: Path) -> str:
     workshop = staged.workshop
-    config = Path(config_path)
-    shown = config.relative_to(ROOT) if config.resolve().is_relative_to(ROOT) else config
+    shown = shown_path(config_path)
     name = staged.name
     released = "are" if workshop.solutions_released else "are **not**"
+    published = "" if workshop.publish else "**not** "
     return f"""# Instructors: {workshop.title}
 
 {workshop.banner}. Instructors: {", ".join(workshop.instructors)}.
@@ -242,7 +290,7 @@ and pack do not have it, nor the solutions unless they are released (today they
 Reading and exercise minutes as the chapter pages and the exercise notebooks state
 them; breaks, the set-up check and questions are not included.
 
-{schedule_markdown(schedule(workshop, staged.source))}
+{schedule_markdown(schedule(workshop, staged.source), workshop.hours_per_day)}
 ## Answer notes for this workshop's data
 
 Every solution below was executed on this workshop's own datasets
@@ -262,6 +310,8 @@ make book WORKSHOP={shown}         # site + pack, into _build/workshops/{name}/
 make site-check WORKSHOP={shown}   # every page in Chromium; fails on any solution
                                    # that is not released; screenshots of every page
                                    # in _build/workshops/{name}/_build/screenshots
+make pack-check WORKSHOP={shown}   # optional, minutes: the pack set up and an AutoML
+                                   # exercise run as a participant would
 ```
 
 The site is `_build/workshops/{name}/_build/html/index.html`; the pack,
@@ -275,16 +325,28 @@ HOME=/tmp/try bash setup.sh && HOME=/tmp/try .venv/bin/jupyter lab exercises/
 
 ## Publish the site
 
-The workflow *Publish a workshop site* (`.github/workflows/workshop-pages.yml`) builds
-`make book WORKSHOP=…`, runs `make site-check WORKSHOP=…` and publishes the result on
-GitHub Pages: in the repository's *Actions* tab, pick it, *Run workflow*, and give
-`{shown}`. A repository has one Pages site, so publishing a workshop replaces the
-course site until the next push to `main` republishes it: publish workshops from a
-fork (or a repository of their own) to keep both. Any static host works as well:
-copy `_build/workshops/{name}/_build/html/` as it is.
+One workflow publishes on GitHub Pages, `.github/workflows/pages.yml` (`make publish`),
+on every push to `main`: the course at the root and every workshop file with
+`publish: true` under `workshops/NAME/`. To publish this workshop, set `publish: true` in
+`{shown}` and push it to `main`; its site is then
+`https://OWNER.github.io/REPOSITORY/workshops/{name}/` (today it is
+{published}published). Every later push rebuilds it with this file's settings, never
+with the course's: the run fails, and deploys nothing, when any solution this workshop
+holds back is found under its address.
 
-To release the solutions after the workshop, set `solutions_released: true`,
-rebuild and publish again.
+**The course at the root of the same address holds every solution** (`root: course` in
+`.github/publish.yml`). If this workshop must not have them one click away, set
+`root: index` there while it runs (the address then serves only a list of the
+workshops), or copy `_build/workshops/{name}/_build/html/` to another static host.
+GitHub settings, once: *Settings → Pages → Source* = **GitHub Actions**; the environment
+*github-pages* deploys from `main` only.
+
+To release the solutions after the workshop, set `solutions_released: true` and push
+(or rebuild and copy the site again).
+
+The pack's library holds the self-checks, which compute the right answers to compare
+(see the course's instructor guide, "The self-checks hold reference code"): do not use
+them to grade participants.
 """
 
 

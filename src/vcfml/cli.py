@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from vcfml import __version__
 from vcfml.errors import VcfmlError
@@ -22,7 +23,12 @@ from vcfml.errors import VcfmlError
 COMMON_OPTIONS = {
     "--samples": ("n_samples", int, "number of samples"),
     "--sites": ("n_sites", int, "number of variant sites"),
-    "--causal": ("n_causal", int, "number of causal sites"),
+    "--causal": (
+        "n_causal",
+        lambda text: _causal(text),
+        "number of causal sites; with --genotypes also their IDs, comma-separated, "
+        "or @FILE with one ID a line",
+    ),
 }
 CLASSIC_OPTIONS = {
     "--cases": ("n_cases", int, "number of cases (classic)"),
@@ -128,6 +134,19 @@ def _option_name(dest: str) -> str:
     return {**LIABILITY_FLAGS, **COALESCENT_FLAGS}[dest]
 
 
+def _causal(text: str) -> int | list[str]:
+    """``10`` -> 10; ``rs1,rs2`` -> ["rs1", "rs2"]; ``@ids.txt`` -> the file's IDs."""
+    if text.strip().isdigit():
+        return int(text)
+    if text.startswith("@"):
+        try:
+            lines = Path(text[1:]).read_text().split()
+        except OSError as error:
+            raise argparse.ArgumentTypeError(f"cannot read {text[1:]}: {error}") from None
+        return [line for line in lines if line]
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def _population_effects(text: str) -> dict[str, float]:
     """``CEU:0.3,YRI:0`` -> {"CEU": 0.3, "YRI": 0.0} (liability shift per population)."""
     effects = {}
@@ -150,10 +169,36 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     simulate = commands.add_parser(
-        "simulate", help="simulate a cohort with a known answer as VCF + samples + truth"
+        "simulate",
+        help="simulate a cohort with a known answer as VCF + samples + truth, "
+        "or (--genotypes) a phenotype on an existing VCF",
     )
     simulate.add_argument(
-        "--model", choices=["classic", "liability", "coalescent"], default="liability"
+        "--model",
+        choices=["classic", "liability", "coalescent"],
+        default=None,
+        help="the simulator (default liability); not with --genotypes",
+    )
+    simulate.add_argument(
+        "--genotypes",
+        help="simulate only a phenotype, on this VCF's genotypes (GCTA --simu-cc/--simu-qt "
+        "style): writes OUT/samples.tsv and OUT/truth.json; options --causal (default 10), "
+        "--h2 (0.5), --prevalence (0.2) or --quantitative, --sex-effect, "
+        "--population-effects, --min-maf (of random causal sites, 0.01)",
+    )
+    simulate.add_argument(
+        "--samples-table",
+        help="with --genotypes: a samples table whose sex and population columns are used",
+    )
+    simulate.add_argument(
+        "--population-column",
+        default="population",
+        help="with --genotypes: the samples table's population column (default population)",
+    )
+    simulate.add_argument(
+        "--quantitative",
+        action="store_true",
+        help="with --genotypes: a quantitative trait (the liability) instead of cases",
     )
     simulate.add_argument("--out", required=True, help="output directory")
     simulate.add_argument("--seed", type=int, default=0)
@@ -183,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="population_effects",
         type=_population_effects,
         default=None,
-        help="liability shift per population, e.g. CEU:0.3 (coalescent)",
+        help="liability shift per population, e.g. CEU:0.3 (coalescent; with --genotypes: "
+        "values of --population-column)",
     )
     simulate.add_argument(
         "--population-prevalences",
@@ -223,15 +269,34 @@ def build_parser() -> argparse.ArgumentParser:
     check_env.add_argument("--azure-config", help="workspace config.json (default: search)")
     check_env.set_defaults(handler=run_check_env)
 
-    from vcfml import cli_automl, cli_stats
+    from vcfml import cli_automl, cli_qc, cli_stats
 
     cli_automl.add_commands(commands)
     cli_stats.add_commands(commands)
+    cli_qc.add_commands(commands)
     return parser
 
 
 def run_simulate(args: argparse.Namespace) -> None:
     from vcfml.simulate import simulate
+
+    if args.genotypes is not None:
+        run_simulate_on_genotypes(args)
+        return
+    extra = [
+        name
+        for name, given in [
+            ("--samples-table", args.samples_table),
+            ("--quantitative", args.quantitative),
+            ("--population-column", args.population_column != "population"),
+        ]
+        if given
+    ]
+    if extra:
+        raise VcfmlError(f"{', '.join(extra)} only apply with --genotypes")
+    args.model = args.model or "liability"
+    if isinstance(args.n_causal, list):
+        raise VcfmlError(f"--causal of the {args.model} model is a number, not a list of sites")
 
     model_options = {**COMMON_OPTIONS, **MODEL_OPTIONS[args.model]}
     allowed = {dest for dest, _, _ in model_options.values()}
@@ -276,6 +341,51 @@ def run_simulate(args: argparse.Namespace) -> None:
             f"{int(test.samples['phenotype'].sum())} cases; "
             f"Bayes-optimal accuracy {bayes['accuracy']:.3f}, AUC {bayes['auc']:.3f}"
         )
+
+
+def run_simulate_on_genotypes(args: argparse.Namespace) -> None:
+    """``vcfml simulate --genotypes FILE``: a phenotype on existing genotypes."""
+    from vcfml.simulate.on_genotypes import simulate_on_genotypes
+
+    allowed = {"n_causal", "h2", "prevalence", "sex_effect", "min_maf", "population_effects"}
+    given = {
+        dest: value
+        for dest, value in vars(args).items()
+        if dest in SIMULATION_DESTS and value is not None
+    }
+    misplaced = sorted(_option_name(dest) for dest in given.keys() - allowed)
+    if args.model is not None:
+        misplaced.insert(0, "--model")
+    if misplaced:
+        raise VcfmlError(f"options that do not apply with --genotypes: {', '.join(misplaced)}")
+    if args.quantitative and "prevalence" in given:
+        raise VcfmlError("--quantitative and --prevalence exclude each other")
+    parameters = {
+        "causal": given.pop("n_causal", 10),
+        "prevalence": None if args.quantitative else given.pop("prevalence", 0.2),
+        **given,
+    }
+    result = simulate_on_genotypes(
+        args.genotypes,
+        samples_table=args.samples_table,
+        population_column=args.population_column,
+        seed=args.seed,
+        **parameters,
+    )
+    directory = result.write(args.out)
+    truth = result.truth
+    n_causal = len(truth["causal_sites"])
+    head = f"wrote {directory}/samples.tsv and truth.json: {truth['n_samples']} samples, "
+    if args.quantitative:
+        r2 = truth["bayes_optimal"]["cohort"]["r2"]
+        print(f"{head}{n_causal} causal sites; best possible R² {r2:.3f}")
+        return
+    bayes = truth["bayes_optimal"]["cohort"]
+    print(
+        f"{head}{int(result.samples['phenotype'].sum())} cases, {n_causal} causal sites; "
+        f"Bayes-optimal accuracy {bayes['accuracy']:.3f}, AUC {bayes['auc']:.3f}; "
+        f"use --vcf {args.genotypes} --samples {directory / 'samples.tsv'}"
+    )
 
 
 def run_inspect(args: argparse.Namespace) -> None:

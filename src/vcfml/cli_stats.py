@@ -41,39 +41,17 @@ def add_commands(commands) -> None:
     scan.add_argument("--out", required=True, help="TSV to write (one row per ALT allele)")
     scan.set_defaults(handler=run_scan)
 
-    pca = commands.add_parser(
-        "pca", help="principal components of the autosomal genotypes (as plink2 --pca)"
-    )
-    pca.add_argument("--vcf", required=True, help="VCF/BCF file")
-    pca.add_argument("--pcs", type=int, default=10, help="number of components")
-    pca.add_argument("--out", required=True, help="TSV to write: sample_id, PC1..PCk")
-    pca.set_defaults(handler=run_pca)
+    from vcfml.cli_pca import add_pca_command
+
+    add_pca_command(commands)
 
 
 def principal_components(genotypes, n_components: int, source) -> tuple[pd.DataFrame, np.ndarray]:
-    """PCs of the autosomal sites of a :class:`~vcfml.GenotypeMatrix`, as a table."""
-    from vcfml.stats import autosomal, pca
+    """PCs of a :class:`~vcfml.GenotypeMatrix` on the sites PCA should use
+    (autosomal, MAF >= 0.05, LD-pruned: :func:`vcfml.stats.pca_sites`), as a table."""
+    from vcfml import cli_pca
 
-    keep = autosomal(genotypes.variants["chrom"])
-    if n_components < 1:
-        raise VcfmlInputError(source, f"the number of PCs must be at least 1, got {n_components}")
-    try:
-        result = pca(genotypes.genotypes[:, keep], n_components)
-    except ValueError as error:
-        raise VcfmlInputError(source, f"cannot compute principal components: {error}") from error
-    return result.to_frame(genotypes.samples), result.eigenvalues
-
-
-def run_pca(args: argparse.Namespace) -> None:
-    from vcfml.io.atomic import check_writable
-    from vcfml.io.vcf_reader import read_vcf
-
-    check_writable(args.out)  # before the work, not after it
-    genotypes = read_vcf(args.vcf)
-    table, eigenvalues = principal_components(genotypes, args.pcs, args.vcf)
-    write_table(table, args.out)
-    shown = ", ".join(f"{value:.3g}" for value in eigenvalues)
-    print(f"wrote {args.out}: {len(table)} samples x {len(eigenvalues)} PCs (eigenvalues {shown})")
+    return cli_pca.principal_components(genotypes, n_components, source)
 
 
 def run_scan(args: argparse.Namespace) -> None:

@@ -352,28 +352,37 @@ def plot_manhattan(
     """Manhattan-style plot: one point per variant at its genome position.
 
     Contigs are laid end to end in header order, alternating colours; the true
-    causal sites (from ``truth.json``) are marked with red triangles.
+    causal sites (from ``truth.json``) are marked with red triangles. A contig
+    whose header line has no length (plink2's ``--export vcf`` writes none) is
+    as long as its last plotted or causal position, or 1 without either.
     """
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 3.5))
+    positions = values[["chrom", "pos"]]
+    if truth is not None:
+        causal_positions = pd.DataFrame(truth["causal_sites"], columns=["chrom", "pos"])
+        positions = pd.concat([positions, causal_positions])
+    chrom = positions["chrom"].astype(str)
+    last = pd.to_numeric(positions["pos"], errors="coerce").groupby(chrom).max()
     offsets, centers, position = {}, [], 0
     for name, length in contigs.items():
         offsets[name] = position
-        span = length or int(values.loc[values["chrom"] == name, "pos"].astype(int).max() or 1)
+        known = last.get(str(name))
+        span = length or (int(known) if pd.notna(known) else 1)
         centers.append((name, position + span / 2))
         position += span
     table = values[values["chrom"].astype(str) != ""].copy()
-    table["x"] = table["chrom"].map(offsets) + table["pos"].astype(int)
+    table["x"] = table["chrom"].astype(str).map(offsets).astype(float) + table["pos"].astype(int)
     colours = {name: ("#1f4e79" if i % 2 == 0 else "#7fa7d1") for i, name in enumerate(contigs)}
     ax.scatter(table["x"], table[column], s=8, c=table["chrom"].map(colours), linewidths=0)
     if truth is not None:
         causal = pd.DataFrame(truth["causal_sites"])
         causal_keys = set(zip(causal["chrom"].astype(str), causal["pos"].astype(str), strict=True))
         keys = zip(table["chrom"].astype(str), table["pos"].astype(str), strict=True)
-        marked = table[[key in causal_keys for key in keys]]
-        x = causal["chrom"].map(offsets) + causal["pos"].astype(int)
+        marked = table[np.fromiter((key in causal_keys for key in keys), bool, len(table))]
+        x = causal["chrom"].astype(str).map(offsets).astype(float) + causal["pos"].astype(int)
         ax.vlines(x, 0, 1, transform=ax.get_xaxis_transform(), colors="#c00000", alpha=0.25, lw=1)
         ax.scatter(
             marked["x"], marked[column], marker="^", s=60, c="#c00000", label="true causal site"

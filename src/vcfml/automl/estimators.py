@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import sklearn
-from flaml import tune
 from lightgbm import LGBMClassifier
 from lightgbm.callback import EarlyStopException
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
@@ -24,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from vcfml.automl._flaml import tune
 from vcfml.automl.settings import ESTIMATOR_NAMES
 
 

@@ -43,9 +43,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from flaml import tune
 from tqdm import TqdmWarning
 
+from vcfml.automl._flaml import tune
 from vcfml.automl.ensemble import POOL_SIZE, VotingEnsemble, select_ensemble
 from vcfml.automl.estimators import FAMILIES, build_estimator, fit_before
 from vcfml.automl.metrics import METRICS, all_scores, bootstrap_scores

@@ -7,12 +7,22 @@ simulated by the coalescent (msprime + stdpopsim), with linkage disequilibrium
 and a real demography. All are deterministic for a given seed and return a :class:`SimulatedCohort`
 whose ``write`` method produces ``cohort.vcf.gz``, ``samples.tsv`` and
 ``truth.json``.
+
+:func:`simulate_on_genotypes` (and :func:`simulate_phenotype` on a matrix) draws
+only a phenotype, on genotypes that already exist (real ones, e.g. HapMap 3), the
+way GCTA's ``--simu-cc`` / ``--simu-qt`` do; it writes ``samples.tsv`` and
+``truth.json``.
 """
 
 from vcfml.simulate.classic import simulate_classic
 from vcfml.simulate.coalescent import simulate_coalescent
 from vcfml.simulate.cohort import SimulatedCohort
 from vcfml.simulate.liability import LiabilityModel, simulate_liability
+from vcfml.simulate.on_genotypes import (
+    PhenotypeOnGenotypes,
+    simulate_on_genotypes,
+    simulate_phenotype,
+)
 
 MODELS = {
     "classic": simulate_classic,
@@ -31,9 +41,12 @@ def simulate(model: str = "liability", **parameters) -> SimulatedCohort:
 __all__ = [
     "MODELS",
     "LiabilityModel",
+    "PhenotypeOnGenotypes",
     "SimulatedCohort",
     "simulate",
     "simulate_classic",
     "simulate_coalescent",
     "simulate_liability",
+    "simulate_on_genotypes",
+    "simulate_phenotype",
 ]

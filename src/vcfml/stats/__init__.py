@@ -8,6 +8,10 @@ matrix of :func:`vcfml.read_vcf` and plain tables.
 * :mod:`~vcfml.stats.scan`: the whole scan of ``vcfml scan`` with PLINK 2's
   chrX coding;
 * :mod:`~vcfml.stats.pca`: principal components as ``plink2 --pca``;
+* :mod:`~vcfml.stats.qc`, :mod:`~vcfml.stats.hardy`, :mod:`~vcfml.stats.king`,
+  :mod:`~vcfml.stats.prune`: quality control as PLINK 2 does it (missingness,
+  heterozygosity, sex check, Hardy-Weinberg exact test, KING kinship, LD
+  pruning);
 * :mod:`~vcfml.stats.ld`: linkage disequilibrium (r² between sites, tag sets,
   LD decay) and the site-frequency spectrum; ``ld_plots``: their figures.
 """
@@ -32,8 +36,12 @@ from vcfml.stats.frequency import (
     one_copy_contig,
     written_diploid,
 )
+from vcfml.stats.hardy import hardy, hwe_exact
+from vcfml.stats.king import king_kinship, king_table, related_pairs
 from vcfml.stats.ld import adjacent_r2, ld_decay, ld_r2, site_frequency_spectrum, tag_sets
-from vcfml.stats.pca import PCAResult, autosomal, pca, relationship_matrix
+from vcfml.stats.pca import PCAResult, autosomal, pca, pca_sites, project, relationship_matrix
+from vcfml.stats.prune import indep_pairwise
+from vcfml.stats.qc import heterozygosity, sample_missingness, sex_check, site_missingness
 from vcfml.stats.scan import SCAN_COLUMNS, association_scan
 
 __all__ = [
@@ -49,7 +57,13 @@ __all__ = [
     "check_covariates",
     "haploid_dosage",
     "haploid_in_males",
+    "hardy",
     "hardy_weinberg",
+    "heterozygosity",
+    "hwe_exact",
+    "indep_pairwise",
+    "king_kinship",
+    "king_table",
     "ld_decay",
     "ld_r2",
     "linear_scan",
@@ -59,9 +73,15 @@ __all__ = [
     "missingness",
     "one_copy_contig",
     "pca",
+    "pca_sites",
+    "project",
+    "related_pairs",
     "relationship_matrix",
+    "sample_missingness",
     "score_test",
+    "sex_check",
     "site_frequency_spectrum",
+    "site_missingness",
     "tag_sets",
     "written_diploid",
 ]
