@@ -321,25 +321,26 @@ def exercise_7_2_sites(sites_for_pca: Callable[[np.ndarray, pd.DataFrame], objec
 
 
 def ancestry_cohort(seed: int = 73) -> dict:
-    """Reference samples with group labels and new samples, on three
+    """Reference samples with group labels and new samples, on ten
     components; two groups differ along PC2 only."""
     rng = np.random.default_rng(seed)
+    n_components = 10
     centres = {"A": (-3.0, 0.0, 0.0), "B": (3.0, 2.0, 0.0), "C": (3.0, -2.0, 0.5)}
-    scale = np.array([1.0, 0.3, 0.3])  # PC1 varies most, as real PCs do
+    # PC1 varies most, as real components do; PC4 onwards are noise.
+    scale = np.array([1.0, 0.3, 0.3] + [0.2] * (n_components - 3))
+    columns = [f"PC{i + 1}" for i in range(n_components)]
 
     def draw(count: int) -> tuple[np.ndarray, np.ndarray]:
         labels = np.repeat(list(centres), count)
-        points = np.array([centres[g] for g in labels]) + rng.normal(0, 1, (len(labels), 3)) * (
-            0.3 * scale
-        )
-        return points, labels
+        centre = np.array([centres[g] + (0.0,) * (n_components - 3) for g in labels])
+        return centre + rng.normal(0, 1, (len(labels), n_components)) * (0.3 * scale), labels
 
     reference, reference_groups = draw(40)
     new, new_groups = draw(15)
     return {
-        "reference": pd.DataFrame(reference, columns=["PC1", "PC2", "PC3"]),
+        "reference": pd.DataFrame(reference, columns=columns),
         "groups": pd.Series(reference_groups, name="group"),
-        "new": pd.DataFrame(new, columns=["PC1", "PC2", "PC3"]),
+        "new": pd.DataFrame(new, columns=columns),
         "truth": new_groups,
     }
 
