@@ -30,14 +30,27 @@ TYPED_RESULT = re.compile(
 
 # Numbers that are not results: definitions, inputs and hypothetical examples.
 ALLOWED = {
-    "book/glossary.md": {"0.05"},  # Bonferroni's 0.05 / m: the definition
     "book/01_vcf_basics/anatomy.md": {"0.75"},  # a worked example: 3 ALT alleles of 4
-    "book/01_vcf_basics/index.md": {"0.71"},  # a self-test's worked example: 5/7
+    "book/01_vcf_basics/index.md": {"0.71", "0.25", "0.225", "0.09"},
+    # 0.71: a self-test's worked example (5/7); 0.25, 0.225, 0.09: the quiz's worked
+    # example (45 ALT copies in 90 called people) and its wrong answers
+    "book/02_simulation/index.md": {"0.71", "0.25", "0.05"},
+    # quiz: sqrt(0.5) and the variance-vs-SD wrong answer for h2 = 0.5 (inputs);
+    # 0.05: the simulator's MAF cut (an input)
+    "book/02_simulation/coalescent.md": {"0.05"},  # the PCA's MAF filter (an input)
+    "book/06_scaling/index.md": {"0.118", "0.20", "0.30"},
+    # the quiz's worked example: merging 0.10 in 1,000 people with 0.30 in 100
+    "book/glossary.md": {"0.05", "0.15", "0.01", "0.455"},
+    # 0.05: Bonferroni's definition; 0.15, 0.01: F_ST between continents and within
+    # Europe (literature values, not results of the course); 0.455: the median of a
+    # chi-square with 1 degree of freedom (a constant of genomic control)
     "book/02_simulation/models.md": {"0.90", "0.05", "0.04"},
     # 0.90/0.05/0.05: the 2019 generator's inputs; 0.04: Hanley-McNeil's standard
     # error for the stated AUC and sample size (a formula's value, cited)
     "book/05_interpretability/explaining.md": {"0.05"},  # Bonferroni's definition
-    "book/04_experiments/index.md": {"0.80", "0.82", "0.86"},  # a self-test's example
+    "book/04_experiments/index.md": {"0.80", "0.82", "0.86", "0.02", "0.03"},
+    # a self-test's example; the quiz's standard error of an accuracy of 0.95 on 100
+    # people (sqrt(0.95 x 0.05 / 100), a formula's value)
     "book/instructors/notes.md": {"0.05", "0.92"},  # MAF cut (input); 2019's published result
 }
 

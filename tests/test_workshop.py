@@ -671,6 +671,7 @@ def test_released_then_unreleased_leaves_no_solution_behind(tmp_path, monkeypatc
     assert [path.name for path in executed] == [
         "01_frequencies_and_missingness.ipynb",
         "01_genotypes_to_dosages.ipynb",
+        "01_plink2_bcftools.ipynb",
     ]  # executed on the workshop's data before the site and the pack are made
     with zipfile.ZipFile(staged.html / "seq-pack.zip") as zipped:
         assert "seq/solutions/01_genotypes_to_dosages.ipynb" in zipped.namelist()

@@ -229,6 +229,7 @@ def benchmark_role(
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("course_removed_docs", [], "env")
     app.add_post_transform(UnlinkRemovedPages)
+    app.setup_extension("quiz")  # the {quiz} directive, in book/_ext/quiz.py
     app.add_role("chapter-time", chapter_time_role)
     app.add_role("chapter-total", chapter_total_role)
     app.add_role("benchmark", benchmark_role)

@@ -1,4 +1,4 @@
-"""The generator of the original 2019 workshop, reproduced faithfully.
+"""The generator of the original 2019 workshop: its recipe and quirks, one bug fixed.
 
 The workshop post behind this course made fake variant calls like this:
 
@@ -14,7 +14,10 @@ The workshop post behind this course made fake variant calls like this:
 
 The quirks are kept on purpose (chapter 2 discusses them): cases are planted
 rather than caused, the "affected" gender ends up *depleted* among cases, and
-genotypes ignore Hardy-Weinberg proportions.
+genotypes ignore Hardy-Weinberg proportions. One departure: the 2019 code meant
+step 2's draw to exclude 'unknown', but it compared integer gender codes with the
+string 'unknown', so 'unknown' could be drawn (1 in 3); here it cannot. (2019 also
+fed gender to the model as the number 1/2/3; the course one-hot encodes it.)
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ few causal sites, a sex effect and a normally distributed environmental part.
 People whose liability exceeds a threshold are cases. The model is the standard
 one of quantitative genetics (Falconer's liability-threshold model):
 
-* allele frequencies follow a U-shaped spectrum (a symmetric Beta(a, a) with
-  a < 1, most variants rare), restricted to a minimum minor-allele frequency;
+* allele frequencies follow a mildly U-shaped symmetric Beta(a, a) with a < 1,
+  restricted to a minimum minor-allele frequency (0.05 by default, so every site
+  is common: no rare variants, unlike real data or the coalescent model);
 * genotypes are in Hardy-Weinberg proportions within each population; males
   carry one copy of chrX outside the pseudo-autosomal regions (haploid calls
   there) and two inside PAR1 and PAR2, as
