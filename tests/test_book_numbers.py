@@ -250,14 +250,14 @@ def test_planned_times_are_summed_from_the_notebooks():
     never a typed total that an edited notebook would leave behind."""
     from course_site import chapter_total_minutes, exercise_minutes, reading_minutes
 
-    for chapter in range(1, 7):
+    for chapter in range(1, 8):
         page = next((ROOT / "book").glob(f"{chapter:02d}_*/index.md"))
         reading, practice, total = chapter_total_minutes(ROOT, chapter)
         assert reading == reading_minutes(page)
         assert practice == sum(minutes for _, minutes in exercise_minutes(ROOT, chapter))
         assert total == reading + practice
     schedule = (ROOT / "book" / "instructors" / "index.md").read_text(encoding="utf-8")
-    assert all(f"{{chapter-total}}`{chapter}`" in schedule for chapter in range(1, 8))
+    assert all(f"{{chapter-total}}`{chapter}`" in schedule for chapter in range(1, 9))
     capstone = (ROOT / "book" / "capstone.md").read_text(encoding="utf-8")
-    assert "{chapter-total}`7`" in capstone
+    assert "{chapter-total}`8`" in capstone
     assert not re.search(r"Estimated time:\*\* \d", capstone)
