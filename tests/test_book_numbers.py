@@ -40,7 +40,8 @@ ALLOWED = {
     "book/02_simulation/coalescent.md": {"0.05"},  # the PCA's MAF filter (an input)
     "book/06_scaling/index.md": {"0.118", "0.20", "0.30"},
     # the quiz's worked example: merging 0.10 in 1,000 people with 0.30 in 100
-    "book/glossary.md": {"0.05", "0.15", "0.01", "0.455"},
+    "book/glossary.md": {"0.05", "0.15", "0.01", "0.455", "0.25", "0.125"},
+    # 0.25, 0.125: the kinship of first- and second-degree relatives (definitions);
     # 0.05: Bonferroni's definition; 0.15, 0.01: F_ST between continents and within
     # Europe (literature values, not results of the course); 0.455: the median of a
     # chi-square with 1 degree of freedom (a constant of genomic control)
