@@ -49,7 +49,8 @@ def test_run_directory_contract(classic_run):
         "metrics.json",
         "importance.tsv",
         "run.json",
-        "model/model.joblib",
+        "model/model.skops",
+        "model/model.json",
     ]:
         assert (classic_run / name).exists(), name
     leaderboard = pd.read_csv(classic_run / "leaderboard.tsv", sep="\t")
@@ -84,6 +85,10 @@ def test_run_directory_contract(classic_run):
         assert low <= values["mean"] <= high and values["n_samples"] == 100
     assert metrics["score"] == test["roc_auc"]["mean"] and metrics["score_source"] == "test"
     assert len(run["test_samples"]) == 100 and run["importance_samples"] == "held-out test"
+    # Which model importance.tsv describes, said plainly (the saved one was refitted).
+    assert run["refit_on_all_samples"] and "not the saved model" in run["importance_model"]
+    assert len(run["model_samples"]) == 500  # the saved model was refitted on all of them
+    assert metrics["folds"] == {"used": 5, "planned": 5}
 
 
 def test_classic_truth_is_in_the_top_three(classic_run):
@@ -114,8 +119,13 @@ def test_predict_writes_predictions_and_metrics(classic_run, tmp_path, capsys):
     predictions = pd.read_csv(out, sep="\t")
     assert list(predictions.columns) == ["sample_id", "probability", "prediction"]
     assert len(predictions) == 500 and predictions["probability"].between(0, 1).all()
-    printed = capsys.readouterr().out
-    assert '"roc_auc"' in printed
+    captured = capsys.readouterr()
+    assert '"roc_auc"' in captured.out
+    # Every sample here was used to fit the model: its scores are optimistic, said so.
+    assert "vcfml: warning: 500 of the 500 samples were used to fit the model" in captured.err
+    assert (
+        json.loads((tmp_path / "predictions.metrics.json").read_text())["training_samples"] == 500
+    )
 
 
 def test_explain_writes_plots_and_recovery(classic_run, tmp_path):

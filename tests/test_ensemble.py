@@ -104,6 +104,15 @@ def test_run_ends_with_the_vote_when_it_beats_every_trial(voted):
     assert set(board["folds"].iloc[:-1]) == {"1-5"}
     assert last["roc_auc"] > params["best_single_score_on_these_folds"]
     assert board["best_so_far"].is_monotonic_increasing  # the vote is not a trial's score
+    # The summary line says it is the vote's score on folds 4-5, beside the best single
+    # trial's on the same folds (it used to read "best of 21 trials").
+    single = params["best_single_score_on_these_folds"]
+    assert voted.search_score_line() == (
+        "search score of the chosen vote, on folds 4,5, which its weights did not see "
+        f"(optimistic: its trials were chosen among 20): roc_auc {voted.best_score:.4f}; "
+        f"the best single trial ({params['best_single_trial']}) scored {single:.4f} on the "
+        "same folds"
+    )
 
 
 def test_vote_decision_never_uses_the_folds_that_score_it(liability_dataset, monkeypatch):

@@ -157,6 +157,9 @@ def test_a_spent_budget_screens_one_fold_and_keeps_the_search_model(liability_da
     assert not result.refit_on_all and result.model is result.holdout_model
     assert any("kept the model fitted on the" in note for note in result.notes)
     assert result.test_metrics["roc_auc"]["n_resamples"] == 100  # the minimum
+    # The folds the budget dropped are said, never silent (review S9).
+    assert (result.folds_used, result.folds_planned) == (1, 5)
+    assert any("scored every trial on 1 of the 5 folds" in note for note in result.notes)
 
 
 def test_cli_skips_importance_and_mlflow_when_no_budget_is_left(liability_dir, tmp_path, capsys):
@@ -180,7 +183,9 @@ def test_cli_skips_importance_and_mlflow_when_no_budget_is_left(liability_dir, t
     assert status == 0
     printed = capsys.readouterr().out
     assert "skipped the importance" in printed and "skipped MLflow logging" in printed
-    assert "search score (optimistic: best of 1 trials)" in printed
+    assert "search score of the chosen trial 1 (" in printed
+    assert "mean over folds 1 (1 of the 5 folds asked for: budget)" in printed
+    assert "note: scored every trial on 1 of the 5 folds" in printed
     assert "test estimate on 60 held-out samples (the number to quote)" in printed
     assert not (tmp_path / "mlflow.db").exists()
     importance = pd.read_csv(out / "importance.tsv", sep="\t")
@@ -200,6 +205,12 @@ def test_importance_is_measured_on_the_test_samples_with_the_run_metric(liabilit
     result = run_automl(liability_dataset, settings)
     table = run_importance(result, liability_dataset)
     assert table.attrs["samples"] == "held-out test"
+    shared = sum(name in result.model.variant_names for name in result.holdout_model.variant_names)
+    assert table.attrs["model"].startswith("the model fitted on the search samples")
+    assert (
+        f"has {shared} of this model's {len(result.holdout_model.variants)} sites"
+        in (table.attrs["model"])
+    )
     assert table.attrs["units"] == "drop in balanced_accuracy"
     assert table.attrs["n_samples"] == len(result.test_samples) == 60
     assert list(table["feature"]).count(result.holdout_model.feature_names[0]) == 1

@@ -7,7 +7,9 @@ on Dask's local scheduler and on a LocalCluster started here.
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,11 +21,18 @@ from hypothesis import strategies as st
 
 from vcfml import read_vcf
 from vcfml.automl import AutoMLSettings, run_automl
-from vcfml.automl.screening import GenotypeScreen, association_scores, column_means
+from vcfml.automl.screening import (
+    GenotypeScreen,
+    association_scores,
+    column_means,
+    screen_ploidy,
+)
 from vcfml.errors import VcfmlError, VcfmlInputError
 from vcfml.features import join_samples
 from vcfml.io.vcf_zarr import open_vcf_zarr, site_major_dosages, variants_table, vcf_to_zarr
 from vcfml.scale import block_statistics, prescreen, prescreen_vcf
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SETTINGS = AutoMLSettings(deterministic=True, max_trials=5, max_sites=40, folds=3, verbose=0)
 
@@ -60,7 +69,9 @@ def test_screen_statistics_match_the_in_memory_screen(store, in_memory, liabilit
     result = prescreen(store, liability_dir / "samples.tsv", settings=SETTINGS)
     screen = GenotypeScreen(n_sites=SETTINGS.max_sites, min_maf=SETTINGS.min_maf)
     covariates = in_memory.covariates.to_numpy(dtype=np.float32)
-    screen.fit(in_memory.genotypes, in_memory.target, covariates)
+    # The in-memory screen as the search fits it: with its ploidy rule (chrX males once).
+    screen.fit(in_memory.genotypes, in_memory.target, covariates, screen_ploidy(in_memory))
+    assert np.ndim(screen_ploidy(in_memory)) == 2  # the cohort has males and chrX sites
     np.testing.assert_allclose(result.statistics["maf"], screen.maf_)
     np.testing.assert_allclose(result.statistics["score"], screen.scores_, equal_nan=True)
     np.testing.assert_allclose(result.statistics["pvalue"], screen.pvalues_, equal_nan=True)
@@ -175,6 +186,13 @@ def test_bad_inputs_name_the_file(tmp_path, liability_dir, store):
         vcf_to_zarr(unindexed, tmp_path / "out.vcz")
     with pytest.raises(VcfmlInputError, match="already exists"):
         vcf_to_zarr(liability_dir / "cohort.vcf.gz", store)
+    with pytest.raises(VcfmlInputError, match="is a folder"):
+        vcf_to_zarr(tmp_path, tmp_path / "out.vcz")
+    # Plain gzip cannot be indexed: the advice is bgzip, not tabix alone.
+    gzipped = tmp_path / "plain_gzip.vcf.gz"
+    gzipped.write_bytes(gzip.compress(gzip.decompress(unindexed.read_bytes())))
+    with pytest.raises(VcfmlInputError, match=r"not bgzip-compressed.*bgzip -c"):
+        vcf_to_zarr(gzipped, tmp_path / "out.vcz")
     with pytest.raises(VcfmlInputError, match="no such VCF Zarr store"):
         open_vcf_zarr(tmp_path / "nothing.vcz")
     (tmp_path / "empty.vcz").mkdir()
@@ -347,3 +365,75 @@ def read_text_lines(folder):
 
     with gzip.open(folder / "cohort.vcf.gz", "rt") as handle:
         return handle.readlines()
+
+
+def test_a_dosage_above_two_never_changes_another_sites_score():
+    """A tetraploid dosage of 4 once indexed past the kernel's three classes and
+    wrote into the next site's sums (review S4); now it counts as missing."""
+    rng = np.random.default_rng(3)
+    genotypes = rng.integers(0, 3, (60, 4)).astype(np.int8)
+    y = rng.integers(0, 2, 60).astype(float)
+    rows = [np.arange(60)]
+    clean = block_statistics(np.ascontiguousarray(genotypes.T), y, rows)
+    polyploid = genotypes.copy()
+    polyploid[:5, 0] = 4
+    polyploid[5:8, 0] = 3
+    result = block_statistics(np.ascontiguousarray(polyploid.T), y, rows)
+    np.testing.assert_array_equal(result[:, :, 1:], clean[:, :, 1:])
+    as_missing = genotypes.copy()
+    as_missing[:8, 0] = -1
+    expected = block_statistics(np.ascontiguousarray(as_missing.T), y, rows)
+    np.testing.assert_allclose(result[:, :, 0], expected[:, :, 0])
+
+
+def test_a_tetraploid_site_leaves_the_next_sites_screen_alone(tmp_path):
+    """Through the VCF: the streamed screen gives the neighbour of a tetraploid
+    site the in-memory screen's score (the review saw 3.22 against 0.77)."""
+    rng = np.random.default_rng(5)
+    n = 80
+    samples = [f"s{index}" for index in range(n)]
+    y = rng.integers(0, 2, n)
+    y[:2] = [0, 1]
+    records = []
+    for site in range(6):
+        calls = ["0/0", "0/1", "1/1"]
+        fields = [calls[value] for value in rng.integers(0, 3, n)]
+        if site == 2:
+            fields[:10] = ["1/1/1/1"] * 10
+        records.append(f"chr1 {100 * (site + 1)} rs{site} A G . PASS . GT " + " ".join(fields))
+    path = tmp_path / "tet.vcf"
+    path.write_text(vcf_text(samples, records))
+    table = pd.DataFrame({"sample_id": samples, "phenotype": y}).set_index("sample_id")
+    settings = AutoMLSettings(deterministic=True, max_trials=1, max_sites=6, folds=2, verbose=0)
+    streamed = prescreen_vcf(path, table, settings=settings, block_sites=2)
+    dataset = join_samples(read_vcf(path), table)
+    screen = GenotypeScreen(n_sites=6).fit(dataset.genotypes, dataset.target)
+    np.testing.assert_allclose(streamed.statistics["score"], screen.scores_, rtol=1e-6)
+    np.testing.assert_allclose(streamed.statistics["maf"], screen.maf_, rtol=1e-12)
+
+
+def test_the_streamed_screen_keeps_the_in_memory_screens_sites_with_chrx():
+    """data/coalescent has chrX and a sex covariate: 7 sites of the in-memory top
+    1000, all chrX non-PAR near min_maf, were missing from prescreen_vcf when it
+    counted every call diploid (genetics review E8). One ploidy rule: same sites."""
+    from vcfml.automl.settings import course_settings
+    from vcfml.automl.splits import screened_rows
+
+    folder = ROOT / "data" / "coalescent"
+    settings = course_settings().resolved()
+    streamed = prescreen_vcf(
+        folder / "cohort.vcf.gz", folder / "samples.tsv", settings=settings, block_sites=2000
+    )
+    dataset = join_samples(read_vcf(folder / "cohort.vcf.gz"), folder / "samples.tsv")
+    covariates = dataset.covariates.to_numpy(dtype=np.float32)
+    expected = set()
+    for rows in screened_rows(dataset.target, settings):
+        screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
+        screen.fit(
+            dataset.genotypes[rows], dataset.target[rows], covariates[rows],
+            screen_ploidy(dataset, rows),
+        )  # fmt: skip
+        expected |= set(screen.selected_.tolist())
+    chrx = dataset.variants["chrom"].to_numpy() == "chrX"
+    assert chrx[sorted(expected)].any()
+    assert set(streamed.kept.tolist()) == expected

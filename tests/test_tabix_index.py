@@ -105,12 +105,13 @@ def test_without_htslibs_index_functions_the_writer_indexes_with_tabix(tmp_path,
     assert Path(f"{fallback}.tbi").read_bytes() == Path(f"{expected}.tbi").read_bytes()
 
 
-def test_a_failed_index_leaves_no_index_of_an_earlier_file(tmp_path, monkeypatch):
-    """Rewriting a VCF removes the old .tbi first: if indexing the new file fails,
-    no index points into the wrong file."""
+def test_a_failed_index_leaves_the_earlier_file_and_index_as_they_were(tmp_path, monkeypatch):
+    """The new VCF and its index are written under temporary names and renamed
+    into place only when both are complete: if indexing the new file fails, the
+    old file and its index stay, still a matching pair, and nothing else is left."""
     genotypes, depth, variants = random_cohort(6, 10, 30)
     path = write(tmp_path / "c.vcf.gz", genotypes, depth, variants)
-    assert Path(f"{path}.tbi").exists()
+    before = path.read_bytes(), Path(f"{path}.tbi").read_bytes()
 
     def refuse(*args, **kwargs):
         raise RuntimeError("indexing failed")
@@ -118,6 +119,7 @@ def test_a_failed_index_leaves_no_index_of_an_earlier_file(tmp_path, monkeypatch
     monkeypatch.setattr(vcf_writer, "write_vcf_index", refuse)
     with pytest.raises(RuntimeError, match="indexing failed"):
         write(path, genotypes[:, :20], depth[:, :20], variants.iloc[:20])
-    assert not Path(f"{path}.tbi").exists()
-    with gzip.open(path, "rt") as handle:  # the new file itself is complete
-        assert sum(not line.startswith("#") for line in handle) == 20
+    assert (path.read_bytes(), Path(f"{path}.tbi").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.vcf.gz", "c.vcf.gz.tbi"]
+    with gzip.open(path, "rt") as handle:
+        assert sum(not line.startswith("#") for line in handle) == 30

@@ -72,7 +72,8 @@ def vcf_texts(draw) -> tuple[list[str], str]:
 
 def expected_from_bcftools(bcftools: str, path: Path) -> np.ndarray:
     """bcftools prints each record's ALT and GT strings; count copies of each ALT allele
-    (records without ALT allele give no column, as the reader's policy says)."""
+    (records without ALT allele give no column, and a call of more than two alleles
+    is missing, as the reader's policy says)."""
     columns = []
     for line in bcftools_query(bcftools, path, "%ALT[\t%GT]\n").splitlines():
         alt, *genotypes = line.split("\t")
@@ -82,7 +83,8 @@ def expected_from_bcftools(bcftools: str, path: Path) -> np.ndarray:
             column = []
             for call in genotypes:
                 alleles = call.replace("|", "/").split("/")
-                column.append(-1 if "." in alleles else sum(a == str(allele) for a in alleles))
+                missing = "." in alleles or len(alleles) > 2  # polyploid: missing (plink2)
+                column.append(-1 if missing else sum(a == str(allele) for a in alleles))
             columns.append(column)
     n_samples = len(bcftools_query(bcftools, path, "", "-l").split()) or 0
     return (

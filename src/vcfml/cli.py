@@ -188,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --genotypes: a quantitative trait (the liability) instead of cases",
     )
-    simulate.add_argument("--out", required=True, help="output directory")
+    simulate.add_argument("--out", required=True, help="output directory (must not exist)")
+    simulate.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out folder whole"
+    )
     simulate.add_argument("--seed", type=int, default=0)
     for option, (dest, kind, text) in {
         **COMMON_OPTIONS,
@@ -266,8 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_simulate(args: argparse.Namespace) -> None:
+    from vcfml.io.paths import validate_output_path
     from vcfml.simulate import simulate
 
+    validate_output_path(args.out, overwrite=args.overwrite)  # before minutes of work
     if args.genotypes is not None:
         run_simulate_on_genotypes(args)
         return
@@ -313,7 +318,7 @@ def run_simulate(args: argparse.Namespace) -> None:
         cohort = simulate(args.model, seed=args.seed, **parameters)
     except ValueError as error:
         raise VcfmlError(f"simulate {args.model}: {error}") from error
-    directory = cohort.write(args.out)
+    directory = cohort.write(args.out, if_exists="replace" if args.overwrite else "fail")
     n_samples, n_sites = cohort.shape
     bayes = cohort.truth["bayes_optimal"]["cohort"]
     print(
@@ -360,7 +365,7 @@ def run_simulate_on_genotypes(args: argparse.Namespace) -> None:
         seed=args.seed,
         **parameters,
     )
-    directory = result.write(args.out)
+    directory = result.write(args.out, if_exists="replace" if args.overwrite else "fail")
     truth = result.truth
     n_causal = len(truth["causal_sites"])
     head = f"wrote {directory}/samples.tsv and truth.json: {truth['n_samples']} samples, "
@@ -413,7 +418,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vcfml: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+    try:
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+    except BrokenPipeError:
+        return _closed_pipe()
     return 0
+
+
+def _closed_pipe() -> int:
+    """``vcfml inspect FILE | head``: the reader stopped reading. End quietly, as
+    coreutils do (status 141, killed by SIGPIPE, is what a shell shows for them);
+    stdout goes to /dev/null so that Python's exit does not complain again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 def process_start() -> float:

@@ -27,6 +27,9 @@ def add_commands(commands) -> None:
     automl.add_argument("--samples", required=True, help="samples table (TSV/CSV) with the target")
     automl.add_argument("--target", default="phenotype", help="column to predict")
     automl.add_argument(
+        "--positive-label", help="of the two target labels, the cases' (e.g. sick of healthy/sick)"
+    )
+    automl.add_argument(
         "--covariates", help="comma-separated covariate columns (default: all others)"
     )
     automl.add_argument(
@@ -68,6 +71,11 @@ def add_commands(commands) -> None:
     )
     automl.add_argument("--seed", type=int, default=0)
     automl.add_argument("--out", required=True, help="run directory to write")
+    automl.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing run directory whole (default: refuse it)",
+    )
     automl.add_argument("--backend", choices=["local", "azure"], default="local")
     automl.add_argument("--compute", default="cpu-cluster", help="Azure ML compute cluster (azure)")
     automl.add_argument(
@@ -106,6 +114,12 @@ def add_commands(commands) -> None:
         help="JSON file for the alignment report and the scores (default: OUT's name + "
         ".metrics.json)",
     )
+    predict.add_argument(
+        "--trust",
+        action="store_true",
+        help="load a run saved by an older vcfml (model.joblib, a pickle: loading it runs any "
+        "code it holds; only for runs you made or trust)",
+    )
     predict.set_defaults(handler=run_predict_command)
 
     explain = commands.add_parser("explain", help="plots and recovery of the truth for a run")
@@ -139,9 +153,13 @@ def run_automl_command(args: argparse.Namespace) -> None:
     # imports and reading the VCF count.
     started = getattr(args, "started", None) or time.perf_counter()
     from vcfml.automl import AutoMLSettings, run_automl
-    from vcfml.automl.run_files import save_run
+    from vcfml.automl.run_files import check_run_dir, save_run
     from vcfml.explain import BudgetSpent, run_importance
+    from vcfml.io.paths import validate_output_path
 
+    # Before any work: a file as --out, or a parent that is a file. An existing run
+    # folder is check_run_dir's to judge (refused unless --overwrite).
+    validate_output_path(args.out, overwrite=True)
     if args.budget is not None and args.budget <= 0:
         raise VcfmlError(f"--budget must be a positive number of seconds, got {args.budget}")
     settings = AutoMLSettings(
@@ -162,7 +180,12 @@ def run_automl_command(args: argparse.Namespace) -> None:
         verbose=0 if args.quiet else 1,
         concurrent_trials=args.concurrent_trials,
     ).resolved()  # check the settings before reading any data
-    dataset = _load_dataset(args.vcf, args.samples, args.target, _split(args.covariates))
+    if args.backend != "azure":
+        check_run_dir(args.out, args.overwrite)  # and the output, before any work
+    dataset = _load_dataset(
+        args.vcf, args.samples, args.target, _split(args.covariates),
+        positive_label=args.positive_label,
+    )  # fmt: skip
     out = Path(args.out)
     if args.backend == "azure":
         from vcfml.automl.azure import submit, write_job
@@ -198,6 +221,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
         "vcf": str(Path(args.vcf).resolve()),
         "samples": str(Path(args.samples).resolve()),
         "target": args.target,
+        "positive_label": args.positive_label,
     }
     track = not args.no_track
     if track and result.seconds_left() < MLFLOW_SKIP_SHARE * mlflow_seconds:
@@ -206,7 +230,17 @@ def run_automl_command(args: argparse.Namespace) -> None:
             f"skipped MLflow logging: {max(0.0, result.seconds_left()):.1f}s of the budget left "
             f"(it takes about {mlflow_seconds:.0f}s); give a larger --budget"
         )
-    save_run(result, out, importance, inputs, notes)
+    held_out = set(result.test_samples) if not result.refit_on_all else set()
+    model_samples = [sample for sample in dataset.samples if sample not in held_out]
+    save_run(
+        result,
+        out,
+        importance,
+        inputs,
+        notes,
+        overwrite=args.overwrite,
+        model_samples=model_samples,
+    )
     _print_scores(result)
     print(
         f"chosen: {result.model.estimator_name} on {len(result.model.variants)} sites "
@@ -214,6 +248,8 @@ def run_automl_command(args: argparse.Namespace) -> None:
     )
     for note in [*result.notes, *notes]:
         print(f"note: {note}")
+    if importance is not None and importance.attrs.get("model"):
+        print(f"importance.tsv describes {importance.attrs['model']}")
     if track:
         from vcfml.automl.tracking import default_store, track_run
 
@@ -244,15 +280,13 @@ def _mlflow_seconds(tracking_uri: str | None, out: Path) -> float:
 
 
 def _print_scores(result) -> None:
-    """The search score, labelled optimistic, then the test estimate to quote."""
-    metric = result.settings.metric
-    print(
-        f"search score (optimistic: best of {len(result.leaderboard)} trials): "
-        f"{metric} {result.best_score:.4f}"
-    )
+    """The search score, saying what it is (which model, which folds) and that it
+    is optimistic, then the test estimate to quote."""
+    print(result.search_score_line())
     if result.test_metrics is None:
         print("no test estimate (--test-size 0): the search score above is optimistic")
         return
+    metric = result.settings.metric
     test = result.test_metrics[metric]
     low, high = test["ci95"]
     print(
@@ -267,7 +301,6 @@ def run_predict_command(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from vcfml.automl.alignment import DEFAULT_MAX_MISSING_SHARE, align_variants
-    from vcfml.automl.run_files import load_run
     from vcfml.evaluate import evaluate_predictions
     from vcfml.io.atomic import atomic_path, check_writable, write_text_atomically
 
@@ -276,7 +309,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
     share = DEFAULT_MAX_MISSING_SHARE if args.max_missing_share is None else args.max_missing_share
     if not 0 <= share <= 1:
         raise VcfmlError(f"--max-missing-share must be between 0 and 1, got {share}")
-    model, _ = load_run(args.run)
+    model, run = _load_run(args.run, trust=args.trust)
     dataset = _load_dataset(
         args.vcf,
         args.samples,
@@ -299,6 +332,15 @@ def run_predict_command(args: argparse.Namespace) -> None:
         }
     )
     metrics: dict = {"alignment": report.to_dict()}
+    trained_on = _training_samples(run, dataset.samples)
+    if trained_on:
+        metrics["training_samples"] = len(trained_on)
+        print(
+            f"vcfml: warning: {len(trained_on)} of the {len(dataset.samples)} samples were used "
+            "to fit the model (run.json's model_samples), so scores on them are optimistic; "
+            "the run's test estimate is in its metrics.json",
+            file=sys.stderr,
+        )
     if dataset.target.size:
         scores = evaluate_predictions(dataset.target, probability)
         metrics["scores"] = {
@@ -317,7 +359,7 @@ def run_explain_command(args: argparse.Namespace) -> None:
     matplotlib.use("Agg")
     import pandas as pd
 
-    from vcfml.automl.run_files import load_run
+    from vcfml.automl.run_files import read_run
     from vcfml.explain import (
         association_table,
         figure_of,
@@ -327,7 +369,8 @@ def run_explain_command(args: argparse.Namespace) -> None:
     )
     from vcfml.io.atomic import write_text_atomically
 
-    _, run = load_run(args.run)  # also checks that the run directory is complete
+    run = read_run(args.run)  # explain reads files only: the model is not loaded
+    _check_model_folder(Path(args.run) / "model")
     importance = _read_importance(Path(args.run) / "importance.tsv")
     importance.attrs["method"] = run.get("importance_method")
     truth = _read_truth(Path(args.truth)) if args.truth else None
@@ -345,7 +388,10 @@ def run_explain_command(args: argparse.Namespace) -> None:
         from vcfml.io.vcf_reader import read_vcf
 
         genotypes = read_vcf(inputs["vcf"])  # once: the scan and the plot's contigs
-        dataset = join_samples(genotypes, inputs["samples"], target=inputs["target"])
+        dataset = join_samples(
+            genotypes, inputs["samples"], target=inputs["target"],
+            positive_label=inputs.get("positive_label"),
+        )  # fmt: skip
         association = association_table(dataset)
         association["-log10 p"] = -np.log10(
             pd.Series(association["pvalue"], dtype=float).clip(lower=1e-300)
@@ -366,8 +412,13 @@ def run_explain_command(args: argparse.Namespace) -> None:
     written = ["manhattan_importance.png", "importance.png"]
     if association is not None:
         written.append("manhattan_association.png")
+    described = run.get("importance_model")
+    if described:
+        print(f"importance describes {described}")
     if truth is not None:
         report = recovery(importance, truth, association)
+        report["importance_model"] = described
+        report["saved_model_has"] = _saved_model_sites(Path(args.run) / "model", truth)
         write_text_atomically(out / "recovery.json", json.dumps(report, indent=2) + "\n")
         written.append("recovery.json")
         ranks = report["model"]
@@ -381,6 +432,50 @@ def run_explain_command(args: argparse.Namespace) -> None:
                 f"LD-aware {ranks[f'ld_precision_at_{k}']}"
             )
     print(f"wrote {', '.join(written)} to {out}/")
+
+
+def _load_run(run_dir: str, trust: bool = False):
+    """The run's model and run.json; the loader's warnings (other package
+    versions, a trusted pickle) one line each on stderr."""
+    import warnings
+
+    from vcfml.automl.run_files import load_run
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        loaded = load_run(run_dir, trust=trust)
+    for warning in caught:
+        print(f"vcfml: warning: {warning.message}", file=sys.stderr)
+    return loaded
+
+
+def _training_samples(run: dict, samples) -> list[str]:
+    """The given samples that the saved model was fitted on (run.json's
+    ``model_samples``)."""
+    trained = set(run.get("model_samples") or [])
+    return [sample for sample in samples if sample in trained]
+
+
+def _saved_model_sites(folder: Path, truth: dict) -> dict[str, bool]:
+    """Which causal sites (by ID) are among the saved model's features, from its
+    model.json (nothing is unpickled)."""
+    from vcfml.automl.model import SUMMARY_FILE
+    from vcfml.automl.run_files import read_json
+
+    features = set(read_json(folder / SUMMARY_FILE).get("features", []))
+    return {str(site["id"]): str(site["id"]) in features for site in truth["causal_sites"]}
+
+
+def _check_model_folder(folder: Path) -> None:
+    """A run folder's model files are there (explain does not load them)."""
+    from vcfml.automl.model import LEGACY_MODEL_FILE, MODEL_FILE, SUMMARY_FILE
+
+    if not (folder / SUMMARY_FILE).exists() or not (
+        (folder / MODEL_FILE).exists() or (folder / LEGACY_MODEL_FILE).exists()
+    ):
+        raise VcfmlInputError(
+            folder, "the model files are missing: the run directory is incomplete"
+        )
 
 
 def _read_importance(path: Path):

@@ -28,6 +28,15 @@ def add_commands(commands) -> None:
         default="phenotype",
         help="column to test: two values -> logistic regression, numbers -> linear",
     )
+    scan.add_argument(
+        "--positive-label",
+        help="of a two-valued target, the label of the cases (e.g. sick of healthy/sick)",
+    )
+    scan.add_argument(
+        "--missing-values",
+        help="comma-separated codes that mean missing in the samples table, e.g. NA "
+        "(default: only an empty cell; a sample or level named NA is a value)",
+    )
     scan.add_argument("--covariates", help="comma-separated covariate columns (default: none)")
     scan.add_argument(
         "--pcs", type=int, default=0, help="also adjust for the first K principal components"
@@ -61,10 +70,21 @@ def run_scan(args: argparse.Namespace) -> None:
     from vcfml.stats import association_scan, check_covariates
 
     check_writable(args.out)  # before the work, not after it
+    missing_values = [code.strip() for code in (args.missing_values or "").split(",") if code]
+    table = read_samples_table(args.samples, missing_values=missing_values)
     genotypes = read_vcf(args.vcf)
-    table = read_samples_table(args.samples)
+    if genotypes.n_samples == 0:
+        raise VcfmlInputError(args.vcf, "has no samples (a sites-only VCF): nothing to scan")
     table = aligned_table(table, genotypes.samples, args.samples, args.vcf)
-    target, binary = scan_target(table, args.target, args.samples)
+    target, binary, called = scan_target(table, args.target, args.samples, args.positive_label)
+    if called is not None:  # PLINK's missing phenotype codes: those samples are left out
+        print(
+            f"{args.target!r} read as PLINK codes it (1 = control, 2 = case, -9/0 missing): "
+            f"{int((~called).sum())} samples without a phenotype left out"
+        )
+        table = table.loc[called]
+        # Read again for these samples: the reader's af then counts only them.
+        genotypes = read_vcf(args.vcf, samples=list(table.index))
     names = [name.strip() for name in (args.covariates or "").split(",") if name.strip()]
     covariates = scan_covariates(table, names, args.target, args.samples)
     if args.pcs:
@@ -79,7 +99,7 @@ def run_scan(args: argparse.Namespace) -> None:
         try:
             result = association_scan(
                 genotypes.genotypes, genotypes.variants, target, design, binary=binary,
-                male=male, build=args.build,
+                male=male, build=args.build, af=genotypes.variants["af"].to_numpy(),
             )  # fmt: skip
         except VcfmlError as error:  # the covariates of the samples table separate the target
             raise VcfmlInputError(args.samples, str(error)) from error
@@ -124,32 +144,58 @@ def aligned_table(table: pd.DataFrame, samples: list[str], table_path, vcf_path)
     return table.loc[samples]
 
 
-def scan_target(table: pd.DataFrame, column: str, source) -> tuple[np.ndarray, bool]:
-    """The target as numbers, and whether it is binary (logistic) or not (linear)."""
+PLINK_MISSING = {-9.0, 0.0}  # plink2's missing case/control codes (--missing-phenotype, 0)
+
+
+def scan_target(
+    table: pd.DataFrame, column: str, source, positive_label: str | None = None
+) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """The target as numbers, whether it is binary (logistic) or not (linear),
+    and which samples have a phenotype (None: all of them).
+
+    As plink2 reads a phenotype: numbers that are 1 and 2 apart from -9 or 0
+    are case/control (2 = case) with -9 and 0 missing; two values of any kind
+    are case/control (``positive_label`` names the case where the labels do
+    not say it); other numbers are quantitative.
+    """
     from vcfml.features import encode_target
 
     if column not in table.columns:
         raise VcfmlInputError(source, f"no column {column!r} to use as the target")
     values = table[column]
+    if len(values) == 0:
+        raise VcfmlInputError(source, "no samples: nothing to test")
     if values.isna().any():
         first = values.index[values.isna().to_numpy().argmax()]
         raise VcfmlInputError(source, f"target {column!r} is missing for sample {first}")
     levels = values.astype(str).str.strip().unique()
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and positive_label is None:
+        found = set(values.astype(float).unique())
+        if {1.0, 2.0} <= found and found <= {1.0, 2.0} | PLINK_MISSING and found & PLINK_MISSING:
+            called = values.isin([1, 2]).to_numpy()
+            return (values[called].to_numpy(dtype=float) == 2).astype(float), True, called
     if len(levels) < 2:
         raise VcfmlInputError(
             source,
             f"target {column!r} has one value ({levels[0]}) for every sample: nothing to test",
         )
     if len(levels) == 2:
-        y, _ = encode_target(values, source, column)
-        return y.astype(float), True
-    if not pd.api.types.is_numeric_dtype(values):
+        y, _ = encode_target(values, source, column, positive_label)
+        return y.astype(float), True, None
+    if positive_label is not None:
+        raise VcfmlInputError(
+            source,
+            f"--positive-label {positive_label!r}: target {column!r} has {len(levels)} values, "
+            "a case/control target has two",
+        )
+    if not numeric:
         raise VcfmlInputError(
             source,
             f"target {column!r} has {len(levels)} text values; it must have two "
             "(case/control) or be a number (quantitative)",
         )
-    return values.to_numpy(dtype=float), False
+    return values.to_numpy(dtype=float), False, None
 
 
 def scan_covariates(table: pd.DataFrame, names: list[str], target: str, source) -> pd.DataFrame:
@@ -182,7 +228,7 @@ def sex_of(table: pd.DataFrame, source) -> np.ndarray | None:
         sample = table.index[unknown.to_numpy().argmax()]
         raise VcfmlInputError(
             source,
-            f"column 'sex' has {table['sex'][sample]!r} for sample {sample}; "
+            f"column 'sex' has {np.asarray(table['sex'][sample]).tolist()!r} for sample {sample}; "
             "use male/female, M/F or PLINK's 1/2",
         )
     return codes.map(MALE_CODES).to_numpy(dtype=bool)

@@ -167,7 +167,24 @@ def run_importance(
         model, samples, seed=settings.seed, metric=settings.metric, deadline=deadline
     )
     table.attrs["samples"] = where
+    table.attrs["model"] = described_model(result, model)
     return table
+
+
+def described_model(result: AutoMLResult, model: FittedModel) -> str:
+    """Which model an importance of ``result`` describes, said plainly: the saved
+    model (``model/``, the one ``vcfml predict`` uses), or the model fitted on the
+    search samples and how many of its sites the saved model shares."""
+    if model is result.model:
+        return "the saved model (model/, the one vcfml predict uses)"
+    saved = set(result.model.variant_names)
+    own = model.variant_names
+    shared = sum(name in saved for name in own)
+    return (
+        f"the model fitted on the search samples (the held-out test samples score it), not "
+        f"the saved model: that one was refitted on all samples and re-screened, and has "
+        f"{shared} of this model's {len(own)} sites (it has {len(saved)})"
+    )
 
 
 def shap_units(model: FittedModel) -> str:

@@ -32,14 +32,16 @@ from vcfml.errors import require_extra
 with require_extra("scale"):
     import dask
 
+from vcfml.automl.screening import screen_males
 from vcfml.automl.settings import AutoMLSettings
 from vcfml.automl.splits import screened_rows
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset, join_samples
+from vcfml.genome import build_of, call_ploidy, haploid_in_males
 from vcfml.io.vcf_reader import VARIANT_COLUMNS, GenotypeMatrix
 from vcfml.io.vcf_zarr import open_vcf_zarr, site_major_dosages, variants_table
 from vcfml.stats.association import _sigmoid, fit_logistic
-from vcfml.stats.frequency import minor_allele_frequency
+from vcfml.stats.frequency import allele_frequency, minor_allele_frequency
 
 STATISTICS = ("maf", "score", "pvalue")
 
@@ -117,7 +119,11 @@ def screen_weights(
 @numba.njit(cache=True, nogil=True)
 def _sufficient_sums(site_major_block, per_sample):
     """(sites, 3, row sets, 2 + c) sums of ``per_sample`` over the samples whose
-    call at each site is dosage 1, dosage 2, or missing (dosage 0 adds nothing)."""
+    call at each site is dosage 1, dosage 2, or missing (dosage 0 adds nothing).
+
+    A dosage above 2 (a polyploid call, which the readers already set missing,
+    as plink2 does) counts as missing too: it must never index past the three
+    classes, where it would write into the next site's sums."""
     n_sites, n_samples = site_major_block.shape
     _, n_sets, n_values = per_sample.shape
     sums = np.zeros((n_sites, 3, n_sets, n_values))
@@ -126,7 +132,7 @@ def _sufficient_sums(site_major_block, per_sample):
             dosage = site_major_block[site, sample]
             if dosage == 0:
                 continue
-            kind = 2 if dosage < 0 else dosage - 1
+            kind = 2 if dosage < 0 or dosage > 2 else dosage - 1
             for row_set in range(n_sets):
                 for value in range(n_values):
                     sums[site, kind, row_set, value] += per_sample[sample, row_set, value]
@@ -139,10 +145,19 @@ def block_statistics(
     training_rows: list[np.ndarray],
     covariates: np.ndarray | None = None,
     weights: ScreenWeights | None = None,
+    haploid: np.ndarray | None = None,
+    male: np.ndarray | None = None,
 ) -> np.ndarray:
     """MAF, covariate-adjusted score statistic and p-value of each site of a
     block, on each set of training rows, as ``GenotypeScreen`` computes them
     (missing calls filled with the set's mean dosage; tested equal to it).
+
+    The MAF follows the screen's one ploidy rule
+    (:func:`vcfml.automl.screening.screen_ploidy`, :func:`vcfml.genome.call_ploidy`):
+    at the block's ``haploid`` sites (chrX outside the PARs) a ``male`` sample's
+    call counts one allele, so the same sites pass ``min_maf`` as in memory. A
+    man's calls written diploid there count half (:func:`vcfml.stats.haploid_dosage`),
+    judged over the block's one-copy sites (in memory: over all of them).
 
     One compiled pass sums each set's per-sample values by dosage class; the
     centred sums the score test needs follow exactly, since a dosage takes only
@@ -163,7 +178,16 @@ def block_statistics(
     alt = ones[..., 0] + 2 * twos[..., 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         frequency = np.where(n_called > 0, alt / np.maximum(2 * n_called, 1), np.nan)
-    maf = minor_allele_frequency(frequency)
+    maf = minor_allele_frequency(frequency)  # (sites, sets)
+    if haploid is not None and male is not None and np.any(haploid) and np.any(male):
+        # The few chrX sites: the frequency of vcfml.stats, with each call's ploidy.
+        columns = np.flatnonzero(haploid)
+        calls = block[columns].T  # samples x haploid sites
+        ploidy = call_ploidy(np.ones(len(columns), dtype=bool), male)
+        for index, rows in enumerate(training_rows):
+            maf[columns, index] = minor_allele_frequency(
+                allele_frequency(calls[rows], ploidy[rows] if np.ndim(ploidy) else ploidy)
+            )
     mean = (alt / np.maximum(n_called, 1))[..., None]  # what a missing call is filled with
     # Sums over the called zeros, exactly 0 where there are none (the counts are
     # exact), so that a site constant within a set gets exactly zero variance.
@@ -236,9 +260,14 @@ def prescreen(
     blocks = site_major.to_delayed().ravel()
     covariates = labelled.covariates.to_numpy(dtype=np.float32)
     weights = screen_weights(y, training_rows, covariates)
+    male = screen_males(labelled)
+    haploid = _store_haploid_sites(dataset_zarr)
+    bounds = np.cumsum((0, *site_major.chunks[0]))
     tasks = [
-        dask.delayed(block_statistics)(block, y, training_rows, covariates, weights)
-        for block in blocks
+        dask.delayed(block_statistics)(
+            block, y, training_rows, covariates, weights, haploid[start:stop], male
+        )
+        for block, start, stop in zip(blocks, bounds[:-1], bounds[1:], strict=True)
     ]
     statistics = np.concatenate(_compute(tasks, scheduler), axis=2)
 
@@ -311,10 +340,14 @@ def prescreen_vcf(
                 covariate_values = labelled.covariates.to_numpy(dtype=np.float32)
                 weights = screen_weights(labelled.target, training_rows, covariate_values)
                 top = RunningTopSites(len(training_rows), settings.max_sites, settings.min_maf)
+                male = screen_males(labelled)
             site_major = block.genotypes.T  # a view of the reader's variant-major buffer
+            haploid = haploid_in_males(
+                block.variants["chrom"], block.variants["pos"], build_of(block.contigs)
+            )
             statistics = pool.submit(
                 block_statistics, site_major, labelled.target, training_rows,
-                covariate_values, weights,
+                covariate_values, weights, haploid, male,
             )  # fmt: skip
             pending.append((statistics, block, n_sites))
             n_sites += block.n_variants
@@ -376,6 +409,19 @@ class RunningTopSites:
         if self.kept.size == 0:
             raise _nothing_kept(self.min_maf, where)
         return self.kept, self.genotypes, self.variants.reset_index(drop=True)
+
+
+def _store_haploid_sites(dataset_zarr) -> np.ndarray:
+    """Which sites of a VCF Zarr store males carry once (:func:`vcfml.genome.haploid_in_males`),
+    the build from the stored chrX length."""
+    names = [str(name) for name in np.asarray(dataset_zarr["contig_id"].values).tolist()]
+    lengths: dict[str, int | None] = dict.fromkeys(names)
+    if "contig_length" in dataset_zarr:
+        lengths = dict(
+            zip(names, np.asarray(dataset_zarr["contig_length"].values).tolist(), strict=True)
+        )
+    chrom = np.asarray(names, dtype=object)[np.asarray(dataset_zarr["variant_contig"].values)]
+    return haploid_in_males(chrom, dataset_zarr["variant_position"].values, build_of(lengths))
 
 
 def _labels_and_folds(samples, source, samples_table, target, covariates, positive_label, settings):

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vcfml.io.vcf_reader import MISSING, GenotypeMatrix
+from vcfml.genome import MISSING
+from vcfml.io.vcf_reader import GenotypeMatrix
 
 MAF_BINS = [0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5]
 
@@ -36,7 +37,9 @@ class VcfSummary:
     def to_text(self) -> str:
         """A readable report, as printed by ``vcfml inspect``."""
         phased = (
-            "all sites phased"
+            "no sites"
+            if self.n_variants == 0
+            else "all sites phased"
             if self.n_phased_sites == self.n_variants
             else "unphased"
             if self.n_phased_sites == 0
@@ -89,8 +92,16 @@ def summarize(genotypes: GenotypeMatrix) -> VcfSummary:
         n_multiallelic_records=int((multiallelic > 1).sum()),
         contigs=contigs,
         missing_fraction=float(missing.mean()) if calls.size else 0.0,
-        sample_missingness=pd.Series(missing.mean(axis=1), index=genotypes.samples),
-        variant_missingness=pd.Series(missing.mean(axis=0)),
+        # Shares over no sites (or no samples) are undefined: empty, printed "n/a",
+        # instead of numpy's "Mean of empty slice" warnings.
+        sample_missingness=(
+            pd.Series(missing.mean(axis=1), index=genotypes.samples)
+            if calls.shape[1]
+            else pd.Series(dtype=float)
+        ),
+        variant_missingness=(
+            pd.Series(missing.mean(axis=0)) if calls.shape[0] else pd.Series(dtype=float)
+        ),
         maf_spectrum=spectrum.rename("variants"),
         n_phased_sites=int(variants["phased"].sum()),
         filters=variants["filter"].value_counts().rename("variants"),

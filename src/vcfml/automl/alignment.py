@@ -48,26 +48,20 @@ import pandas as pd
 
 from vcfml.errors import VcfmlInputError, preview_names
 from vcfml.features import Dataset
+from vcfml.genome import (  # noqa: F401  (canonical_contig: part of this module's API)
+    CONTIG_ALIASES,
+    KEY_COLUMNS,
+    PSEUDOAUTOSOMAL,
+    canonical_contig,
+)
 
 DEFAULT_MAX_MISSING_SHARE = 0.10
 """Share of the model's variants that may be absent (filled with the training
 mean) before a prediction is refused."""
 
 MISSING_CHOICES = ("error", "impute")
-KEY_COLUMNS = ["chrom", "pos", "ref", "alt"]
 HAPLOID_CAPABLE = ("X", "Y", "MT")
 STRAND_AMBIGUOUS = {frozenset({"A", "T"}), frozenset({"C", "G"})}
-
-# Other spellings of contigs (after dropping a leading "chr"): PLINK numbers
-# 23-26, and the mitochondrion's two names.
-CONTIG_ALIASES = {"23": "X", "24": "Y", "25": "X", "XY": "X", "26": "MT", "M": "MT"}
-
-# chrX pseudo-autosomal regions (1-based, inclusive), keyed by the chrX length
-# that identifies the build.
-PSEUDOAUTOSOMAL = {
-    156_040_895: ((10_001, 2_781_479), (155_701_383, 156_030_895)),  # GRCh38
-    155_270_560: ((60_001, 2_699_520), (154_931_044, 155_260_560)),  # GRCh37
-}
 
 
 @dataclass
@@ -120,16 +114,6 @@ class AlignmentReport:
             counts = ", ".join(f"{c}: {n}" for c, n in self.haploid_samples.items())
             text += f"; samples read as haploid ({counts})"
         return text
-
-
-def canonical_contig(name: object) -> str:
-    """One spelling per contig: no ``chr`` prefix, upper case, ``X``/``Y``/``MT``
-    for PLINK's 23/24/26 and for ``M``."""
-    text = str(name).strip()
-    if text[:3].lower() == "chr":
-        text = text[3:]
-    text = text.upper()
-    return CONTIG_ALIASES.get(text, text)
 
 
 def variant_name(chrom: object, pos: object, ref: object, alt: object) -> str:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from vcfml.automl.estimators import fit_before
 from vcfml.automl.metrics import Metric
@@ -98,38 +100,58 @@ class VotingEnsemble(ClassifierMixin, BaseEstimator):
 
     Every member was chosen with its own number of screened sites, so each one
     reads its own columns of the model's input: ``columns[i]`` lists them (its
-    sites, then the covariates). ``fit`` fits a copy of every member on its
-    columns. This is scikit-learn's soft ``VotingClassifier`` with a column
-    selection per member, which ``VotingClassifier`` has no place for.
+    sites, then the covariates; ``None``: every column for every member).
+    ``fit`` fits a copy of every member on its columns. This is scikit-learn's
+    soft ``VotingClassifier`` with a column selection per member: that one
+    would need a ``ColumnTransformer`` pipeline around each member, and its
+    ``fit`` cannot stop at the budget's deadline (:func:`fit_before`).
     """
 
     fits_before_deadline = True  # fit() takes a deadline (see fit_before)
 
-    def __init__(self, members: list, columns: list[np.ndarray], weights: list[float]) -> None:
+    def __init__(
+        self, members: list, columns: list[np.ndarray] | None = None, weights: list | None = None
+    ) -> None:
         self.members = members
         self.columns = columns
         self.weights = weights
+
+    def _member_columns(self) -> list:
+        if self.columns is None:
+            return [slice(None)] * len(self.members)
+        return [np.asarray(columns) for columns in self.columns]
 
     def fit(
         self, features: np.ndarray, y: np.ndarray, deadline: float | None = None
     ) -> VotingEnsemble:
         """Fit every member; with a ``deadline`` each one stops early once it has
         passed (see :func:`~vcfml.automl.estimators.fit_before`)."""
+        features, y = validate_data(self, features, y)
+        check_classification_targets(y)
         self.members_ = [clone(member) for member in self.members]
         self.complete_ = all(
             [
                 fit_before(member, features[:, columns], y, deadline)
-                for member, columns in zip(self.members_, self.columns, strict=True)
+                for member, columns in zip(self.members_, self._member_columns(), strict=True)
             ]
         )
         self.classes_ = np.unique(y)
         return self
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        positive = np.zeros(len(features))
-        for member, columns, weight in zip(self.members_, self.columns, self.weights, strict=True):
-            positive += weight * member.predict_proba(features[:, columns])[:, 1]
-        return np.column_stack([1 - positive, positive])
+        """The members' probabilities (one column per class of ``classes_``),
+        averaged with their weights."""
+        check_is_fitted(self, "members_")
+        features = validate_data(self, features, reset=False)
+        weights = self.weights if self.weights is not None else [1.0] * len(self.members_)
+        total = np.zeros((len(features), len(self.classes_)))
+        for member, columns, weight in zip(
+            self.members_, self._member_columns(), weights, strict=True
+        ):
+            total += weight * member.predict_proba(features[:, columns])
+        return total / np.sum(weights)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
-        return (self.predict_proba(features)[:, 1] >= 0.5).astype(int)
+        """The class (from ``classes_``) of highest averaged probability."""
+        probability = self.predict_proba(features)  # first: NotFittedError before fit
+        return self.classes_[np.argmax(probability, axis=1)]

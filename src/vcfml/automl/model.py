@@ -10,11 +10,21 @@ Columns of a new file are matched to the training variants by chromosome,
 position, REF and ALT, never by column order: two VCFs of the same cohort rarely
 list exactly the same sites in the same order, and silent misalignment would
 produce confident nonsense.
+
+A saved model is two files: ``model.skops`` holds the fitted screen and estimator
+in `skops <https://skops.readthedocs.io>`_'s format, which rebuilds objects from
+their state without running code from the file (a pickle, ``joblib``'s format,
+runs whatever its author put in it, on load); ``model.json`` holds the rest
+(variants, covariates, target, versions) as plain JSON. Loading refuses any type
+that is not in :data:`TRUSTED_TYPES`. Models saved by older vcfml releases
+(``model.joblib``) load only with ``trust=True`` (``--trust`` on the command
+line), with a warning: do that only for files you made or whose source you trust.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -30,11 +40,29 @@ from sklearn.pipeline import Pipeline
 from vcfml.automl import alignment
 from vcfml.errors import VcfmlError, VcfmlInputError, preview_names
 from vcfml.features import Dataset
+from vcfml.genome import KEY_COLUMNS
 from vcfml.io.vcf_reader import variant_labels
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.skops"
+LEGACY_MODEL_FILE = "model.joblib"  # vcfml 0.1's pickles: loaded only with trust=True
 SUMMARY_FILE = "model.json"
-KEY_COLUMNS = ["chrom", "pos", "ref", "alt"]
+MODEL_FORMAT = "skops-1"  # model.json's "format": the layout of these two files
+# The types beyond scikit-learn's and numpy's own that a saved model may hold, each
+# rebuilt from its state by skops (no code of the file runs): LightGBM's
+# estimator and booster (the booster's state is its model text), scikit-learn's
+# tree structure, the vote, and the plain containers they use. The search fits
+# scikit-learn and LightGBM estimators only (FLAML's tune chooses their
+# hyperparameters; no FLAML object is saved).
+TRUSTED_TYPES = [
+    "collections.OrderedDict",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "numpy.dtype",
+    "sklearn.tree._tree.Tree",
+    "vcfml.automl.ensemble.VotingEnsemble",
+]
+# Packages whose versions a model records; another version here is reported on load.
+MODEL_PACKAGES = ["vcfml", "numpy", "scikit-learn", "lightgbm"]
 
 
 class VariantAlignment(TransformerMixin, BaseEstimator):
@@ -190,32 +218,199 @@ class FittedModel:
         return self.classes_[case.astype(int)]
 
     def save(self, directory: str | PathLike[str]) -> Path:
+        """Write ``model.skops`` (screen and estimator) and ``model.json``
+        (everything else, plain JSON) into ``directory``."""
+        import skops.io
+
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, directory / MODEL_FILE)
+        skops.io.dump(
+            {"screen": self.pipeline["screen"], "model": self.estimator}, directory / MODEL_FILE
+        )
         summary = {
+            "format": MODEL_FORMAT,
             "estimator": self.estimator_name,
             "params": self.params,
             "n_sites": len(self.variants),
             "features": self.feature_names,
             "target": self.target_name,
             "target_labels": list(self.target_labels),
+            "variants": {
+                column: self.variants[column].tolist() for column in self.variants.columns
+            },
+            "covariate_names": list(self.covariate_names),
+            "covariate_levels": self.covariate_levels,
+            "versions": model_versions(),
             **self.metadata,
         }
-        (directory / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        text = json.dumps(summary, indent=2, default=_json_value) + "\n"
+        (directory / SUMMARY_FILE).write_text(text)
         return directory
 
     @staticmethod
-    def load(directory: str | PathLike[str]) -> FittedModel:
-        path = Path(directory) / MODEL_FILE
-        if not path.exists():
-            raise VcfmlInputError(
-                directory, f"no {MODEL_FILE}: is this an AutoML run's model/ folder?"
-            )
-        model = joblib.load(path)
-        if not isinstance(model, FittedModel):
-            raise VcfmlInputError(path, "does not hold a vcfml FittedModel")
-        return model
+    def load(directory: str | PathLike[str], trust: bool = False) -> FittedModel:
+        """The model saved in ``directory`` by :meth:`save`.
+
+        Only the types of :data:`TRUSTED_TYPES` (and skops' own trusted
+        scikit-learn and numpy types) are rebuilt; a file holding any other is
+        refused before anything in it is built. A package version other than
+        the one the model was saved with gives a warning naming both.
+
+        Args:
+            trust: also load an older vcfml's ``model.joblib``, a pickle, which
+                runs any code it holds: only for files you made or trust.
+
+        Raises:
+            VcfmlInputError: no model, an untrusted type, an unreadable file, or
+                a pickle without ``trust``.
+        """
+        directory = Path(directory)
+        path = directory / MODEL_FILE
+        if path.exists():
+            return _load_skops(directory)
+        legacy = directory / LEGACY_MODEL_FILE
+        if legacy.exists():
+            return _load_pickle(legacy, trust)
+        raise VcfmlInputError(directory, f"no {MODEL_FILE}: is this an AutoML run's model/ folder?")
+
+
+def model_versions() -> dict[str, str]:
+    """The installed versions of :data:`MODEL_PACKAGES` (``not installed`` if absent)."""
+    from importlib import metadata
+
+    found = {}
+    for package in MODEL_PACKAGES:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def version_differences(saved: dict) -> list[str]:
+    """``"scikit-learn 1.7.2 (here 1.9.1)"`` for each recorded package whose
+    installed version differs."""
+    here = model_versions()
+    return [
+        f"{name} {saved[name]} (here {here[name]})"
+        for name in MODEL_PACKAGES
+        if name in saved and str(saved[name]) != here[name]
+    ]
+
+
+def _json_value(value):
+    """JSON for numpy scalars and arrays; anything else as its text."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+SUMMARY_KEYS = {
+    "format",
+    "estimator",
+    "params",
+    "n_sites",
+    "features",
+    "target",
+    "target_labels",
+    "variants",
+    "covariate_names",
+    "covariate_levels",
+    "versions",
+}
+
+
+def _load_skops(directory: Path) -> FittedModel:
+    import skops.io
+
+    path = directory / MODEL_FILE
+    summary_path = directory / SUMMARY_FILE
+    try:
+        summary = json.loads(summary_path.read_text())
+    except FileNotFoundError:
+        raise VcfmlInputError(
+            summary_path, "file not found: the model folder is incomplete"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise VcfmlInputError(summary_path, f"not valid JSON ({error})") from error
+    absent = [key for key in ("variants", "covariate_names", "target") if key not in summary]
+    if not isinstance(summary, dict) or absent:
+        raise VcfmlInputError(summary_path, f"not a vcfml model description (lacks {absent})")
+    try:
+        # Reads the file's schema only: nothing in it is built yet.
+        untrusted = skops.io.get_untrusted_types(file=path)
+    except Exception as error:  # not a zip, no schema: skops raises several kinds
+        raise VcfmlInputError(
+            path, f"not a skops model file ({type(error).__name__}: {error})"
+        ) from error
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unknown:
+        raise VcfmlInputError(
+            path,
+            f"holds types that vcfml does not load: {', '.join(unknown)}; a vcfml model "
+            "holds scikit-learn, LightGBM and vcfml estimators only, so this file was made "
+            "by something else (refused without building anything from it)",
+        )
+    differences = version_differences(summary.get("versions", {}))
+    if differences:
+        warnings.warn(
+            f"{path}: saved with {', '.join(differences)}; its predictions may differ from "
+            "the run's: check them, or train again with these versions",
+            UserWarning,
+            stacklevel=3,
+        )
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    try:
+        parts = skops.io.load(path, trusted=TRUSTED_TYPES)
+    except InconsistentVersionWarning:  # raised where a caller made it an error
+        raise
+    except Exception as error:  # a damaged or hand-edited file
+        raise VcfmlInputError(
+            path, f"cannot be loaded ({type(error).__name__}: {error})"
+        ) from error
+    if not isinstance(parts, dict) or not {"screen", "model"} <= set(parts):
+        raise VcfmlInputError(path, "does not hold a vcfml model (a screen and an estimator)")
+    variants = pd.DataFrame(summary["variants"])
+    if "pos" in variants:
+        variants["pos"] = variants["pos"].astype(np.int64)
+    covariate_names = list(summary["covariate_names"])
+    pipeline = build_pipeline(variants, covariate_names, parts["model"])
+    pipeline.steps[1] = ("screen", parts["screen"])
+    metadata = {key: value for key, value in summary.items() if key not in SUMMARY_KEYS}
+    return FittedModel(
+        estimator_name=summary.get("estimator", "unknown"),
+        params=summary.get("params", {}),
+        pipeline=pipeline,
+        variants=variants,
+        covariate_names=covariate_names,
+        covariate_levels=dict(summary.get("covariate_levels") or {}),
+        target_name=summary["target"],
+        target_labels=tuple(summary.get("target_labels", ("0", "1"))),
+        metadata=metadata,
+    )
+
+
+def _load_pickle(path: Path, trust: bool) -> FittedModel:
+    if not trust:
+        raise VcfmlInputError(
+            path,
+            "is a pickle from an older vcfml; loading a pickle runs any code it holds, so it "
+            "is refused: train the model again, or, only if you made this file or trust its "
+            "source, load it with --trust (FittedModel.load(..., trust=True))",
+        )
+    warnings.warn(
+        f"{path}: loading a pickle (trust=True): it can run any code it holds; save the "
+        "model again (FittedModel.save) to get the safe format",
+        UserWarning,
+        stacklevel=3,
+    )
+    model = joblib.load(path)
+    if not isinstance(model, FittedModel):
+        raise VcfmlInputError(path, "does not hold a vcfml FittedModel")
+    return model
 
 
 def align_variants(

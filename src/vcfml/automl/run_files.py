@@ -3,7 +3,8 @@
 ``RUN_DIR/``
     ``leaderboard.tsv``  every trial: iteration, estimator, n_sites, params,
     seconds, the metric (mean and std over folds), best so far;
-    ``model/``           the refitted pipeline (``model.joblib`` + ``model.json``);
+    ``model/``           the refitted pipeline (``model.skops`` + ``model.json``,
+    see :mod:`vcfml.automl.model`; no code runs when it is loaded);
     ``metrics.json``     ``test``: every metric on the held-out test samples
     (``mean``, bootstrap ``std``, ``ci95``, ``n_samples``), the estimate to quote;
     ``search``: the chosen trial's mean and std over the search's folds, the best
@@ -12,21 +13,34 @@
     ``importance.tsv``   ``feature chrom pos importance rank`` (covariates have
     empty chrom/pos), measured on the held-out test samples; empty (a header)
     when the budget left no time for it;
-    ``run.json``         settings, inputs, package versions, wall time.
+    ``run.json``         settings, inputs, package versions, wall time, the
+    held-out ``test_samples``, and ``importance_model``: which model
+    ``importance.tsv`` describes.
+
+The folder is written whole or not at all: into a temporary sibling folder that
+is renamed into place at the end, so an interrupted run (Ctrl-C, a crash) leaves
+nothing, and of two runs writing one folder at once one wins whole and the other
+fails. An existing run folder is refused unless ``overwrite``, which replaces it
+whole (no file of the old run, such as its ``explain/``, is left beside the new
+model).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
+import uuid
 import warnings
+from contextlib import contextmanager
 from importlib import metadata
 from os import PathLike
 from pathlib import Path
 
 import pandas as pd
 
-from vcfml.automl.model import MODEL_FILE, FittedModel
+from vcfml.automl.model import LEGACY_MODEL_FILE, MODEL_FILE, FittedModel, version_differences
 from vcfml.automl.search import AutoMLResult
 from vcfml.errors import VcfmlError, VcfmlInputError
 
@@ -43,17 +57,121 @@ def versions() -> dict[str, str]:
     return found
 
 
+def check_run_dir(run_dir: str | PathLike[str], overwrite: bool = False) -> Path:
+    """Refuse, before any work, a ``run_dir`` that cannot become a run folder: a
+    file, a folder that is not a run folder (never replaced, even with
+    ``overwrite``), or an existing run folder without ``overwrite``. An empty
+    folder is fine."""
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise VcfmlInputError(run_dir, "is a file, not a run folder: choose another --out")
+    if run_dir.is_dir() and any(run_dir.iterdir()):
+        if not (run_dir / "run.json").exists():
+            raise VcfmlInputError(
+                run_dir,
+                "is a folder that is not an AutoML run (no run.json): not replaced, even "
+                "with --overwrite; choose a new or empty folder for --out",
+            )
+        if not overwrite:
+            raise VcfmlInputError(
+                run_dir,
+                "a run folder already exists: give --overwrite to replace it whole, or "
+                "choose another --out",
+            )
+    parent = run_dir.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        raise VcfmlInputError(parent, "is a file, not a folder: choose another --out")
+    return run_dir
+
+
+@contextmanager
+def _written_whole(run_dir: Path, overwrite: bool):
+    """A temporary sibling folder to write into, renamed to ``run_dir`` when the
+    block ends without error and removed when it does not (Ctrl-C included)."""
+    parent = run_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        # mkdir, not mkdtemp: the folder gets the usual permissions (mkdtemp's are 0700)
+        temporary = parent / f".{run_dir.name}.{uuid.uuid4().hex}.tmp"
+        temporary.mkdir()
+    except OSError as error:
+        raise VcfmlInputError(parent, f"cannot write the run folder here: {error}") from error
+    before = _run_stamp(run_dir)
+    try:
+        yield temporary
+        if _run_stamp(run_dir) != before:
+            raise VcfmlInputError(
+                run_dir,
+                "another run wrote this run folder while this one was running; it is "
+                "kept, and this run's results are not written",
+            )
+        old = None
+        if run_dir.is_dir() and any(run_dir.iterdir()):  # overwrite: set the old one aside
+            old = parent / f".{run_dir.name}.{uuid.uuid4().hex}.old"
+            os.replace(run_dir, old)
+        try:
+            # Fails when another run put a folder there meanwhile: that one stays whole.
+            os.replace(temporary, run_dir)
+        except BaseException as error:
+            if old is not None and not run_dir.exists():  # put the old run back
+                os.replace(old, run_dir)
+            if not isinstance(error, OSError):
+                raise  # Ctrl-C
+            raise VcfmlInputError(
+                run_dir,
+                "another run wrote this run folder while this one was running; it is "
+                "kept, and this run's results are not written",
+            ) from error
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if temporary.exists():
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _run_stamp(run_dir: Path) -> tuple[int, int] | None:
+    """Identifies the run in ``run_dir`` (its run.json's inode and time), if any."""
+    try:
+        found = (run_dir / "run.json").stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
+
+
 def save_run(
     result: AutoMLResult,
     run_dir: str | PathLike[str],
     importance: pd.DataFrame | None,
     inputs: dict[str, str] | None = None,
     notes: list[str] | None = None,
+    overwrite: bool = False,
+    model_samples: list[str] | None = None,
 ) -> Path:
-    """Write the run directory. ``importance`` ``None``: skipped (an empty table
-    is written, and ``notes`` say why)."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    """Write the run directory, whole or not at all (see the module's
+    docstring). ``importance`` ``None``: skipped (an empty table is written,
+    and ``notes`` say why). ``model_samples``: the samples the saved model was
+    fitted on (run.json lists them, so that ``vcfml predict`` can warn when it
+    scores them).
+
+    Raises:
+        VcfmlInputError: ``run_dir`` is a file, a folder that is not a run, an
+            existing run without ``overwrite``, or was written by another run
+            while this one ran.
+    """
+    run_dir = check_run_dir(run_dir, overwrite)
+    with _written_whole(run_dir, overwrite) as temporary:
+        _write_run(result, temporary, importance, inputs, notes, model_samples)
+    return run_dir
+
+
+def _write_run(
+    result: AutoMLResult,
+    run_dir: Path,
+    importance: pd.DataFrame | None,
+    inputs: dict[str, str] | None,
+    notes: list[str] | None,
+    model_samples: list[str] | None = None,
+) -> None:
     result.leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
     result.model.metadata = {
         "search_metrics": result.cv_metrics,
@@ -77,6 +195,7 @@ def save_run(
         "selection": result.settings.selection,
         "n_trials": n_trials,
         "refit_on_all_samples": result.refit_on_all,
+        "folds": {"used": result.folds_used, "planned": result.folds_planned},
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     if importance is None:
@@ -93,32 +212,45 @@ def save_run(
         "importance_method": importance.attrs.get("method"),
         "importance_units": importance.attrs.get("units"),
         "importance_samples": importance.attrs.get("samples"),
+        "importance_model": importance.attrs.get("model"),
         "test_samples": result.test_samples,
+        "refit_on_all_samples": result.refit_on_all,
+        "model_samples": list(model_samples) if model_samples is not None else None,
         "notes": [*result.notes, *(notes or [])],
         "wall_seconds": round(result.wall_seconds, 3),
         "screening_seconds": round(result.screening_seconds, 3),
         "versions": versions(),
     }
     (run_dir / "run.json").write_text(json.dumps(run, indent=2) + "\n")
-    return run_dir
 
 
-def load_run(run_dir: str | PathLike[str]) -> tuple[FittedModel, dict]:
+def load_run(run_dir: str | PathLike[str], trust: bool = False) -> tuple[FittedModel, dict]:
     """The fitted model and run.json of a run directory.
+
+    Args:
+        trust: also load an older vcfml's pickled model (``model.joblib``),
+            which runs any code it holds (see :meth:`FittedModel.load`).
 
     Raises:
         VcfmlInputError: not a run directory, an unreadable ``run.json``, or a
-            model that this Python cannot load (e.g. pickled with another
-            scikit-learn); the message names the file and the versions.
+            model that this Python cannot or will not load (another
+            scikit-learn, an untrusted type, a pickle without ``trust``); the
+            message names the file and the versions.
     """
+    run = read_run(run_dir)
+    return load_model(Path(run_dir) / "model", run.get("versions", {}), trust=trust), run
+
+
+def read_run(run_dir: str | PathLike[str]) -> dict:
+    """run.json of a run directory, without loading its model (``vcfml explain``
+    needs no model)."""
     run_dir = Path(run_dir)
     run_file = run_dir / "run.json"
     if not run_file.exists():
         raise VcfmlInputError(
             run_dir, "not an AutoML run directory (no run.json); run `vcfml automl` first"
         )
-    run = read_json(run_file)
-    return load_model(run_dir / "model", run.get("versions", {})), run
+    return read_json(run_file)
 
 
 def read_json(path: str | PathLike[str]) -> dict:
@@ -139,21 +271,28 @@ def read_json(path: str | PathLike[str]) -> dict:
     return value
 
 
-def load_model(directory: str | PathLike[str], saved_versions: dict | None = None) -> FittedModel:
-    """:meth:`FittedModel.load`, where a model pickled by other package versions
+def load_model(
+    directory: str | PathLike[str], saved_versions: dict | None = None, trust: bool = False
+) -> FittedModel:
+    """:meth:`FittedModel.load`, where a model saved by other package versions
     becomes one line naming the versions instead of a traceback or a silently
-    different model (scikit-learn only warns, with ``InconsistentVersionWarning``)."""
+    different model (scikit-learn only warns, with ``InconsistentVersionWarning``),
+    and other recorded versions (``saved_versions``, run.json's) that differ
+    from those installed give a warning."""
     import sklearn
     from sklearn.exceptions import InconsistentVersionWarning
 
-    path = Path(directory) / MODEL_FILE
+    directory = Path(directory)
+    path = directory / MODEL_FILE
+    if not path.exists() and (directory / LEGACY_MODEL_FILE).exists():
+        path = directory / LEGACY_MODEL_FILE
     saved = dict(saved_versions or {})
     here = versions()
     retrain = "train it again with `vcfml automl`, or install the versions it was saved with"
     with warnings.catch_warnings():
         warnings.simplefilter("error", InconsistentVersionWarning)
         try:
-            return FittedModel.load(directory)
+            model = FittedModel.load(directory, trust=trust)
         except InconsistentVersionWarning as warning:
             raise VcfmlInputError(
                 path,
@@ -180,3 +319,13 @@ def load_model(directory: str | PathLike[str], saved_versions: dict | None = Non
                 f"cannot be loaded ({type(error).__name__}: {first_line}); "
                 f"{versions_text}: {retrain}",
             ) from error
+    if path.name == LEGACY_MODEL_FILE:  # model.json of a pickle records no versions
+        differences = version_differences(saved)
+        if differences:
+            warnings.warn(
+                f"{path}: saved with {', '.join(differences)}; its predictions may differ "
+                "from the run's: check them, or train again with these versions",
+                UserWarning,
+                stacklevel=2,
+            )
+    return model

@@ -29,8 +29,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from vcfml.errors import VcfmlError
+from vcfml.genome import build_of
 from vcfml.stats import (
     allele_frequency,
     call_ploidy,
@@ -44,6 +47,10 @@ if TYPE_CHECKING:
     from vcfml.features import Dataset
 
 
+# Dosage matrices stay in their integer (or float) type; anything else becomes float64.
+DOSAGE_DTYPES = [np.float64, np.float32, np.int8, np.int16, np.int32, np.int64]
+
+
 class GenotypeScreen(TransformerMixin, BaseEstimator):
     """Keep the ``n_sites`` sites most associated with the target.
 
@@ -51,6 +58,12 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
     output is float32: the kept sites, missing calls filled with the training
     mean dosage. Sites whose training minor-allele frequency is below
     ``min_maf`` are never kept.
+
+    A scikit-learn transformer (``parametrize_with_checks`` in
+    ``tests/test_estimator_checks.py``): a 0/1 target is screened with the
+    logistic score test, any other numeric target with the linear one (as
+    ``vcfml scan`` treats a quantitative phenotype); bad input raises
+    ``ValueError``.
     """
 
     def __init__(self, n_sites: int = 100, min_maf: float = 0.0) -> None:
@@ -72,13 +85,25 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
             ploidy: alleles per call for the MAF filter
                 (:func:`vcfml.stats.call_ploidy`); 2 counts every call as diploid.
         """
+        genotypes, y = validate_data(self, genotypes, y, dtype=DOSAGE_DTYPES)
+        if genotypes.shape[0] < 2:
+            raise ScreenError(f"the screen needs 2 samples or more (n_samples = {len(y)})")
+        binary = type_of_target(y) == "binary"
+        if binary:
+            levels = np.unique(y)
+            y = (y == levels[-1]).astype(float)  # 0/1 whatever the labels: 1 = the larger
+        else:
+            try:
+                y = np.asarray(y, dtype=float)
+            except (TypeError, ValueError) as error:
+                raise ScreenError("the target must be binary or numeric") from error
         means = mean_dosage(genotypes)
         maf = minor_allele_frequency(allele_frequency(genotypes, ploidy))
-        scores, pvalues = association_scores(genotypes, y, means, covariates)
+        scores, pvalues = association_scores(genotypes, y, means, covariates, binary)
         eligible = np.flatnonzero(maf >= self.min_maf) if self.min_maf > 0 else np.arange(len(maf))
         eligible = eligible[np.isfinite(scores[eligible])]
         if eligible.size == 0:
-            raise VcfmlError(
+            raise ScreenError(
                 f"no variants left after filtering (min_maf={self.min_maf}, "
                 f"{genotypes.shape[1]} sites, none polymorphic enough)"
             )
@@ -92,7 +117,27 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, genotypes: np.ndarray) -> np.ndarray:
+        """The kept sites, float32, missing calls (negative) filled with the
+        training mean dosage."""
+        check_is_fitted(self, "selected_")
+        genotypes = validate_data(self, genotypes, dtype=DOSAGE_DTYPES, reset=False)
         return impute(genotypes[:, self.selected_], self.means_[self.selected_])
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the kept sites (``x3``, ... or the input's column names)."""
+        check_is_fitted(self, "selected_")
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray(names, dtype=object)[self.selected_]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+class ScreenError(VcfmlError, ValueError):
+    """The screen cannot rank these data (a ``ValueError``, as scikit-learn's)."""
 
 
 def column_means(genotypes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -115,21 +160,22 @@ def association_scores(
     y: np.ndarray,
     means: np.ndarray,
     covariates: np.ndarray | None = None,
+    binary: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-site score-test chi-square of dosage (missing calls filled with
-    ``means``) against the 0/1 target given the covariates, and its p-value.
+    ``means``) against the target (0/1 with ``binary``, else numeric) given the
+    covariates, and its p-value.
     NaN for a site the covariates explain entirely (e.g. monomorphic)."""
     n = genotypes.shape[0]
     design = np.ones((n, 1))
     if covariates is not None and np.size(covariates):
         design = np.column_stack([design, np.asarray(covariates, dtype=float)])
-    return score_test(genotypes, y, design, binary=True, fill=means)
+    return score_test(genotypes, y, design, binary=binary, fill=means)
 
 
 # Indicator columns that ``features.encode_covariates`` makes of a sex column
 # (``sex=male`` / ``sex=M``, the other level dropped) and PLINK's numeric coding.
 MALE_INDICATORS = {"sex=male": 1.0, "sex=m": 1.0, "sex=1": 1.0, "sex": 1.0}
-GRCH37_CHRX_LENGTH = 155_270_560
 
 
 def screen_ploidy(dataset: Dataset, rows: np.ndarray | None = None) -> np.ndarray | int:
@@ -142,14 +188,21 @@ def screen_ploidy(dataset: Dataset, rows: np.ndarray | None = None) -> np.ndarra
     chrX length (GRCh37's, else GRCh38's). Without a sex covariate no call is
     known to be haploid and every call counts as diploid (returns 2).
     """
+    male = screen_males(dataset)
+    if male is None:
+        return 2
+    build = build_of(dataset.contigs)
+    haploid = haploid_in_males(dataset.variants["chrom"], dataset.variants["pos"], build)
+    return call_ploidy(haploid, male if rows is None else male[rows])
+
+
+def screen_males(dataset: Dataset) -> np.ndarray | None:
+    """Per sample, True for a male, from the run's sex covariate (``sex=male``,
+    ``sex=M`` or PLINK's numeric ``sex``, 1 = male); None without one. The
+    chunked screen (:mod:`vcfml.scale`) takes its ploidy rule from here too."""
     covariates = dataset.covariates
     columns = {str(name).lower(): name for name in covariates.columns}
     found = [name for name in MALE_INDICATORS if name in columns]
     if not found:
-        return 2
-    male = covariates[columns[found[0]]].to_numpy() == MALE_INDICATORS[found[0]]
-    contigs = dataset.contigs or {}
-    lengths = {str(name).removeprefix("chr"): length for name, length in contigs.items()}
-    build = "GRCh37" if lengths.get("X") == GRCH37_CHRX_LENGTH else "GRCh38"
-    haploid = haploid_in_males(dataset.variants["chrom"], dataset.variants["pos"], build)
-    return call_ploidy(haploid, male if rows is None else male[rows])
+        return None
+    return covariates[columns[found[0]]].to_numpy() == MALE_INDICATORS[found[0]]

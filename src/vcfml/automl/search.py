@@ -113,6 +113,8 @@ class AutoMLResult:
         holdout_model: the chosen pipeline fitted on the search samples only,
             the one the test samples scored (and that explanations use).
         notes: what the budget made the run skip or cut short.
+        folds_used, folds_planned: the folds each trial was scored on, and
+            those the settings asked for (fewer when the screen ran out of budget).
     """
 
     model: FittedModel
@@ -127,6 +129,8 @@ class AutoMLResult:
     holdout_model: FittedModel | None = None
     refit_on_all: bool = True
     notes: list[str] = field(default_factory=list)
+    folds_used: int = 0  # folds every trial was scored on
+    folds_planned: int = 0  # folds the settings asked for (more than used: budget)
     started: float = 0.0  # perf_counter() the budget counts from
 
     @property
@@ -140,6 +144,38 @@ class AutoMLResult:
         if self.test_metrics is None:
             return None
         return self.test_metrics[self.settings.metric]["mean"]
+
+    def search_score_line(self) -> str:
+        """``search score of the chosen ...``: which model and folds the search
+        score is of. A vote is scored on the folds its weights did not see, so its
+        score is not comparable with the single trials' (all folds); the line
+        gives the best single trial's score on the same folds beside it."""
+        metric = self.settings.metric
+        board = self.leaderboard
+        n_trials = int((board["estimator"] != ENSEMBLE).sum())  # single trials, not the vote
+        chosen = board.set_index("iteration").loc[self.chosen_trial]
+        folds = f"folds {chosen['folds']}" if "folds" in chosen else "the search's folds"
+        if self.folds_planned and self.folds_used < self.folds_planned:
+            folds += f" ({self.folds_used} of the {self.folds_planned} folds asked for: budget)"
+        if chosen["estimator"] == ENSEMBLE:
+            params = json.loads(chosen["params"])
+            single = params.get("best_single_score_on_these_folds")
+            versus = (
+                f"; the best single trial ({params.get('best_single_trial')}) scored "
+                f"{single:.4f} on the same folds"
+                if single is not None
+                else ""
+            )
+            return (
+                f"search score of the chosen vote, on {folds}, which its weights did not see "
+                f"(optimistic: its trials were chosen among {n_trials}): "
+                f"{metric} {self.best_score:.4f}{versus}"
+            )
+        return (
+            f"search score of the chosen trial {self.chosen_trial} ({chosen['estimator']}), "
+            f"mean over {folds} (optimistic: chosen among {n_trials} trials on the same folds): "
+            f"{metric} {self.best_score:.4f}"
+        )
 
     def seconds_left(self) -> float:
         """Seconds of the budget left now (infinite without a budget)."""
@@ -179,6 +215,7 @@ def run_automl(
     search_rows, test_rows = holdout_split(dataset.target, settings)
     search_data = dataset.subset(search_rows) if len(test_rows) else dataset
     screen_began = time.perf_counter()
+    planned_folds = len(cv_splits(search_data.target, settings))
     folds = _prepare_folds(search_data, settings, clock)
     screening_seconds = time.perf_counter() - screen_began
     max_sites = min(fold.n_ranked for fold in folds)
@@ -295,6 +332,12 @@ def run_automl(
     leaderboard = pd.DataFrame(records)
     best = _chosen_row(leaderboard, metric, settings, len(folds), cut_trials)
     notes: list[str] = []
+    if len(folds) < planned_folds:  # never silent: the scores rest on fewer folds
+        notes.append(
+            f"scored every trial on {len(folds)} of the {planned_folds} folds: screening "
+            f"the others would have taken more than {SCREEN_SHARE:.0%} of the budget; "
+            "give a larger --budget for all of them"
+        )
     holdout_model, test_metrics, test_samples = None, None, []
     refit_seconds = _refit_seconds(best, leaderboard, len(folds), screening_seconds)
     if len(test_rows):
@@ -332,6 +375,8 @@ def run_automl(
         holdout_model=holdout_model,
         refit_on_all=model is not holdout_model,
         notes=notes,
+        folds_used=len(folds),
+        folds_planned=planned_folds,
         started=start,
     )
 

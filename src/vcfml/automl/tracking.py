@@ -10,6 +10,12 @@ choose another store. Nothing is written to the current folder and nothing
 leaves the machine. Logging is part of the budget: with a ``deadline`` the
 trials not logged by then are left out (the returned count says how many were
 logged), and the CLI skips logging when too little budget is left.
+
+Two runs logging to one SQLite store at once would race in MLflow's schema
+migration of a new store (``duplicate column name``) and in SQLite's locks, so a
+run holds an exclusive lock on ``STORE.lock`` beside a SQLite store while it logs;
+the other waits its turn (a few seconds). A tracking server handles its own
+concurrency.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from vcfml.automl.search import AutoMLResult
@@ -31,6 +39,45 @@ def default_store(run_dir: Path | None) -> Path:
     """Where a run is logged by default: ``mlflow.db`` beside its run directory."""
     folder = Path(run_dir).resolve().parent if run_dir is not None else Path.cwd()
     return folder / STORE_NAME
+
+
+@contextmanager
+def store_lock(store: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``store`` + ``.lock`` (waiting for it): one
+    writer at a time. The operating system's lock (``flock``, ``msvcrt.locking``
+    on Windows) ends with the process, so a killed run never leaves it held."""
+    lock = store.with_name(store.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+b") as handle:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # retries for 10 s
+                    break
+                except OSError:
+                    continue
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    """The file of a ``sqlite:///`` store, else None."""
+    if uri.startswith("sqlite:///"):
+        return Path(uri.removeprefix("sqlite:///"))
+    return None
 
 
 def track_run(
@@ -53,6 +100,12 @@ def track_run(
         store = default_store(run_dir)
         uri = f"sqlite:///{store}"
         artifacts = (store.parent / ARTIFACTS_NAME).as_uri()
+    store = _sqlite_path(uri)
+    with store_lock(store) if store is not None else nullcontext():
+        return _log(mlflow, Metric, Param, result, run_dir, uri, artifacts, experiment, deadline)
+
+
+def _log(mlflow, Metric, Param, result, run_dir, uri, artifacts, experiment, deadline):
     # The client, not mlflow.set_tracking_uri: that would set MLFLOW_TRACKING_URI for
     # the rest of the process, and the next run would log into this run's store.
     client = mlflow.MlflowClient(tracking_uri=uri)

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
+from vcfml.genome import build_of
 from vcfml.io.vcf_reader import GenotypeMatrix
 from vcfml.stats.frequency import allele_frequency, call_ploidy, haploid_in_males
 from vcfml.stats.ld import ld_r2
 
 TAG_R2 = 0.8  # r² at which a site counts as a tag, as in the coalescent truth
-GRCH37_CHRX_LENGTH = 155_270_560  # else the pseudo-autosomal regions are GRCh38's
 
 
 def exercise_5_1(
@@ -219,9 +219,7 @@ def exercise_5_2(
     answers = [_frequency_difference(calls, population, groups, 2)]  # mean dosage / 2
     if variants is not None and sex is not None:
         male = np.asarray([str(value).lower() in ("male", "m", "1") for value in sex])
-        x_length = next((v for k, v in contigs.items() if k in ("chrX", "X")), None)
-        build = "GRCh37" if x_length == GRCH37_CHRX_LENGTH else "GRCh38"
-        haploid = haploid_in_males(variants["chrom"], variants["pos"], build)
+        haploid = haploid_in_males(variants["chrom"], variants["pos"], build_of(contigs))
         ploidy = call_ploidy(haploid, male)
         answers.append(_frequency_difference(calls, population, groups, ploidy))
     if not any(np.allclose(got, want, atol=1e-6, equal_nan=True) for want in answers):

@@ -19,6 +19,9 @@ Genotype policy (documented in the course, chapter 1):
 * a call's **dosage** is the number of copies of one ALT allele: 0, 1 or 2 for
   a diploid call, 0 or 1 for a haploid call (e.g. male chrX);
 * a call with any missing allele (``./.``, ``./1``, ``.``) is **missing**, -1;
+* a call with more than two alleles (triploid ``0/1/1``, tetraploid
+  ``1/1/1/1``) is **missing** too, as plink2 reads it: every statistic of the
+  course (frequency, PCA, scan, screen) assumes a dosage of at most 2;
 * phasing (``|`` versus ``/``) does not change the dosage;
 * a **multiallelic** site with ALT alleles ``G,T`` becomes one column per ALT
   allele (``allele_index`` 1 and 2), each counting copies of that allele, so
@@ -39,14 +42,13 @@ import pandas as pd
 from cyvcf2 import VCF
 
 from vcfml.errors import VcfmlInputError, preview_names
+from vcfml.genome import MISSING
 from vcfml.io import vcf_diagnose
 from vcfml.stats.frequency import allele_frequency
 
 CONTIG_LINE = re.compile(r"^##contig=<ID=([^,>]+)(.*)>$", re.MULTILINE)
 LENGTH_FIELD = re.compile(r",length=(\d+)")
 
-MISSING = -1
-"""Dosage value used for a missing call."""
 
 VARIANT_COLUMNS = ["chrom", "pos", "id", "ref", "alt", "allele_index", "filter", "af", "phased"]
 
@@ -370,15 +372,54 @@ def _query(vcf: VCF, path: Path, region: str):
             "reading a region needs an index next to the file "
             f"(run `tabix -p vcf {path.name}` or `bcftools index {path.name}`)",
         )
-    contig = region.split(":", 1)[0]
-    if contig not in vcf.seqnames:
-        raise VcfmlInputError(
-            path, f"region {region!r}: contig {contig!r} is not in the file's header or index"
-        )
+    region = parse_region(path, region, vcf.seqnames)
     try:
         return vcf(region)
     except Exception as error:
         raise VcfmlInputError(path, f"cannot read region {region!r}: {error}") from error
+
+
+REGION = re.compile(r"^(?P<contig>.+?)(?::(?P<start>[\d,]+)(?:-(?P<end>[\d,]*))?)?$")
+
+
+def parse_region(path: Path, region: str, contigs: Sequence[str]) -> str:
+    """``region`` checked and spelled as the file spells its contig.
+
+    The forms bcftools reads: ``chrom``, ``chrom:pos``, ``chrom:start-`` and
+    ``chrom:start-end`` (1-based, inclusive; commas in numbers allowed). Anything
+    else is an error, as bcftools' "Could not parse the region" (htslib would
+    quietly read nothing). ``1`` finds contig ``chr1`` and the other way round
+    (:func:`vcfml.genome.find_contig`), as ``vcfml predict`` aligns them.
+    """
+    from vcfml.genome import find_contig
+
+    contigs = list(contigs)
+    if region in contigs:  # a whole contig, whatever its name holds (HLA names have ':')
+        return region
+    match = REGION.match(region.strip())
+    if (
+        match is None
+        or ":" in match["contig"]
+        or (match["start"] is not None and not match["start"].strip(","))
+    ):
+        raise VcfmlInputError(
+            path, f"could not parse the region {region!r}: use chrom, chrom:start-end or chrom:pos"
+        )
+    contig = find_contig(match["contig"], contigs)
+    if contig is None:
+        raise VcfmlInputError(
+            path,
+            f"region {region!r}: contig {match['contig']!r} is not in the file's header or index",
+        )
+    if match["start"] is None:
+        return contig
+    start = int(match["start"].replace(",", ""))
+    end_text = (match["end"] or "").replace(",", "")
+    if match["end"] is not None and end_text and int(end_text) < start:
+        raise VcfmlInputError(path, f"region {region!r}: the end is before the start")
+    if match["end"] is None:
+        return f"{contig}:{start}-{start}"
+    return f"{contig}:{start}-{end_text}"
 
 
 def _count_records(path: Path) -> int | None:
@@ -459,7 +500,7 @@ def _record_blocks(
                 path,
                 f"sample {wanted[sample]} has GT allele index {index}, but the record has "
                 f"{len(alts)} ALT allele{'s' if len(alts) > 1 else ''}",
-                line=line, record=record_number, where=f"{record.CHROM}:{record.POS}",
+                line=line, record=record_number, where=f"{record.CHROM}:{record.start + 1}",
             )  # fmt: skip
         if (
             block_sites is not None
@@ -470,7 +511,10 @@ def _record_blocks(
             builder = _DosageBuilder(n_samples, capacity)
             yielded = True
         filters = record.FILTERS
-        site = (record.CHROM, record.POS, record.ID or ".", record.REF, ";".join(filters) or ".")
+        # record.POS is a 32-bit int in cyvcf2 0.35 (a POS above 2^31 wraps);
+        # record.start is htslib's 64-bit 0-based position.
+        position = record.start + 1
+        site = (record.CHROM, position, record.ID or ".", record.REF, ";".join(filters) or ".")
         if len(alts) == 1 and calls.shape[1] <= 3:
             builder.add_biallelic(calls, site, alts[0])
         else:
@@ -517,7 +561,8 @@ class _DosageBuilder:
     def add_general(self, calls: np.ndarray, site: tuple, alts: list[str]) -> None:
         self._flush()
         alleles, phase = calls[:, :-1], calls[:, -1].astype(bool)
-        missing = (alleles == -1).any(axis=1)
+        # A missing allele, or more than two alleles (polyploid: missing, as in plink2).
+        missing = (alleles == -1).any(axis=1) | ((alleles != -2).sum(axis=1) > 2)
         diploid_called = (
             ~missing & (alleles[:, 1] != -2) if alleles.shape[1] > 1 else missing & False
         )
@@ -627,13 +672,17 @@ def _genotype_array(
             # e.g. FORMAT but no sample columns (htslib then shows no FORMAT either)
             problem = vcf_diagnose.explain_record_failure(path, n_file_samples, record_number)[1]
         raise VcfmlInputError(
-            path, problem, line=line, record=record_number, where=f"{record.CHROM}:{record.POS}"
+            path,
+            problem,
+            line=line,
+            record=record_number,
+            where=f"{record.CHROM}:{record.start + 1}",
         )
     return genotype.array()
 
 
 def _record_error(path: Path, n_file_samples: int, record_number: int, last, region: str | None):
-    after = f"after {last.CHROM}:{last.POS}" if last is not None else "first record"
+    after = f"after {last.CHROM}:{last.start + 1}" if last is not None else "first record"
     if region is None:
         # The text has every sample column, whichever samples were asked for.
         line, problem = vcf_diagnose.explain_record_failure(path, n_file_samples, record_number)

@@ -230,7 +230,7 @@ def _parse_lines(text, position, end, selection, dosages, first_column, records,
                     return UNSUPPORTED, line_start, n_records, n_columns
                 if out < 0:  # a sample not asked for: checked, not counted
                     continue
-                if missing:
+                if missing or ploidy > 2:  # polyploid calls are missing, as in plink2
                     for allele in range(n_alt):
                         dosages[column + allele, out] = -1
                     continue

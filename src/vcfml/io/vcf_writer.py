@@ -18,6 +18,7 @@ time, so a simulator never holds the whole matrix.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterable, Sequence
 from os import PathLike
 from pathlib import Path
@@ -27,6 +28,7 @@ import pandas as pd
 import pysam
 
 from vcfml.errors import VcfmlInputError
+from vcfml.io.atomic import check_writable
 from vcfml.io.bgzf import DEFAULT_COMPRESSOR, ParallelBgzfWriter
 from vcfml.io.tabix import write_vcf_index
 
@@ -163,7 +165,7 @@ def write_vcf_blocks(
         The path written (only once every block was written: a failure leaves
         no partial file behind).
     """
-    path = Path(path)
+    path = check_writable(path)
     _validate_table(path, variants, samples, contigs)
     tables = _field_table(with_depth)
     haploid = (
@@ -187,7 +189,12 @@ def write_vcf_blocks(
             f"got {haploid_sites.shape}",
         )
     header = _header(samples, contigs, with_depth, meta).encode()
-    tmp = path.with_name(path.name + ".tmp")
+    # A name of this writer's own in the same folder (so the rename is atomic):
+    # two writers of one path never share a temporary file, and a reader sees
+    # the old file or the whole new one. Its index is written beside it and
+    # renamed after it.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    tmp_index = tmp.with_name(tmp.name + ".tbi")
     line_ends = []  # where each line ends in the text, for the index
     try:
         with ParallelBgzfWriter(tmp, compression_level, threads, compressor) as out:
@@ -217,15 +224,19 @@ def write_vcf_blocks(
                 raise VcfmlInputError(
                     path, f"the blocks cover {start} variants, the table has {len(variants)}"
                 )
+        if index:
+            _index(tmp, variants, out, len(header), line_ends)
         # An index left from an earlier file would point into this one: it goes
-        # first, so a failure while indexing leaves a VCF without an index.
+        # first, so nothing ever pairs the new VCF with the old index.
         path.with_name(path.name + ".tbi").unlink(missing_ok=True)
         os.replace(tmp, path)
+        if index:
+            os.replace(tmp_index, path.with_name(path.name + ".tbi"))
+    except OSError as error:
+        raise VcfmlInputError(path, f"cannot write: {error.strerror or error}") from error
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    if index:
-        _index(path, variants, out, len(header), line_ends)
+        tmp.unlink(missing_ok=True)
+        tmp_index.unlink(missing_ok=True)
     return path
 
 
@@ -273,13 +284,94 @@ def _validate_block(path, genotypes, depth, samples, n_variants, stop, with_dept
         )
     if with_depth != (depth is not None) or (depth is not None and depth.shape != genotypes.shape):
         raise VcfmlInputError(path, "each block needs a depth array of the genotypes' shape")
+    if genotypes.dtype.kind not in "biuf":
+        raise VcfmlInputError(path, f"dosages must be numbers, got {genotypes.dtype}")
+    if genotypes.dtype.kind == "f" and genotypes.size:
+        # 0.5 would be truncated to 0/0: a silent change of the data.
+        whole = np.isfinite(genotypes) & (genotypes == np.round(genotypes))
+        if not whole.all():
+            sample, site = np.argwhere(~whole)[0]
+            raise VcfmlInputError(
+                path,
+                f"dosages must be whole numbers -1, 0, 1 or 2 (hard calls); sample "
+                f"{samples[sample]} has {genotypes[sample, site]} at block column {site}",
+            )
     if genotypes.size and (genotypes.min() < -1 or genotypes.max() > 2):
         raise VcfmlInputError(path, "dosages must be -1 (missing), 0, 1 or 2")
+
+
+# What VCF 4.3 forbids in each text field (section 1.6.1 and the header line):
+# a tab or line end anywhere breaks the file's columns; IDs, contigs, ALT and
+# FILTER take no white space either (ID and FILTER no ';' either).
+FORBIDDEN = {
+    "chrom": r"[\s,<>=]",
+    "id": r"[\s;]",
+    "alt": r"\s",
+    "filter": r"[\s;]",
+}
+REF_BASES = r"[ACGTNacgtn]+"
+
+
+def _validate_text(path: Path, variants: pd.DataFrame, samples: Sequence[str]) -> None:
+    """Refuse what would make a broken or different file: a sample name with a tab
+    or line end (a newline once injected a header line and lost a sample), IDs
+    with white space, POS below 1, an empty or missing REF or ALT."""
+    for name in samples:
+        if not isinstance(name, str) or not name or any(c in name for c in "\t\n\r"):
+            raise VcfmlInputError(
+                path, f"sample name {name!r}: VCF sample names are non-empty, without tabs "
+                "or line ends",
+            )  # fmt: skip
+    for column in ["chrom", "pos", "id", "ref", "alt"]:
+        if column not in variants:
+            raise VcfmlInputError(path, f"the variants table has no {column!r} column")
+    pos = variants["pos"]
+    if not pd.api.types.is_integer_dtype(pos) or (len(pos) and pos.min() < 1):
+        bad = pos[~pos.map(lambda value: isinstance(value, (int, np.integer)) and value >= 1)]
+        raise VcfmlInputError(
+            path, f"POS must be whole numbers from 1, got {bad.iloc[0]!r} (variant {bad.index[0]})"
+        )
+    bad = _not_matching(variants["ref"], REF_BASES)
+    if bad.any():
+        row = int(bad.nonzero()[0][0])
+        raise VcfmlInputError(
+            path,
+            f"REF {variants['ref'].iloc[row]!r} at variant {row}: REF is one or more of "
+            "A, C, G, T, N",
+        )
+    for column, pattern in FORBIDDEN.items():
+        if column not in variants:
+            continue
+        bad = _not_matching(variants[column], pattern, forbidden=True)
+        if bad.any():
+            row = int(bad.nonzero()[0][0])
+            raise VcfmlInputError(
+                path,
+                f"{column.upper()} {variants[column].iloc[row]!r} at variant {row}: VCF needs "
+                "a non-empty text without white space"
+                + (" or ';'" if column in ("id", "filter") else ""),
+            )
+
+
+def _not_matching(values: pd.Series, pattern: str, forbidden: bool = False) -> np.ndarray:
+    """Per value: not a non-empty string that fully matches ``pattern`` (or, with
+    ``forbidden``, that contains no match of it). Vectorised: a simulator's
+    table has 10^6 rows."""
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return np.ones(len(values), dtype=bool)  # numbers or other non-text
+    text = values.str
+    if forbidden:
+        bad = text.contains(pattern, regex=True, na=True)
+    else:
+        bad = ~text.fullmatch(pattern).fillna(False).astype(bool)
+    empty = text.len().fillna(0) == 0
+    return (bad.fillna(True).astype(bool) | empty).to_numpy()
 
 
 def _validate_table(path, variants, samples, contigs) -> None:
     if len(set(samples)) != len(samples):
         raise VcfmlInputError(path, "duplicate sample IDs")
+    _validate_text(path, variants, samples)
     unknown = set(variants["chrom"]) - set(contigs)
     if unknown:
         raise VcfmlInputError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from vcfml.errors import VcfmlInputError, require_extra
+from vcfml.io import vcf_diagnose
 from vcfml.io.vcf_reader import MISSING, VARIANT_COLUMNS
 from vcfml.stats.frequency import allele_frequency
 
@@ -52,43 +54,78 @@ def vcf_to_zarr(
         from bio2zarr import vcf as bio2zarr_vcf
 
     vcf, out = Path(vcf), Path(out).resolve()
+    if vcf.is_dir():
+        raise VcfmlInputError(vcf, "is a folder; give the bgzipped VCF file")
     if not vcf.is_file():
         raise VcfmlInputError(vcf, "no such file")
+    with open(vcf, "rb") as handle:
+        head = handle.read(18)
+    if not (vcf_diagnose.is_bgzf(head) or head[:3] == b"BCF"):
+        raise VcfmlInputError(
+            vcf,
+            "is not bgzip-compressed, so it cannot be indexed and split into parts "
+            f"(run `bgzip -c {vcf.name} > {vcf.stem if vcf.suffix == '.gz' else vcf.name}.gz` "
+            "on the plain text, then `tabix -p vcf` on the .gz)",
+        )
     if not any(vcf.with_name(vcf.name + suffix).is_file() for suffix in (".tbi", ".csi")):
         raise VcfmlInputError(
             vcf, "needs a tabix or CSI index to be split into parts (run `tabix -p vcf FILE`)"
         )
     if out.exists():
         raise VcfmlInputError(out, "already exists; remove it or choose another path")
+    if not out.parent.is_dir():
+        raise VcfmlInputError(out, f"the folder {out.parent} does not exist")
+    # The store is encoded into a temporary sibling and renamed into place only
+    # when complete: an error, a Ctrl-C (KeyboardInterrupt is not an Exception)
+    # or a second converter never leaves a half-written store at ``out``.
+    scratch = tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         # bio2zarr's two steps: explode the VCF into a temporary columnar format,
         # then encode that into Zarr. The temporary files are read once, so they
         # get a fast compressor (lz4) instead of bio2zarr's default (zstd level 7),
         # which halves the conversion time.
-        with tempfile.TemporaryDirectory(prefix="vcf2zarr-", dir=out.parent) as scratch:
-            icf = Path(scratch) / "icf"
-            bio2zarr_vcf.explode(
-                str(icf),
-                [str(vcf)],
-                worker_processes=workers,
-                show_progress=show_progress,
-                compressor=numcodecs.Blosc(
-                    cname="lz4", clevel=1, shuffle=numcodecs.Blosc.NOSHUFFLE
-                ),
-            )
-            bio2zarr_vcf.encode(
-                str(icf),
-                str(out),
-                variants_chunk_size=variants_chunk_size,
-                samples_chunk_size=samples_chunk_size,
-                worker_processes=workers,
-                show_progress=show_progress,
-            )
+        icf = Path(scratch) / "icf"
+        store = Path(scratch) / "store.vcz"
+        bio2zarr_vcf.explode(
+            str(icf),
+            [str(vcf)],
+            worker_processes=workers,
+            show_progress=show_progress,
+            compressor=numcodecs.Blosc(cname="lz4", clevel=1, shuffle=numcodecs.Blosc.NOSHUFFLE),
+        )
+        bio2zarr_vcf.encode(
+            str(icf),
+            str(store),
+            variants_chunk_size=variants_chunk_size,
+            samples_chunk_size=samples_chunk_size,
+            worker_processes=workers,
+            show_progress=show_progress,
+        )
+        try:
+            # os.rename refuses a non-empty directory at ``out``: a store that
+            # appeared meanwhile (another converter) is never replaced.
+            os.rename(store, out)
+        except OSError as error:
+            raise VcfmlInputError(
+                out, f"appeared while converting (another run?): {error.strerror}"
+            ) from None
+    except VcfmlInputError:
+        raise
     except Exception as error:  # bio2zarr raises many kinds; name the file, keep the cause
-        if out.exists():
-            shutil.rmtree(out)  # no partial store left behind
         raise VcfmlInputError(vcf, f"conversion to VCF Zarr failed: {error}") from error
+    finally:
+        _remove(Path(scratch))
     return out
+
+
+def _remove(folder: Path) -> None:
+    """Remove a scratch folder, also while bio2zarr's threads still finish a write
+    into it after a Ctrl-C (a plain rmtree then fails with "not empty")."""
+    for _ in range(50):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
 
 
 def open_vcf_zarr(path: str | os.PathLike[str]) -> xr.Dataset:
@@ -126,10 +163,11 @@ def _check_biallelic(dataset: xr.Dataset, path: object) -> None:
 def site_dosages(calls: np.ndarray) -> np.ndarray:
     """(variants, samples, ploidy) allele indices -> (variants, samples) int8 ALT copies.
 
-    A call with a missing allele is -1, as in :func:`vcfml.read_vcf`; the padding
+    A call with a missing allele is -1, as in :func:`vcfml.read_vcf`, and so is a
+    call of more than two alleles (polyploid, missing as in plink2); the padding
     of haploid calls (-2) counts as no allele.
     """
-    missing = (calls == MISSING).any(axis=2)
+    missing = (calls == MISSING).any(axis=2) | ((calls != FILL).sum(axis=2) > 2)
     copies = (calls > 0).sum(axis=2, dtype=np.int8)
     copies[missing] = MISSING
     return copies
@@ -164,7 +202,7 @@ def variants_table(dataset: xr.Dataset, columns: Sequence[int] | np.ndarray) -> 
     calls = np.asarray(dataset["call_genotype"].data[columns].compute())
     # The one definition of allele frequency (vcfml.stats), as read_vcf uses it: a
     # call with a missing allele is left out whole, a haploid call counts once.
-    ploidy = (calls != FILL).sum(axis=2, dtype=np.int8)
+    ploidy = np.minimum((calls != FILL).sum(axis=2, dtype=np.int8), 2)  # polyploid: missing
     af = allele_frequency(site_dosages(calls).T, ploidy.T)
     phased = np.asarray(dataset["call_genotype_phased"].data[columns].compute())
     diploid = (calls[:, :, 1] != FILL) if calls.shape[2] > 1 else np.zeros(calls.shape[:2], bool)

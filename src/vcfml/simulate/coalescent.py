@@ -54,7 +54,6 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -344,11 +343,11 @@ class CoalescentCohort(SimulatedCohort):
     individuals: np.ndarray | None = field(default=None, repr=False)
     tree_sequences: list | None = field(default=None, repr=False)
 
-    def write(self, directory: str | PathLike[str]) -> Path:
-        directory = super().write(directory)
-        if self.test is not None:
-            self.test.write(directory / TEST_FOLDER)
-        return directory
+    def _write_files(self, directory: Path, with_depth: bool | None = None) -> None:
+        super()._write_files(directory, with_depth)
+        if self.test is not None:  # inside the same temporary folder: written whole too
+            (directory / TEST_FOLDER).mkdir()
+            self.test._write_files(directory / TEST_FOLDER, with_depth)
 
 
 def _cohort(

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vcfml.io.paths import folder_written_whole
 from vcfml.io.vcf_writer import write_vcf_blocks
 
 VCF_NAME = "cohort.vcf.gz"
@@ -77,14 +78,36 @@ class SimulatedCohort:
             stop = start + STREAM_BLOCK
             yield genotypes[:, start:stop], None if depth is None else depth[:, start:stop]
 
-    def write(self, directory: str | PathLike[str], *, with_depth: bool | None = None) -> Path:
-        """Write the cohort's three files into ``directory`` (created if needed).
+    def write(
+        self,
+        directory: str | PathLike[str],
+        *,
+        with_depth: bool | None = None,
+        if_exists: str = "update",
+    ) -> Path:
+        """Write the cohort's three files into ``directory``.
 
-        ``with_depth=False`` leaves FORMAT/DP out: a genotype-only file (GT),
-        as the scale benchmark uses; by default DP is written when there is one.
+        The files are written into a temporary sibling folder and moved into
+        place only when all are complete (:func:`vcfml.io.paths.folder_written_whole`),
+        so a failure or a Ctrl-C leaves no half-written cohort, and a new
+        ``directory`` appears whole or not at all.
+
+        Args:
+            with_depth: ``False`` leaves FORMAT/DP out: a genotype-only file
+                (GT), as the scale benchmark uses; by default DP is written
+                when there is one.
+            if_exists: an existing ``directory``: ``"update"`` (the default)
+                replaces the cohort's files in it, one by one; ``"replace"``
+                replaces the folder whole (``vcfml simulate --overwrite``);
+                ``"fail"`` refuses it (``vcfml simulate``), also when another
+                run creates it while this one writes.
         """
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        with folder_written_whole(directory, if_exists) as folder:
+            self._write_files(folder, with_depth)
+        return Path(directory)
+
+    def _write_files(self, directory: Path, with_depth: bool | None = None) -> None:
+        """The cohort's files, written into an existing (temporary) folder."""
         with_depth = self.has_depth() if with_depth is None else with_depth and self.has_depth()
         command = " ".join(
             [f"model={self.truth['model']}", f"seed={self.truth['seed']}"]
@@ -103,7 +126,6 @@ class SimulatedCohort:
         )
         self.samples.to_csv(directory / SAMPLES_NAME, sep="\t", index=False, lineterminator="\n")
         (directory / TRUTH_NAME).write_text(json.dumps(self.truth, indent=2) + "\n")
-        return directory
 
 
 class StreamedCohort(SimulatedCohort):

@@ -44,6 +44,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from vcfml.errors import VcfmlInputError
+from vcfml.io.paths import folder_written_whole
 from vcfml.io.samples_table import read_samples_table
 from vcfml.io.vcf_reader import read_vcf, variant_labels
 from vcfml.simulate import bayes
@@ -64,13 +65,14 @@ class PhenotypeOnGenotypes:
     samples: pd.DataFrame
     truth: dict
 
-    def write(self, directory: str | PathLike[str]) -> Path:
-        """Write ``samples.tsv`` and ``truth.json`` into ``directory`` (created if needed)."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.samples.to_csv(directory / SAMPLES_NAME, sep="\t", index=False, lineterminator="\n")
-        (directory / TRUTH_NAME).write_text(json.dumps(self.truth, indent=2) + "\n")
-        return directory
+    def write(self, directory: str | PathLike[str], *, if_exists: str = "update") -> Path:
+        """Write ``samples.tsv`` and ``truth.json`` into ``directory``, both or
+        neither (a temporary sibling folder renamed into place; ``if_exists`` as
+        :meth:`vcfml.simulate.cohort.SimulatedCohort.write`)."""
+        with folder_written_whole(directory, if_exists) as folder:
+            self.samples.to_csv(folder / SAMPLES_NAME, sep="\t", index=False, lineterminator="\n")
+            (folder / TRUTH_NAME).write_text(json.dumps(self.truth, indent=2) + "\n")
+        return Path(directory)
 
 
 def simulate_phenotype(

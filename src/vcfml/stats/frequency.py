@@ -9,7 +9,7 @@ non-PAR chrX call ``1`` (haploid) and a female's ``0/1`` both have dosage 1,
 but the first is one ALT allele out of one and the second one out of two.
 The functions therefore take a ``ploidy`` argument: alleles per call,
 anything that broadcasts to the dosage matrix. ``2`` (the default) suits
-autosomes; :func:`call_ploidy` builds the array from the chromosome, the
+autosomes; :func:`vcfml.genome.call_ploidy` builds the array from the chromosome, the
 pseudo-autosomal regions (PAR) and each sample's sex, which is how PLINK 2
 decides it too (``--split-par``, the ``.psam`` SEX column). The VCF reader knows
 each call's ploidy from the file and passes it directly.
@@ -40,58 +40,19 @@ import numpy as np
 import pandas as pd
 from scipy import special  # the distribution functions without scipy.stats' import cost
 
+# The genome's contigs, PARs and ploidy rule live in vcfml.genome (one copy);
+# these names stay importable from here.
+from vcfml.genome import (  # noqa: F401
+    MT_NAMES,
+    PAR_BOUNDS,
+    X_NAMES,
+    Y_NAMES,
+    call_ploidy,
+    haploid_in_males,
+    one_copy_contig,
+)
+
 BLOCK_COLUMNS = 4096  # sites handled at a time, to bound memory
-
-# Pseudo-autosomal regions of chrX, 1-based inclusive: the GRC coordinates
-# (Ensembl, "Pseudoautosomal regions in human",
-# https://www.ensembl.org/info/genome/genebuild/human_PARS.html). Inside them
-# males carry two copies, like autosomes. PLINK 2's --split-par b38/b37 uses only
-# the inner bounds, so it also calls the telomeric ends (GRCh38 pos < 10,001 and
-# pos > 156,030,895) PAR; vcfml calls them non-PAR. Those ends are N-masked
-# sequence, so no real variant sits there; the inner bounds agree exactly.
-PAR_BOUNDS = {
-    "GRCh38": ((10_001, 2_781_479), (155_701_383, 156_030_895)),
-    "GRCh37": ((60_001, 2_699_520), (154_931_044, 155_260_560)),
-}
-X_NAMES = {"chrX", "X", "23"}
-Y_NAMES = {"chrY", "Y", "24"}
-MT_NAMES = {"chrM", "chrMT", "M", "MT", "26"}
-
-
-def haploid_in_males(
-    chrom: np.ndarray | pd.Series, pos: np.ndarray | pd.Series, build: str | None = "GRCh38"
-) -> np.ndarray:
-    """Which sites males carry once: chrX outside the PARs of ``build``.
-
-    ``build=None`` treats the whole of chrX as non-PAR.
-    """
-    chrom = np.asarray(chrom).astype(str)
-    pos = np.asarray(pos).astype(np.int64)
-    on_x = np.isin(chrom, list(X_NAMES))
-    if build is None:
-        return on_x
-    if build not in PAR_BOUNDS:
-        raise ValueError(f"unknown genome build {build!r}; use one of {sorted(PAR_BOUNDS)}")
-    in_par = np.zeros(len(pos), dtype=bool)
-    for start, end in PAR_BOUNDS[build]:
-        in_par |= (pos >= start) & (pos <= end)
-    return on_x & ~in_par
-
-
-def one_copy_contig(chrom: np.ndarray | pd.Series) -> np.ndarray:
-    """Which sites are on chrY or the mitochondrion, where every call is one copy."""
-    return np.isin(np.asarray(chrom).astype(str), list(Y_NAMES | MT_NAMES))
-
-
-def call_ploidy(haploid_sites: np.ndarray, male: np.ndarray) -> np.ndarray | int:
-    """Alleles per call, (n_samples, n_sites) int8: 1 for a male at a haploid
-    site, 2 otherwise. Returns plain ``2`` when no call is haploid, so that
-    autosomal data costs no memory."""
-    haploid_sites = np.asarray(haploid_sites, dtype=bool)
-    male = np.asarray(male, dtype=bool)
-    if not (haploid_sites.any() and male.any()):
-        return 2
-    return (2 - np.outer(male, haploid_sites)).astype(np.int8)
 
 
 def written_diploid(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> np.ndarray | None:

@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vcfml.stats.frequency import BLOCK_COLUMNS, X_NAMES, allele_frequency
+from vcfml.genome import autosomal
+from vcfml.stats.frequency import BLOCK_COLUMNS, allele_frequency
 
 DEFAULT_MIN_MAF = 0.05
 DEFAULT_PRUNE = (50, 5, 0.2)  # window, step (sites), r²
@@ -61,13 +62,6 @@ class PCAResult:
         )
         table.insert(0, "sample_id", list(samples))
         return table
-
-
-def autosomal(chrom: np.ndarray | pd.Series) -> np.ndarray:
-    """Which sites are on autosomes (not chrX, chrY, MT nor PAR contigs)."""
-    names = pd.Series(np.asarray(chrom).astype(str)).str.removeprefix("chr")
-    not_autosomal = set(X_NAMES) | {"X", "Y", "24", "XY", "25", "M", "MT", "26", "PAR1", "PAR2"}
-    return (~names.isin(not_autosomal)).to_numpy()
 
 
 def pca_sites(

@@ -10,7 +10,7 @@ coding of the sexes cannot stand in for sex. vcfml does the same: the
 default of the PLINK 2 version everybody checks against, and the one that
 keeps a sex effect from looking like a chrX association. PAR sites (GRCh38
 bounds; ``plink2 --split-par b38`` agrees except at the telomeric ends, see
-:data:`vcfml.stats.frequency.PAR_BOUNDS`) are treated as autosomal. The effect
+:data:`vcfml.genome.PAR_BOUNDS`) are treated as autosomal. The effect
 (``beta``) is per copy of the ALT allele on the female scale. A man's call
 written diploid there (``1/1``, as GATK writes it) counts as one copy, and a
 heterozygous one as half a copy (:func:`vcfml.stats.haploid_dosage`), as in
@@ -23,7 +23,8 @@ written diploid counts half its dosage, as above), and on chrY the women's
 calls are left out when sex is known, as PLINK 2 does.
 
 The ``a1_freq`` column is the ploidy-aware ALT frequency of
-:func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele):
+:func:`vcfml.stats.allele_frequency` (a male chrX call counts one allele; on
+autosomes, given the reader's ``af``, a haploid call counts one allele too):
 ``plink2 --freq``'s ``ALT_FREQS`` on every contig. It is not ``plink2 --glm``'s
 ``A1_FREQ`` on non-PAR chrX, which counts each man as two alleles of the
 model's 0/2 coding (0.160 there where ``--freq`` and vcfml give 0.171); on
@@ -38,16 +39,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from vcfml.genome import MISSING, haploid_in_males, on_chry, one_copy_contig
 from vcfml.stats.association import ScanResult, linear_scan, logistic_scan
-from vcfml.stats.frequency import (
-    Y_NAMES,
-    allele_frequency,
-    haploid_dosage,
-    haploid_in_males,
-    one_copy_contig,
-)
-
-MISSING = -1
+from vcfml.stats.frequency import allele_frequency, haploid_dosage
 
 SCAN_COLUMNS = [
     "chrom", "pos", "id", "ref", "alt", "a1", "a1_freq", "n", "beta", "se", "stat", "pvalue",
@@ -63,6 +57,7 @@ def association_scan(
     binary: bool,
     male: np.ndarray | None = None,
     build: str | None = "GRCh38",
+    af: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per site: PLINK 2's columns of ``--glm`` (see the module docstring).
 
@@ -77,6 +72,10 @@ def association_scan(
         male: per sample, True for a male; needed for chrX (None: chrX is coded
             like an autosome, without the sex covariate).
         build: the genome build whose PAR bounds apply (None: all of chrX is non-PAR).
+        af: the reader's ``af`` column for these samples (each call's ploidy as
+            written in the file): the ``a1_freq`` of autosomal sites, where a
+            dosage alone cannot tell a haploid call ``1`` (one ALT allele of one)
+            from a diploid ``0/1`` (one of two). None: every call there counts two.
     """
     scan = logistic_scan if binary else linear_scan
     n_sites = genotypes.shape[1]
@@ -119,12 +118,15 @@ def association_scan(
         elif part == "one copy":
             # chrY and the mitochondrion: one copy in everyone; women have no
             # chrY, so their calls there are left out (as PLINK 2 does).
-            if male is not None and chrom[sites[0]] in Y_NAMES:
+            if male is not None and on_chry(chrom[sites[:1]])[0]:
                 calls = np.where(~np.asarray(male, bool)[:, None], MISSING, calls)
             frequency[sites] = allele_frequency(calls, 1)
             fitted = scan(haploid_dosage(calls, 1), target, design)
         else:
-            frequency[sites] = allele_frequency(calls)
+            if af is None:
+                frequency[sites] = allele_frequency(calls)
+            else:  # the reader's count, haploid calls once (as plink2 --freq's ALT_FREQS)
+                frequency[sites] = np.asarray(af, dtype=float)[sites]
             fitted = scan(calls, target, design)
         for name in ("beta", "se", "stat", "pvalue", "n"):
             getattr(result, name)[sites] = getattr(fitted, name)
