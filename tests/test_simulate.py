@@ -160,7 +160,7 @@ def test_bayes_helpers_are_exact_on_known_cases():
     ("parameters", "message"),
     [
         ({"h2": 1.5}, "h2 must be between 0 and 1"),
-        ({"mode": "epistatic"}, "mode must be one of"),
+        ({"mode": "multiplicative"}, "mode must be one of"),  # epistatic is a mode now
         ({"n_causal": 0}, "n_causal must be between 1"),
         ({"n_populations": 2, "population_prevalences": [0.2]}, "one prevalence in"),
     ],

@@ -37,7 +37,19 @@ LIABILITY_OPTIONS = {
     "--h2": ("h2", float, "liability-scale heritability (liability)"),
     "--prevalence": ("prevalence", float, "fraction of cases (liability)"),
     "--sex-effect": ("sex_effect", float, "liability shift of males, in SD (liability)"),
-    "--mode": ("mode", str, "additive, dominant or recessive (liability)"),
+    "--mode": (
+        "mode",
+        str,
+        "additive, dominant or recessive; or where additivity fails: dominance "
+        "(additive + dominance deviations) or epistatic (additive + pairwise "
+        "interactions of the causal sites) (liability)",
+    ),
+    "--nonadditive-share": (
+        "nonadditive_share",
+        float,
+        "share of the genetic variance that is not additive in the dominance and "
+        "epistatic modes (liability; default 0.5)",
+    ),
     "--min-maf": ("min_maf", float, "minimum minor-allele frequency (liability)"),
     "--missing-rate": ("missing_rate", float, "fraction of missing calls (liability)"),
     "--fst": ("fst", float, "divergence of subpopulations (liability)"),

@@ -35,8 +35,8 @@ def add_commands(commands) -> None:
     automl.add_argument(
         "--budget",
         type=float,
-        help="seconds for the whole command, reading the VCF included "
-        "(default: VCFML_AUTOML_BUDGET)",
+        help="seconds for the whole command, reading the VCF included, except the "
+        "baselines (see --no-baselines) (default: VCFML_AUTOML_BUDGET)",
     )
     automl.add_argument(
         "--test-size",
@@ -68,6 +68,12 @@ def add_commands(commands) -> None:
         "--no-ensemble",
         action="store_true",
         help="refit the best single trial, never a vote of the best trials",
+    )
+    automl.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="skip the genetics baselines (covariates only, clumping + thresholding, lasso), "
+        "which otherwise run after the search, outside --budget",
     )
     automl.add_argument("--seed", type=int, default=0)
     automl.add_argument("--out", required=True, help="run directory to write")
@@ -217,6 +223,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
             importance = run_importance(result, dataset, deadline=deadline)
         except BudgetSpent as spent:
             notes.append(f"skipped the importance: {spent} (importance.tsv is empty)")
+    report = _baselines(args, dataset, result)
     inputs = {
         "vcf": str(Path(args.vcf).resolve()),
         "samples": str(Path(args.samples).resolve()),
@@ -224,7 +231,8 @@ def run_automl_command(args: argparse.Namespace) -> None:
         "positive_label": args.positive_label,
     }
     track = not args.no_track
-    if track and result.seconds_left() < MLFLOW_SKIP_SHARE * mlflow_seconds:
+    outside = report.seconds  # the baselines' time is not the budget's
+    if track and result.seconds_left() + outside < MLFLOW_SKIP_SHARE * mlflow_seconds:
         track = False
         notes.append(
             f"skipped MLflow logging: {max(0.0, result.seconds_left()):.1f}s of the budget left "
@@ -240,8 +248,10 @@ def run_automl_command(args: argparse.Namespace) -> None:
         notes,
         overwrite=args.overwrite,
         model_samples=model_samples,
+        baselines=report,
     )
     _print_scores(result)
+    _print_baselines(report)
     print(
         f"chosen: {result.model.estimator_name} on {len(result.model.variants)} sites "
         f"({len(result.leaderboard)} trials, {time.perf_counter() - started:.1f}s); wrote {out}/"
@@ -254,7 +264,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
         from vcfml.automl.tracking import default_store, track_run
 
         chosen = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
-        deadline = None if settings.budget is None else started + settings.budget
+        deadline = None if settings.budget is None else started + settings.budget + outside
         try:
             _, logged = track_run(result, out, tracking_uri=args.tracking_uri, deadline=deadline)
         except MissingExtraError as error:  # the run itself is written and fine
@@ -267,6 +277,52 @@ def run_automl_command(args: argparse.Namespace) -> None:
         else:
             store = os.path.relpath(default_store(out))
             print(f"logged to MLflow: mlflow ui --backend-store-uri sqlite:///{store}")
+
+
+def _baselines(args, dataset, result):
+    """The baselines on the run's test samples (none with ``--no-baselines``), and
+    every model's test estimate per population when the samples table has one."""
+    from vcfml.automl.baselines import BASELINES, baseline_report
+    from vcfml.automl.by_population import population_column
+
+    populations = population_column(args.samples, dataset.samples)
+    return baseline_report(
+        dataset, result, populations, names=() if args.no_baselines else BASELINES
+    )
+
+
+def _print_baselines(report) -> None:
+    from vcfml.automl.by_population import format_groups
+
+    metric = report.metric
+    for baseline in report.results:
+        if baseline.test_metrics is not None:
+            test = baseline.test_metrics[metric]
+            low, high = test["ci95"]
+            print(
+                f"baseline {baseline.name} ({baseline.n_sites} sites): test {metric} "
+                f"{test['mean']:.4f} (95% CI {low:.4f} to {high:.4f})"
+            )
+    line = report.summary_line()
+    if line:
+        print(line)
+    if report.results:
+        print(f"the baselines took {report.seconds:.1f}s after the search (outside --budget)")
+    for text in format_groups(report.by_population or {}, metric):
+        print(f"test by population: {text}")
+
+
+def _predict_by_population(samples, dataset, probability, metrics: dict) -> None:
+    """Scores per population (``scores_by_population``) when the table has one."""
+    from vcfml.automl.by_population import format_groups, population_column, scores_by_group
+
+    populations = population_column(samples, dataset.samples)
+    if populations is None:
+        return
+    table = scores_by_group(dataset.target, {"model": probability}, populations, "roc_auc")
+    metrics["scores_by_population"] = table
+    for text in format_groups(table, "roc_auc"):
+        print(f"by population: {text}")
 
 
 def _mlflow_seconds(tracking_uri: str | None, out: Path) -> float:
@@ -347,6 +403,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
             k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()
         }
         print(json.dumps(metrics["scores"], indent=2))
+        _predict_by_population(args.samples, dataset, probability, metrics)
     with atomic_path(out) as temporary:
         predictions.to_csv(temporary, sep="\t", index=False)
     write_text_atomically(metrics_path, json.dumps(metrics, indent=2, default=str) + "\n")

@@ -10,6 +10,10 @@
     ``search``: the chosen trial's mean and std over the search's folds, the best
     of ``n_trials`` and so optimistic; ``score`` is the test estimate of the run's
     metric (the search score when ``test_size=0``, ``score_source`` says which);
+    ``baselines``: the genetics baselines' test estimates and AutoML minus the
+    best of them (:mod:`vcfml.automl.baselines`; their rows close the
+    leaderboard, estimator ``baseline:NAME``); ``test_by_population``: each
+    model's test estimate per population when the samples table has one;
     ``importance.tsv``   ``feature chrom pos importance rank`` (covariates have
     empty chrom/pos), measured on the held-out test samples; empty (a header)
     when the budget left no time for it;
@@ -40,6 +44,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vcfml.automl.baselines import BaselineReport, leaderboard_with_baselines
 from vcfml.automl.model import LEGACY_MODEL_FILE, MODEL_FILE, FittedModel, version_differences
 from vcfml.automl.search import AutoMLResult
 from vcfml.errors import VcfmlError, VcfmlInputError
@@ -146,12 +151,15 @@ def save_run(
     notes: list[str] | None = None,
     overwrite: bool = False,
     model_samples: list[str] | None = None,
+    baselines: BaselineReport | None = None,
 ) -> Path:
     """Write the run directory, whole or not at all (see the module's
     docstring). ``importance`` ``None``: skipped (an empty table is written,
     and ``notes`` say why). ``model_samples``: the samples the saved model was
     fitted on (run.json lists them, so that ``vcfml predict`` can warn when it
-    scores them).
+    scores them). ``baselines`` (:func:`vcfml.automl.baselines.baseline_report`):
+    their rows in the leaderboard, ``"baselines"`` and ``"test_by_population"``
+    in metrics.json.
 
     Raises:
         VcfmlInputError: ``run_dir`` is a file, a folder that is not a run, an
@@ -160,7 +168,7 @@ def save_run(
     """
     run_dir = check_run_dir(run_dir, overwrite)
     with _written_whole(run_dir, overwrite) as temporary:
-        _write_run(result, temporary, importance, inputs, notes, model_samples)
+        _write_run(result, temporary, importance, inputs, notes, model_samples, baselines)
     return run_dir
 
 
@@ -171,8 +179,12 @@ def _write_run(
     inputs: dict[str, str] | None,
     notes: list[str] | None,
     model_samples: list[str] | None = None,
+    baselines: BaselineReport | None = None,
 ) -> None:
-    result.leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
+    leaderboard = result.leaderboard
+    if baselines is not None:
+        leaderboard = leaderboard_with_baselines(leaderboard, result, baselines)
+    leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
     result.model.metadata = {
         "search_metrics": result.cv_metrics,
         "test_metrics": result.test_metrics,
@@ -197,6 +209,11 @@ def _write_run(
         "refit_on_all_samples": result.refit_on_all,
         "folds": {"used": result.folds_used, "planned": result.folds_planned},
     }
+    if baselines is not None:
+        if baselines.results:
+            metrics["baselines"] = baselines.to_json()
+        if baselines.by_population is not None:
+            metrics["test_by_population"] = baselines.by_population
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     if importance is None:
         importance = pd.DataFrame(columns=["feature", "chrom", "pos", "importance", "rank"])

@@ -32,6 +32,12 @@ from vcfml.check.chapter5 import (
     exercise_5_3_clumps,
 )
 from vcfml.check.chapter6 import exercise_6_1, exercise_6_1_merge
+from vcfml.check.chapter7 import (
+    exercise_7_1_samples,
+    exercise_7_1_sites,
+    exercise_7_2_assign,
+    exercise_7_2_sites,
+)
 from vcfml.check.environment import check_environment
 
 __all__ = [
@@ -62,4 +68,8 @@ __all__ = [
     "exercise_5_3_clumps",
     "exercise_6_1",
     "exercise_6_1_merge",
+    "exercise_7_1_samples",
+    "exercise_7_1_sites",
+    "exercise_7_2_assign",
+    "exercise_7_2_sites",
 ]

@@ -17,6 +17,18 @@ one of quantitative genetics (Falconer's liability-threshold model):
 * causal effects are scaled so that genetics explain ``h2`` of the variance of
   liability (liability-scale heritability); the action of an allele can be
   additive, dominant or recessive;
+* or additivity fails on purpose, so that a linear score (a polygenic score, a
+  lasso) misses part of the genetic variance a tree model can find. Mode
+  ``"dominance"``: each causal site has an additive effect and a dominance
+  deviation (Falconer's orthogonal coding: -2q², 2pq, -2p² for 2, 1, 0 ALT
+  copies at ALT frequency p, uncorrelated with the dosage); mode
+  ``"epistatic"``: an additive effect per site plus pairwise interactions of
+  the causal sites taken two by two (the product of their standardized
+  dosages, which no site's dosage predicts on its own). ``nonadditive_share``
+  of the genetic variance (default 0.5) is the non-additive part, in the
+  ancestral population; the liability is still genetic value + sex + Normal
+  noise, so the Bayes-optimal probabilities stay exact
+  (``tests/test_simulate_nonadditive.py`` checks them against Monte Carlo);
 * optional population structure: subpopulations whose allele frequencies drift
   apart by the Balding-Nichols model with a given Fst, and which can have
   different prevalences, so that non-causal sites correlate with the phenotype
@@ -62,7 +74,8 @@ from vcfml.simulate.draws import RowMajorDraws
 from vcfml.simulate.genome import contig_lengths, place_sites
 from vcfml.stats.frequency import haploid_in_males
 
-MODES = ("additive", "dominant", "recessive")
+MODES = ("additive", "dominant", "recessive", "dominance", "epistatic")
+NONADDITIVE = ("dominance", "epistatic")  # an additive part plus a non-additive one
 DRAW_ORDERS = ("row-major", "by-block")
 REFERENCE_POPULATION = 200_000  # people simulated (at causal sites only) to set thresholds
 
@@ -78,6 +91,7 @@ class LiabilityModel:
     prevalence: float = 0.3
     sex_effect: float = 0.5
     mode: str = "additive"
+    nonadditive_share: float = 0.5
     min_maf: float = 0.05
     spectrum_shape: float = 0.5
     missing_rate: float = 0.01
@@ -101,6 +115,12 @@ class LiabilityModel:
             problems.append(f"prevalence must be between 0 and 1, got {self.prevalence}")
         if self.mode not in MODES:
             problems.append(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.mode in NONADDITIVE and not 0 <= self.nonadditive_share <= 1:
+            problems.append(
+                f"nonadditive_share must be between 0 and 1, got {self.nonadditive_share}"
+            )
+        if self.mode == "epistatic" and self.n_causal < 2:
+            problems.append("the epistatic mode pairs causal sites: n_causal must be at least 2")
         if self.draw_order not in DRAW_ORDERS:
             problems.append(
                 f"draw_order must be one of {', '.join(DRAW_ORDERS)}, got {self.draw_order!r}"
@@ -144,14 +164,19 @@ def simulate_liability(**parameters) -> StreamedCohort:
     population_af = _diverge(ancestral_af, model, rng)  # (n_populations, n_sites)
     autosomal = np.flatnonzero(~is_chrx)
     causal = np.sort(rng.choice(autosomal, size=model.n_causal, replace=False))
+    additive_mode = "additive" if model.mode in NONADDITIVE else model.mode
+    share = model.nonadditive_share if model.mode in NONADDITIVE else 0.0
+    causal_af = ancestral_af[causal]
     effects = rng.standard_normal(model.n_causal)
     effects *= np.sqrt(
-        model.h2 / np.sum(effects**2 * _coded_variance(ancestral_af[causal], model.mode))
+        model.h2 * (1 - share) / np.sum(effects**2 * _coded_variance(causal_af, additive_mode))
     )
-    coding_mean = _coded_mean(ancestral_af[causal], model.mode)
+    coding_mean = _coded_mean(causal_af, additive_mode)
+    nonadditive = _NonAdditive.draw(model, causal_af, share, rng)
 
     def genetic_value(causal_genotypes: np.ndarray) -> np.ndarray:
-        return (_code(causal_genotypes, model.mode) - coding_mean) @ effects
+        additive = (_code(causal_genotypes, additive_mode) - coding_mean) @ effects
+        return additive + nonadditive.value(causal_genotypes)
 
     # Thresholds come from a large reference population with the same structure.
     ref_population = rng.integers(0, model.n_populations, REFERENCE_POPULATION)
@@ -221,7 +246,9 @@ def simulate_liability(**parameters) -> StreamedCohort:
             allele_frequency=ancestral_af[causal],
             effect=effects,
             mode=[model.mode] * model.n_causal,
+            **nonadditive.site_columns(),
         ),
+        **nonadditive.truth(variants, causal),
         "sex_effect": {"male": model.sex_effect, "female": 0.0},
         "thresholds": [round(float(t), 6) for t in thresholds],
         "prevalence": {
@@ -233,7 +260,7 @@ def simulate_liability(**parameters) -> StreamedCohort:
             "population": bayes.summary(population_probability),
         },
     }
-    return StreamedCohort(
+    cohort = StreamedCohort(
         variants,
         samples,
         contigs,
@@ -242,6 +269,60 @@ def simulate_liability(**parameters) -> StreamedCohort:
         haploid_sites=haploid_sites,
         draw_blocks=blocks,
     )
+    # Each person's Bayes-optimal case probability (what truth.json summarizes).
+    cohort.case_probability = cohort_probability
+    return cohort
+
+
+@dataclass(frozen=True)
+class _NonAdditive:
+    """The non-additive part of the genetic value (modes ``dominance`` and
+    ``epistatic``; zero otherwise), scaled to ``share`` x h2 of the variance."""
+
+    mode: str
+    af: np.ndarray  # ancestral ALT frequency of each causal site
+    dominance: np.ndarray | None = None  # per causal site
+    pairs: np.ndarray | None = None  # (n_pairs, 2) indices into the causal sites
+    interaction: np.ndarray | None = None  # per pair
+
+    @classmethod
+    def draw(cls, model: LiabilityModel, af: np.ndarray, share: float, rng) -> _NonAdditive:
+        if model.mode == "dominance":
+            d = rng.standard_normal(len(af))
+            d *= np.sqrt(model.h2 * share / np.sum(d**2 * (2 * af * (1 - af)) ** 2))
+            return cls(model.mode, af, dominance=d)
+        if model.mode == "epistatic":
+            n_pairs = len(af) // 2
+            pairs = np.arange(2 * n_pairs).reshape(n_pairs, 2)
+            g = rng.standard_normal(n_pairs)
+            g *= np.sqrt(model.h2 * share / np.sum(g**2))  # each product has variance 1
+            return cls(model.mode, af, pairs=pairs, interaction=g)
+        return cls(model.mode, af)
+
+    def value(self, genotypes: np.ndarray) -> np.ndarray:
+        p, q = self.af, 1 - self.af
+        if self.dominance is not None:
+            g = genotypes
+            deviation = np.where(g == 2, -2 * q**2, np.where(g == 1, 2 * p * q, -2 * p**2))
+            return deviation @ self.dominance
+        if self.pairs is not None:
+            x = (genotypes - 2 * p) / np.sqrt(2 * p * q)
+            return (x[:, self.pairs[:, 0]] * x[:, self.pairs[:, 1]]) @ self.interaction
+        return np.zeros(len(genotypes))
+
+    def site_columns(self) -> dict:
+        return {} if self.dominance is None else {"dominance_effect": self.dominance}
+
+    def truth(self, variants: pd.DataFrame, causal: np.ndarray) -> dict:
+        if self.pairs is None:
+            return {}
+        ids = variants["id"].to_numpy()[causal]
+        return {
+            "interactions": [
+                {"sites": [str(ids[a]), str(ids[b])], "effect": round(float(effect), 6)}
+                for (a, b), effect in zip(self.pairs, self.interaction, strict=True)
+            ]
+        }
 
 
 def _row_major_blocks(
@@ -385,6 +466,8 @@ def _parameters(model: LiabilityModel) -> dict:
     values.pop("seed")
     if values["sample_seed"] is None:
         values.pop("sample_seed")
+    if values["mode"] not in NONADDITIVE:  # truth.json as before the non-additive modes
+        values.pop("nonadditive_share")
     if values["draw_order"] == "row-major":  # the default: truth.json as before it existed
         values.pop("draw_order")
     if values["population_prevalences"] is not None:
