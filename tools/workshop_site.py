@@ -118,7 +118,8 @@ Download this workshop's pack from [Setting up](setup.md), unpack it and run its
 NEEDS_MAKE = "**Python 3.10 or newer** and `make`."
 AZURE_OPTION = re.compile(r"^- \*Optional:\* an Azure[^\n]*\n(?:  [^\n]*\n)*", re.MULTILINE)
 PACK_WORDING = {
-    "(`make check-env` in a terminal runs the same checks)": (
+    "(in a terminal, `vcfml check-env` runs the same checks; in a clone of the repository, "
+    "`make check-env` does too)": (
         "(in a terminal, in the pack's folder, `.venv/bin/vcfml check-env --data data "
         "--constraints requirements/constraints-py3.11.txt` runs the same checks; use your "
         "Python's version in the file name)"
