@@ -130,22 +130,38 @@ def test_bad_configs_name_the_file_and_the_key(tmp_path, changes, message):
     assert message in str(error.value)
 
 
-def test_the_capstone_is_chapter_7_by_number_or_name(tmp_path):
+def test_the_capstone_is_chapter_8_by_number_or_name(tmp_path):
     by_name = load_workshop(write_config(tmp_path, chapters=[1, "capstone"]))
-    by_number = load_workshop(write_config(tmp_path, chapters=[1, 7]))
-    assert by_name.chapters == by_number.chapters == [1, 7]
+    by_number = load_workshop(write_config(tmp_path, chapters=[1, 8]))
+    assert by_name.chapters == by_number.chapters == [1, 8]
     toc, removed = workshop_toc(by_name, TOC)
     assert "exercises/07_capstone" in toc_pages(toc) and "book/capstone" in toc_pages(toc)
     without = load_workshop(write_config(tmp_path, chapters=[1, 3]))
     toc, removed = workshop_toc(without, TOC)
     assert "book/capstone" in removed and "exercises/07_capstone" in removed
+    # Chapter 7 (real genomes) and the capstone share the prefix 07 until the capstone's
+    # notebook is renamed: each keeps its own notebooks.
+    real = load_workshop(write_config(tmp_path, chapters=[7]))
+    toc, removed = workshop_toc(real, TOC)
+    assert "exercises/07_qc_decisions" in toc_pages(toc) and "book/capstone" in removed
+    assert not any(page.endswith("_capstone") for page in toc_pages(toc))
     with pytest.raises(WorkshopConfigError, match="chapters lists a chapter twice"):
-        load_workshop(write_config(tmp_path, chapters=[7, "capstone"]))
+        load_workshop(write_config(tmp_path, chapters=[8, "capstone"]))
     with pytest.raises(WorkshopConfigError) as error:
-        load_workshop(write_config(tmp_path, chapters=[1, 8]))
-    assert "no chapter [8] in _toc.yml (the course has 1, 2, 3, 4, 5, 6, 7 (capstone))" in str(
+        load_workshop(write_config(tmp_path, chapters=[1, 9]))
+    assert "no chapter [9] in _toc.yml (the course has 1, 2, 3, 4, 5, 6, 7, 8 (capstone))" in str(
         error.value
     )
+
+
+def test_chapter_notebooks_tell_chapter_7_from_the_capstone():
+    from course_site import CAPSTONE_CHAPTER, chapter_notebooks
+
+    real = [path.stem for path in chapter_notebooks(ROOT, 7)]
+    capstone = [path.stem for path in chapter_notebooks(ROOT, CAPSTONE_CHAPTER)]
+    assert real and all(stem.startswith("07_") for stem in real)
+    assert capstone and all(stem.endswith("_capstone") for stem in capstone)
+    assert not set(real) & set(capstone)
 
 
 def test_a_yaml_date_that_does_not_exist_is_one_line_and_others_are_checked(tmp_path, capsys):
@@ -166,7 +182,7 @@ def test_the_ok_line_shows_the_parsed_values(tmp_path, capsys):
     )
     assert main(["check", str(path)]) == 0
     line = capsys.readouterr().out
-    assert "chapters 1, 7 (capstone)" in line and "AutoML budget 30 s" in line
+    assert "chapters 1, 8 (capstone)" in line and "AutoML budget 30 s" in line
     assert "dataset seed 2027 (600 samples x 1000 sites)" in line
     assert "solutions released" in line and "15–16 March 2027" in line
     assert "Azure page hidden" in line and "published by pages.yml: no" in line
@@ -180,12 +196,14 @@ def test_a_day_longer_than_its_hours_is_warned(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: " in err and "Mon 15 Mar has" in err and "more than hours_per_day: 6" in err
     rows = schedule(load_workshop(one_day), ROOT)
-    assert rows[-1]["number"] == 7 and rows[-1]["minutes"] > 0  # the capstone is scheduled
+    assert rows[-1]["number"] == 8 and rows[-1]["minutes"] > 0  # the capstone is scheduled
     total = sum(row["minutes"] for row in rows)
     assert total > 6 * 60
     text = schedule_markdown(rows, 6)
     assert "```{warning}" in text and f"({total / 60:.1f} h)" in text
-    relaxed = write_config(tmp_path, "long.yml", end_date="2027-03-15", hours_per_day=12)
+    relaxed = write_config(
+        tmp_path, "long.yml", end_date="2027-03-15", hours_per_day=12, chapters=[1, 3, 4, 5, 8]
+    )
     assert main(["check", str(relaxed)]) == 0
     assert "warning" not in capsys.readouterr().err
     assert "```{warning}" not in schedule_markdown(rows, 12)
@@ -280,8 +298,9 @@ def test_toc_filters_chapters_solutions_and_azure(tmp_path):
     assert CONTRIBUTORS_PAGE in removed and CONTRIBUTORS_PAGE in toc_pages(TOC)
 
     everything = load_workshop(write_config(tmp_path, chapters=None))
-    assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6, 7]
-    assert course_chapters()[7]["file"] == "book/capstone"  # the capstone is 7
+    assert everything.chapters == sorted(course_chapters()) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert course_chapters()[8]["file"] == "book/capstone"  # the capstone is 8
+    assert course_chapters()[7]["file"] == "book/07_real_genomes/index"
     released = load_workshop(write_config(tmp_path, solutions_released=True, show_azure=True))
     toc, removed = workshop_toc(released, TOC)
     kit = ["book/instructors/index", "book/instructors/notes"]
@@ -383,8 +402,8 @@ def zipped_text(archive, name):
 def test_pack_readme_names_the_capstone():
     from workshop_pack import chapter_names
 
-    assert chapter_names([1, 3, 4, 5, 7]) == "1, 3, 4, 5 and the capstone"
-    assert chapter_names([7]) == "the capstone"
+    assert chapter_names([1, 3, 4, 5, 7, 8]) == "1, 3, 4, 5, 7 and the capstone"
+    assert chapter_names([8]) == "the capstone"
     assert chapter_names([1, 2]) == "1, 2"
 
 
@@ -758,8 +777,8 @@ def test_every_chapter_page_states_its_time_from_the_notebooks():
     by book/_ext from each notebook, so page, notebooks and schedule cannot disagree."""
     for number, chapter in course_chapters().items():
         page = (ROOT / chapter["file"]).with_suffix(".md")
-        if number == 7:  # the capstone: its notebook's time only ({chapter-total}`7`)
-            assert exercise_minutes(ROOT, 7) and "{chapter-total}`7`" in page.read_text()
+        if number == 8:  # the capstone: its notebook's time only ({chapter-total}`8`)
+            assert exercise_minutes(ROOT, 8) and "{chapter-total}`8`" in page.read_text()
             continue
         assert reading_minutes(page), f"{page} has no {{chapter-time}}`N` line"
         assert "minutes (" not in page.read_text(), f"{page} still hard-codes its time"
@@ -863,3 +882,21 @@ def test_participants_install_nothing_for_tests_gpus_or_xgboost():
     for path in (ROOT / "src").rglob("*.py"):
         text = path.read_text()
         assert "flaml.automl" not in text and "from flaml import AutoML" not in text, path
+
+
+def test_a_workshop_that_teaches_chapter_7_gets_the_real_genomes(tmp_path):
+    """The HapMap 3 files are copied as committed (no workshop seed makes real people),
+    and the pack's SHA256SUMS covers them; a workshop without chapter 7 has none."""
+    from workshop import copy_real_data, stage
+
+    staged = stage(
+        write_config(tmp_path, "real.yml", chapters=[7]), tmp_path / "out", execute=False
+    )
+    data = staged.source / "data"
+    for name in ("hapmap3.vcf.gz", "hapmap3.vcf.gz.tbi", "samples.tsv", "source/PROVENANCE.md"):
+        committed = (ROOT / "data" / "hapmap3" / name).read_bytes()
+        assert (data / "hapmap3" / name).read_bytes() == committed, name
+    assert "  hapmap3/hapmap3.vcf.gz\n" in (data / "SHA256SUMS").read_text()
+    without = load_workshop(write_config(tmp_path, "simulated.yml", chapters=[1, 8]))
+    copy_real_data(without, tmp_path / "data")
+    assert not (tmp_path / "data").exists()

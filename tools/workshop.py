@@ -47,9 +47,11 @@ from pydantic import (
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
 
 from build_book import BookBuild, build, report  # noqa: E402
 from check_site import site_pages, workshop_leaks  # noqa: E402
+from course_site import CAPSTONE_CHAPTER, CAPSTONE_PAGE  # noqa: E402
 from execute_solutions import execute as execute_notebook  # noqa: E402
 from make_data import load_spec, make_datasets  # noqa: E402
 
@@ -59,9 +61,11 @@ AZURE_PAGE = "book/04_experiments/azure"
 CONTRIBUTORS_PAGE = "book/contributing"
 GUIDE_PAGE = "book/instructors_workshop"  # generated for the instructors' build
 PARTICIPANTS, INSTRUCTORS = "participants", "instructors"
-# The capstone is chapter 7 (its notebook is exercises/07_capstone); a workshop file
-# may name it by number or as "capstone".
-CAPSTONE, CAPSTONE_NAME = 7, "capstone"
+# The capstone is chapter 8, after the numbered chapters (book/_ext/course_site.py);
+# a workshop file may name it by number or as "capstone".
+CAPSTONE, CAPSTONE_NAME = CAPSTONE_CHAPTER, "capstone"
+# A workshop that teaches chapter 7 gets the real genotypes it reads, copied as they are.
+REAL_GENOMES_CHAPTER, REAL_DATA = 7, "hapmap3"
 WORKSHOPS = ROOT / "workshops"
 SUFFIXES = (".yml", ".yaml")
 # Fewer seconds than this and FLAML's search tries too few models to teach anything.
@@ -108,7 +112,7 @@ class Workshop(BaseModel):
     @field_validator("chapters", mode="before")
     @classmethod
     def _capstone_by_name(cls, value: Any) -> Any:
-        """``capstone`` in ``chapters`` is chapter 7 (its notebook is ``07_capstone``)."""
+        """``capstone`` in ``chapters`` is the capstone's number (8)."""
         if isinstance(value, list):
             return [
                 CAPSTONE if isinstance(v, str) and v.strip().lower() == CAPSTONE_NAME else v
@@ -256,7 +260,7 @@ def load_workshop(path: Path, chapters_available: list[int] | None = None) -> Wo
 
 
 def chapter_list(numbers: list[int]) -> str:
-    """``1, 3, 4, 5, 7 (capstone)``: the chapters as a workshop file names them."""
+    """``1, 3, 4, 5, 8 (capstone)``: the chapters as a workshop file names them."""
     return ", ".join(
         f"{number} ({CAPSTONE_NAME})" if number == CAPSTONE else str(number) for number in numbers
     )
@@ -265,24 +269,19 @@ def chapter_list(numbers: list[int]) -> str:
 def course_chapters(toc: dict | None = None) -> dict[int, dict]:
     """The course's chapters in ``_toc.yml``, by number.
 
-    A chapter in a numbered folder (``book/03_...`` is 3), or a chapter page whose
-    exercise notebooks are numbered (``book/capstone`` with ``exercises/07_capstone``
-    is 7): the numbers a workshop's ``chapters:`` lists.
+    A chapter in a numbered folder (``book/03_...`` is 3), and the capstone
+    (``book/capstone``, chapter 8 whatever its notebooks' prefix): the numbers a
+    workshop's ``chapters:`` lists.
     """
     toc = toc or yaml.safe_load((ROOT / "_toc.yml").read_text())
     chapters = {}
     for part in toc["parts"]:
         for chapter in part["chapters"]:
             folder = chapter["file"].split("/")[1] if chapter["file"].count("/") >= 2 else ""
-            notebooks = [
-                section["file"].split("/")[1]
-                for section in chapter.get("sections", [])
-                if section["file"].startswith("exercises/")
-            ]
             if folder[:2].isdigit():
                 chapters[int(folder[:2])] = chapter
-            elif notebooks and all(name[:2].isdigit() for name in notebooks):
-                chapters[int(notebooks[0][:2])] = chapter
+            elif chapter["file"] == CAPSTONE_PAGE:
+                chapters[CAPSTONE] = chapter
     return chapters
 
 
@@ -447,6 +446,17 @@ def workshop_dataset_spec(workshop: Workshop) -> dict[str, dict]:
     return spec
 
 
+def copy_real_data(workshop: Workshop, data: Path) -> None:
+    """The HapMap 3 genotypes, as committed, for a workshop that teaches chapter 7.
+
+    They are real people's genotypes, not a simulation: a workshop seed cannot make
+    its own, and nothing in them is a workshop's answer (the chapter simulates its
+    phenotypes in the notebooks).
+    """
+    if REAL_GENOMES_CHAPTER in (workshop.chapters or []):
+        shutil.copytree(ROOT / "data" / REAL_DATA, data / REAL_DATA)
+
+
 def workshop_output(config_path: Path, output_root: Path | None, audience: str) -> Path:
     """``_build/workshops/NAME`` (participants) or ``_build/instructors/NAME``.
 
@@ -510,7 +520,8 @@ def stage(
 
     participants_pages(staged)
     spec = workshop_dataset_spec(workshop)
-    make_datasets(source / "data", spec=spec)
+    copy_real_data(workshop, source / "data")
+    make_datasets(source / "data", spec=spec)  # its SHA256SUMS covers the copy too
     (source / "data" / "datasets.yml").write_text(
         f"# Datasets of the workshop {name}: data/datasets.yml with its seed and size.\n"
         + yaml.safe_dump(spec, sort_keys=False)

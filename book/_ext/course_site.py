@@ -87,6 +87,27 @@ class UnlinkRemovedPages(SphinxPostTransform):
 
 NOTEBOOK_TIME = re.compile(r"\*Time: about (\d+) minutes\.\*")
 CHAPTER_TIME = re.compile(r"\{chapter-time\}`(\d+)`")
+# The capstone is the chapter after the numbered ones (1-7). Its page, book/capstone,
+# has no numbered folder, and its notebooks are known by their name, *_capstone,
+# not by their number prefix: exercises/07_capstone was named when the capstone was
+# chapter 7, and a rename to 08_capstone changes nothing here.
+CAPSTONE_CHAPTER = 8
+CAPSTONE_PAGE = "book/capstone"
+CAPSTONE_SUFFIX = "_capstone"
+
+
+def chapter_notebooks(source: Path, chapter: int, folder: str = "exercises") -> list[Path]:
+    """The notebooks of chapter ``chapter`` in ``source/folder``: ``NN_*`` for a
+    numbered chapter, ``*_capstone`` for the capstone."""
+    notebooks = sorted((source / folder).glob("*.ipynb"))
+    if chapter == CAPSTONE_CHAPTER:
+        return [notebook for notebook in notebooks if notebook.stem.endswith(CAPSTONE_SUFFIX)]
+    return [
+        notebook
+        for notebook in notebooks
+        if notebook.stem.startswith(f"{chapter:02d}_")
+        and not notebook.stem.endswith(CAPSTONE_SUFFIX)
+    ]
 
 
 def exercise_minutes(source: Path, chapter: int) -> list[tuple[str, int | None]]:
@@ -96,7 +117,7 @@ def exercise_minutes(source: Path, chapter: int) -> list[tuple[str, int | None]]
     has none); every sum of exercise time in the course starts here.
     """
     found = []
-    for notebook in sorted((source / "exercises").glob(f"{chapter:02d}_*.ipynb")):
+    for notebook in chapter_notebooks(source, chapter):
         match = NOTEBOOK_TIME.search(notebook.read_text(encoding="utf-8"))
         found.append((notebook.stem, int(match.group(1)) if match else None))
     return found
@@ -157,7 +178,7 @@ def chapter_total_role(
 
     For pages that plan time (the instructors' schedule, the capstone): the same sum
     the chapter page shows, so neither can disagree with the notebooks. A chapter
-    without a numbered index page (the capstone, 7) counts its exercises only.
+    without a numbered index page (the capstone, 8) counts its exercises only.
     """
     env = inliner.document.settings.env
     source = Path(env.srcdir)

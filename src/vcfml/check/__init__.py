@@ -14,6 +14,12 @@ from vcfml.check.chapter3 import exercise_3_1, exercise_3_2
 from vcfml.check.chapter4 import exercise_4_1, exercise_4_1_threshold, exercise_4_2
 from vcfml.check.chapter5 import exercise_5_1, exercise_5_2, exercise_5_3, exercise_5_3_clumps
 from vcfml.check.chapter6 import exercise_6_1
+from vcfml.check.chapter7 import (
+    exercise_7_1_samples,
+    exercise_7_1_sites,
+    exercise_7_2_assign,
+    exercise_7_2_sites,
+)
 from vcfml.check.environment import check_environment
 
 __all__ = [
@@ -34,4 +40,8 @@ __all__ = [
     "exercise_5_3",
     "exercise_5_3_clumps",
     "exercise_6_1",
+    "exercise_7_1_samples",
+    "exercise_7_1_sites",
+    "exercise_7_2_assign",
+    "exercise_7_2_sites",
 ]
