@@ -245,3 +245,11 @@ def test_fitted_baseline_scores_other_people(dataset):
     for result in run_baselines(dataset, settings):
         np.testing.assert_allclose(result.model.predict_proba(test), result.test_probability)
         np.testing.assert_allclose(result.model.predict_proba(unlabelled), result.test_probability)
+
+
+def test_lasso_is_reproducible(dataset):
+    """Same data and settings, same lasso: liblinear's shuffling is seeded."""
+    settings = AutoMLSettings(seed=0)
+    first, second = (run_baselines(dataset, settings, ["penalized_logistic"])[0] for _ in "ab")
+    assert first.n_sites == second.n_sites
+    np.testing.assert_array_equal(first.test_probability, second.test_probability)

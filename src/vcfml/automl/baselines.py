@@ -564,12 +564,13 @@ class _LassoPath:
         keep = self.active | self.fixed | (self.gradient >= 2 * lam - self.previous_lambda)
         while True:
             columns = np.flatnonzero(keep)
+            # liblinear shuffles the samples with its own random state: fixed, so the
+            # same data and settings give the same lasso (and the same test estimate)
+            options = {"solver": "liblinear", "tol": 1e-4, "max_iter": 500, "random_state": 0}
             model = (
-                LogisticRegression(C=c, l1_ratio=1.0, solver="liblinear", tol=1e-4, max_iter=500)
+                LogisticRegression(C=c, l1_ratio=1.0, **options)
                 if _HAS_L1_RATIO
-                else LogisticRegression(
-                    C=c, penalty="l1", solver="liblinear", tol=1e-4, max_iter=500
-                )
+                else LogisticRegression(C=c, penalty="l1", **options)
             )
             model.fit(self.x[:, columns].astype(np.float64), self.y)
             probability = model.predict_proba(self.x[:, columns].astype(np.float64))[:, 1]
