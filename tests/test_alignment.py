@@ -177,3 +177,19 @@ def test_samples_without_alt_calls_follow_the_files_coding(genotypes, expected):
     aligned, report = align_variants(variants("MT:200:C:T"), data)
     assert aligned[:, 0].tolist() == expected
     assert report.haploid_samples == {"MT": 3 if expected[1] == 1 else 0}
+
+
+def test_a_vcf_of_other_sites_is_named_as_such_not_as_a_genome_build():
+    """A learner who simulates the second cohort with another seed gets a VCF of other
+    sites: the message says so and does not offer imputation (learner review, 4.2);
+    a VCF lacking only some of the model's sites still gets the build/impute advice."""
+    model = variants("chr1:100:A:G", "chr1:200:C:T")
+    calls = np.array([[0, 1], [2, 1]])
+    with pytest.raises(VcfmlInputError) as refused:
+        align_variants(model, dataset(["chr2:7:G:A", "chr3:9:T:C"], calls), max_missing_share=0.0)
+    message = str(refused.value)
+    assert "none of them is" in message and "another seed" in message
+    assert "impute" not in message
+    with pytest.raises(VcfmlInputError) as refused:
+        align_variants(model, dataset(["chr1:100:A:G", "chr3:9:T:C"], calls), max_missing_share=0.0)
+    assert "check the genome build, or use missing='impute'" in str(refused.value)

@@ -95,12 +95,13 @@ def test_chapter5_2_check(capsys):
     genotypes = np.array([[0, 2], [1, -1], [2, 2], [0, 0]], dtype=np.int8)
     population = ["a", "a", "b", "b"]
     right = np.array([0.25, 0.5])  # a: 0.25, 1.0 (the -1 skipped); b: 0.5, 0.5
-    assert check.exercise_5_2(right, genotypes, population)
-    assert not check.exercise_5_2(right + 0.1, genotypes, population)
-    assert "skip -1" in capsys.readouterr().out
+    # A bare matrix does not say which calls are a man's chrX calls: the check asks for
+    # the read_vcf result and the sex (exercise 5.2 requires ploidy).
+    assert not check.exercise_5_2(right, genotypes, population)
+    assert "which calls are a man's chrX calls" in capsys.readouterr().out
 
 
-def test_chapter5_2_accepts_both_frequency_conventions_and_rejects_wrong_ones(capsys):
+def test_chapter5_2_requires_ploidy_and_rejects_wrong_ones(capsys):
     import pandas as pd
 
     from vcfml import GenotypeMatrix
@@ -128,13 +129,13 @@ def test_chapter5_2_accepts_both_frequency_conventions_and_rejects_wrong_ones(ca
     ploidy_correct = difference(call_ploidy(haploid_in_males(variants.chrom, variants.pos), male))
     assert not np.allclose(halves, ploidy_correct)  # the case tells the two apart
     assert np.allclose(halves[[0, 2]], ploidy_correct[[0, 2]])  # autosome and PAR1 agree
-    # Right: the hint's answer, with or without the sex given.
-    assert check.exercise_5_2(halves, calls, population)
-    assert check.exercise_5_2(halves, genotypes, population, sex=sex)
-    # Right but different: a man's non-PAR chrX call counted once.
+    # Right: a man's non-PAR chrX call counted once (as plink2 --freq), as an array or Series.
     assert check.exercise_5_2(ploidy_correct, genotypes, population, sex=sex)
     assert check.exercise_5_2(pd.Series(ploidy_correct), genotypes, population, sex=sex)
     capsys.readouterr()
+    # Wrong: every call diploid, the mistake the learner's review saw pass.
+    assert not check.exercise_5_2(halves, genotypes, population, sex=sex)
+    assert "a man carries one X" in capsys.readouterr().out
     # Wrong: PAR1 counted as haploid too; the -1 counted as a 0; no division by 2.
     par_haploid = difference(
         call_ploidy(haploid_in_males(variants.chrom, variants.pos, None), male)
@@ -148,10 +149,10 @@ def test_chapter5_2_accepts_both_frequency_conventions_and_rejects_wrong_ones(ca
     )
     for wrong in (par_haploid, unmasked, halves * 2, ploidy_correct[:2]):
         assert not check.exercise_5_2(wrong, genotypes, population, sex=sex)
-    # Without the sex the check cannot know who counts once: only the hint's answer.
+    # Without the sex the check cannot know who counts once: it asks for it.
     assert not check.exercise_5_2(ploidy_correct, genotypes, population)
     output = capsys.readouterr().out
-    assert "pass sex=" in output and "2 values for 3 sites" in output
+    assert "sex=samples['sex']" in output and "2 values for 3 sites" in output
 
 
 def test_chapter5_ld_tags_check(capsys):

@@ -205,7 +205,7 @@ STATED_TIME = re.compile(r"\*Time: about (\d+) minutes\.\*")
 # summarize a cohort, predict new people, choose candidates) that the learner assembles
 # from chapters 1-5 with only the cheatsheet, and its AutoML run takes the workshop's
 # budget: 10 minutes each.
-MINUTES_PER_BLANK = {"07_capstone": 10}
+MINUTES_PER_BLANK = {"08_capstone": 10}
 
 
 def expected_minutes(notebook: nbformat.NotebookNode, per_blank: int = 5) -> int:

@@ -176,3 +176,24 @@ def test_automl_refuses_a_file_as_out_before_any_work(tmp_path, capsys):
     assert status == 1
     assert "is a file" in one_line_error(capsys.readouterr().err)
     assert time.perf_counter() - started < 30  # refused before reading anything
+
+
+def test_a_replace_whose_final_rename_fails_puts_the_old_folder_back(tmp_path, monkeypatch):
+    """Replacing a folder sets the old one aside first: if the new one cannot be
+    renamed into place (another writer, a full disk, Ctrl-C), the old one returns."""
+    target = tmp_path / "cohort"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    real_rename = os.rename
+
+    def rename(source, destination):
+        if str(source).endswith(".tmp"):
+            raise OSError(28, "No space left on device")
+        return real_rename(source, destination)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(VcfmlInputError), folder_written_whole(target, "replace") as folder:
+        (folder / "new.txt").write_text("new")
+    monkeypatch.undo()
+    assert sorted(os.listdir(target)) == ["old.txt"]
+    assert leftovers(tmp_path) == []

@@ -29,6 +29,64 @@ from vcfml.stats import allele_frequency, haploid_in_males, ld_r2
 GENDERS = np.array(["male", "female", "unknown"])
 
 
+# --- 1.1: decoding a GT call, and a test set that can fail ----------------------------
+
+
+def gt_to_dosage(gt):
+    alleles = gt.replace("|", "/").split("/")
+    return -1 if "." in alleles else alleles.count("1")
+
+
+def gt_by_regex(gt):
+    """Right but different: a regular expression, numpy integers."""
+    import re
+
+    alleles = re.split(r"[/|]", gt)
+    return (
+        np.int8(-1) if any(a == "." for a in alleles) else np.int8(sum(a == "1" for a in alleles))
+    )
+
+
+def test_1_1_right_answers_pass(capsys):
+    assert check.exercise_1_1(gt_to_dosage)
+    assert "decodes all 13 test calls" in capsys.readouterr().out
+    assert check.exercise_1_1(gt_by_regex)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "feedback"),
+    [
+        (lambda gt: -1 if "." in gt else gt.split("/").count("1"), "a phased call"),
+        (lambda gt: gt.replace("|", "/").split("/").count("1"), "the whole call as -1"),
+        (lambda gt: -1 if set(gt) <= set("./|") else gt_to_dosage(gt.replace(".", "0")),
+         "the whole call as -1"),
+        (lambda gt: 2 * gt_to_dosage(gt) if len(gt) == 1 and gt != "." else gt_to_dosage(gt),
+         "'1' is one copy of ALT"),
+        (lambda gt: float("nan") if "." in gt else gt_to_dosage(gt), "the whole call as -1"),
+        (lambda gt: -1 if "." in gt else sum(a != "0" for a in gt.replace("|", "/").split("/")),
+         "a '2' is the *second* ALT allele"),
+    ],
+    ids=["slash-only", "missing-as-0", "half-missing-kept", "haploid-doubled", "nan", "non-ref"],
+)  # fmt: skip
+def test_1_1_wrong_decoders_are_named(wrong, feedback, capsys):
+    assert not check.exercise_1_1(wrong)
+    out = capsys.readouterr().out
+    assert out.startswith("❌ Exercise 1.1: not yet.") and feedback in out
+
+
+def test_1_1_b_test_sets(capsys):
+    assert check.exercise_1_1_tests(["0|1", "./.", "./1", "1", "1/2"])
+    assert "3 of your calls catch the naive decoder" in capsys.readouterr().out
+    # Right but different: other calls, a tuple, a repeated call.
+    assert check.exercise_1_1_tests(("1|1", ".|.", ".", ".", "0|1"))
+    assert not check.exercise_1_1_tests(["0/1", "1/1", "1/2", "0|1"])
+    assert "1 of your 4 calls catch the naive decoder" in capsys.readouterr().out
+    assert not check.exercise_1_1_tests(["0|1", "./.", "0/3"])
+    assert "'0/3' is not a GT call" in capsys.readouterr().out
+    assert not check.exercise_1_1_tests("0|1")
+    assert "not a list of calls" in capsys.readouterr().out
+
+
 # --- 1.2: frequencies and missingness, chr1 and chrX ---------------------------------
 
 LIABILITY_VCF = str(ROOT / "data" / "liability" / "cohort.vcf.gz")
@@ -73,37 +131,78 @@ def test_1_2_right_but_different_passes(chrx_calls):
 def test_1_2_wrong_answers_fail_with_the_mistake_named(chrx_calls, capsys):
     calls = read_vcf(LIABILITY_VCF, region="chr1").genotypes
     assert (calls < 0).any()  # else an unmasked mean could not be told apart
-    assert not check.exercise_1_2(LIABILITY_VCF, "chr1", calls.mean(axis=0) / 2)
-    assert "leave them out" in capsys.readouterr().out
-    genotypes, _ = chrx_calls
-    assert not check.exercise_1_2(LIABILITY_VCF, "chrX", masked_frequency(genotypes, 2))
-    assert "a man's call on chrX" in capsys.readouterr().out
-    assert not check.exercise_1_2(
-        LIABILITY_VCF, "chr1", masked_frequency(calls, 2), (calls < 0).mean(axis=0)
-    )
-    assert "one value per sample" in capsys.readouterr().out
+    missing = (calls < 0).mean(axis=1)
+    wrong_chr1 = [
+        (calls.mean(axis=0) / 2, missing, "leave them out"),
+        (np.where(calls < 0, 0, calls).mean(axis=0) / 2, missing, "twice the called samples"),
+        (masked_frequency(calls, 1), missing, "that is the mean dosage"),
+        (masked_frequency(calls, 2), (calls < 0).mean(axis=0), "one value per sample"),
+        (masked_frequency(calls, 2), (calls < 0).sum(axis=1), "one value per sample"),
+        (masked_frequency(calls, 2), (calls >= 0).mean(axis=1), "one value per sample"),
+        (masked_frequency(calls, 2)[:1].repeat(600), missing, "one frequency per column"),
+    ]
+    for frequency, per_sample, feedback in wrong_chr1:
+        assert not check.exercise_1_2(LIABILITY_VCF, "chr1", frequency, per_sample)
+        assert feedback in capsys.readouterr().out
+
+
+def test_1_2_chrx_mistakes_get_chrx_hints(chrx_calls, capsys):
+    """Each chrX mistake of the learner's review gets its own hint, not chr1's."""
+    genotypes, right = chrx_calls
+    chrx = read_vcf(LIABILITY_VCF, region="chrX")
+    on_x = np.ones(genotypes.shape[1], dtype=bool)
+    non_par = right.min(axis=0) == 1
+    male = right.min(axis=1) == 1
+    mistakes = [
+        (masked_frequency(genotypes, 2), "a man's call on chrX"),
+        (masked_frequency(genotypes, np.where(np.outer(male, on_x), 1, 2)), "the exception"),
+        (masked_frequency(genotypes, np.where(np.outer(~male, non_par), 1, 2)), "swapped"),
+        (masked_frequency(genotypes, np.where(np.outer(male, ~non_par), 1, 2)), "inverted"),
+        (np.where(genotypes < 0, 0, genotypes).sum(axis=0) / right.sum(axis=0),
+         "also counts the missing calls"),
+        (genotypes.mean(axis=0) / 2, "leave them out"),
+    ]  # fmt: skip
+    assert chrx.genotypes.shape == genotypes.shape
+    for frequency, feedback in mistakes:
+        assert not check.exercise_1_2(LIABILITY_VCF, "chrX", frequency)
+        out = capsys.readouterr().out
+        assert feedback in out and "twice the called samples" not in out
 
 
 # --- 2.1: the 2019 generator ------------------------------------------------------
 
 
-def generator(plant_every_case=False, redraw_every_gender=False, redraw_gender=True):
-    """The notebook's loop, with switches for the mistakes the review found."""
+def generator(
+    plant_every_case=False,
+    redraw_every_gender=False,
+    redraw_gender=True,
+    plant_all_causal=False,
+    first_causal_only=False,
+    others_all_three=False,
+    planted_get_affected=False,
+    cases_with_replacement=False,
+    uniform=False,
+):
+    """The notebook's loop, with switches for the mistakes the reviews found."""
 
     def classic_cohort(n_samples, n_sites, n_cases, n_causal, seed):
         rng = np.random.default_rng(seed)
-        genotypes = rng.choice(3, size=(n_samples, n_sites), p=[0.9, 0.05, 0.05])
+        p = [1 / 3] * 3 if uniform else [0.9, 0.05, 0.05]
+        genotypes = rng.choice(3, size=(n_samples, n_sites), p=p)
         sex = rng.choice(GENDERS, size=n_samples)
         affected = str(rng.choice(["male", "female"]))
-        cases = rng.choice(n_samples, size=n_cases, replace=False)
+        cases = rng.choice(n_samples, size=n_cases, replace=cases_with_replacement)
         causal = rng.choice(n_sites, size=n_causal, replace=False)
-        others = np.setdiff1d(GENDERS, [affected])
+        others = GENDERS if others_all_three else np.setdiff1d(GENDERS, [affected])
         for case in cases:
-            lacks = not (genotypes[case, causal] == 2).any()
-            if lacks or plant_every_case:
+            tested = causal[:1] if first_causal_only else causal
+            lacks = not (genotypes[case, tested] == 2).any()
+            if plant_all_causal and lacks:
+                genotypes[case, causal] = 2
+            elif lacks or plant_every_case:
                 genotypes[case, rng.choice(causal)] = 2
             if redraw_gender and (lacks or redraw_every_gender):
-                sex[case] = rng.choice(others)
+                sex[case] = affected if planted_get_affected else rng.choice(others)
         phenotype = np.zeros(n_samples, dtype=int)
         phenotype[cases] = 1
         return genotypes, sex, phenotype, causal, affected
@@ -140,10 +239,18 @@ def test_2_1_right_but_different_passes(capsys):
     ("mistake", "feedback"),
     [
         (generator(plant_every_case=True), "plant only in cases that have *no* 2"),
+        (generator(plant_all_causal=True), "plant only in cases that have *no* 2"),
+        (generator(first_causal_only=True), "plant only in cases that have *no* 2"),
         (generator(redraw_every_gender=True), "redraw the gender of planted cases only"),
+        (generator(others_all_three=True), "*other than* the affected one"),
+        (generator(planted_get_affected=True), "*other than* the affected one"),
         (generator(redraw_gender=False), "have the affected gender"),
+        (generator(cases_with_replacement=True), "without replacement"),
+        (generator(uniform=True), "not 0.90/0.05/0.05"),
     ],
-)
+    ids=["every-case", "all-causal", "first-causal", "every-gender", "all-three",
+         "affected", "no-redraw", "replacement", "uniform"],
+)  # fmt: skip
 def test_2_1_wrong_answers_are_named(mistake, feedback, capsys):
     assert not check.exercise_2_1(mistake)
     out = capsys.readouterr().out
@@ -161,6 +268,42 @@ def test_2_1_wrong_genotype_frequencies():
         return genotypes, sex, phenotype, causal, affected
 
     assert not check.exercise_2_1(uniform)
+
+
+def best_rule(genotypes, sex, causal, affected):
+    return ((genotypes[:, causal] == 2).any(axis=1) & (sex != affected)).astype(int)
+
+
+def test_2_1_b_right_rule_passes(capsys):
+    assert check.exercise_2_1_rule(best_rule)
+    assert "✅ Exercise 2.1 (b)" in capsys.readouterr().out
+
+
+def test_2_1_b_right_but_different_rule_passes():
+    """A loop that returns booleans, the genotype test written with max."""
+
+    def loop(genotypes, sex, causal, affected):
+        pairs = zip(genotypes, sex, strict=True)
+        return [bool(row[causal].max() == 2 and s != affected) for row, s in pairs]
+
+    assert check.exercise_2_1_rule(loop)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "feedback"),
+    [
+        (lambda g, s, c, a: (g[:, c] == 2).any(axis=1), "gender matters too"),
+        (lambda g, s, c, a: (g[:, c] == 2).any(axis=1) & (s == a), "the other way round"),
+        (lambda g, s, c, a: s != a, "a gender alone"),
+        (lambda g, s, c, a: (g == 2).any(axis=1) & (s != a), "only the causal sites"),
+        (lambda g, s, c, a: (g[:, c] >= 1).any(axis=1) & (s != a), "*homozygous ALT*"),
+        (lambda g, s, c, a: np.full(len(s), 0.5), "one 0 or 1 per person"),
+    ],
+    ids=["no-gender", "affected", "gender-only", "any-site", "any-alt", "probability"],
+)
+def test_2_1_b_wrong_rules_are_named(wrong, feedback, capsys):
+    assert not check.exercise_2_1_rule(wrong)
+    assert feedback in capsys.readouterr().out
 
 
 # --- 2.2: the Bayes-optimal probability, per person ---------------------------------
@@ -221,12 +364,87 @@ def test_2_2_wrong_answers_are_named(mistake, feedback, capsys):
     assert feedback in capsys.readouterr().out
 
 
-def test_2_2_constants_copied_from_the_notebook_fail():
-    def fixed_h2(dosages, male, truth):
-        mean = _mean_liability(dosages, male, truth)
-        return norm.sf((truth["thresholds"][0] - mean) / np.sqrt(0.5))
+def _probability_with(center=2, noise=None, h2=None, sex=None):
+    """case_probability with one of the learner's review's slips."""
 
-    assert not check.exercise_2_2(fixed_h2)
+    def wrong(dosages, male, truth):
+        effects = np.array([site["effect"] for site in truth["causal_sites"]])
+        frequencies = np.array([site["allele_frequency"] for site in truth["causal_sites"]])
+        heritability = truth["parameters"]["h2"] if h2 is None else h2
+        male_effect = truth["sex_effect"]["male"] if sex is None else sex
+        mean = (dosages - center * frequencies) @ effects + male_effect * male
+        sd = np.sqrt(1 - heritability) if noise is None else noise(heritability)
+        return norm.sf((truth["thresholds"][0] - mean) / sd)
+
+    return wrong
+
+
+@pytest.mark.parametrize(
+    ("mistake", "feedback"),
+    [
+        (_probability_with(noise=lambda h2: 1 - h2), "sqrt(1 - h2)"),
+        (_probability_with(noise=lambda h2: 1.0), "sqrt(1 - h2)"),
+        (_probability_with(center=0), "center each dosage"),
+        (_probability_with(center=1), "center on 2p, not p"),
+        (_probability_with(noise=np.sqrt), "not sqrt(h2)"),
+        (_probability_with(h2=0.5), "read h2 from truth"),
+        (_probability_with(sex=0.5), "read the sex effect from truth"),
+    ],
+    ids=["variance", "one", "uncentred", "centred-on-p", "sqrt-h2", "fixed-h2", "fixed-sex"],
+)
+def test_2_2_review_mistakes_are_named(mistake, feedback, capsys):
+    assert not check.exercise_2_2(mistake)
+    assert feedback in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def bayes_calls():
+    from vcfml.simulate import simulate_liability
+
+    cohort = simulate_liability(n_samples=2000, n_sites=300, n_causal=10, h2=0.5,
+                                sex_effect=0.5, prevalence=0.3, missing_rate=0.0, seed=42)  # fmt: skip
+    dosages, male = check.chapter2.causal_inputs(cohort)
+    probability = case_probability(dosages, male, cohort.truth)
+    return (probability > 0.5).astype(int), cohort.samples["phenotype"].to_numpy(), probability
+
+
+def _spread(calls, observed, n=150, draws=1000, replace=False, against=None, stat=np.std):
+    rng = np.random.default_rng(0)
+    truth = observed if against is None else against
+    accuracies = [
+        np.mean(calls[rows] == truth[rows])
+        for rows in (rng.choice(len(observed), n, replace=replace) for _ in range(draws))
+    ]
+    return stat(accuracies)
+
+
+def test_2_2_b_right_and_right_but_different_pass(bayes_calls, capsys):
+    calls, observed, _ = bayes_calls
+    assert check.exercise_2_2_spread(_spread(calls, observed), calls, observed)
+    assert "✅ Exercise 2.2 (b)" in capsys.readouterr().out
+    # With replacement (a bootstrap), and as a numpy float from pandas: right too.
+    bootstrap = pd.Series([_spread(calls, observed, replace=True)]).iloc[0]
+    assert check.exercise_2_2_spread(bootstrap, calls, observed)
+
+
+def test_2_2_b_wrong_spreads_are_named(bayes_calls, capsys):
+    calls, observed, probability = bayes_calls
+    mistakes = [
+        (_spread(calls, observed, against=calls), "the spread is 0"),
+        (_spread(calls, observed, stat=np.var), "standard deviation of the accuracies"),
+        (
+            _spread(calls, observed, stat=lambda a: np.std(a) / np.sqrt(len(a))),
+            "standard error of the *mean*",
+        ),
+        (_spread(calls, observed, n=1500), "too small"),
+        (_spread(calls, observed, n=15), "too large"),
+        (float(np.std(np.maximum(probability, 1 - probability)) / np.sqrt(150)), "too small"),
+    ]
+    for spread, feedback in mistakes:
+        assert not check.exercise_2_2_spread(spread, calls, observed)
+        assert feedback in capsys.readouterr().out
+    assert not check.exercise_2_2_spread("a lot", calls, observed)
+    assert "store one number" in capsys.readouterr().out
 
 
 # --- 3.1: a search over a screening pipeline -----------------------------------------
@@ -235,7 +453,7 @@ def test_2_2_constants_copied_from_the_notebook_fail():
 @pytest.fixture(scope="module")
 def genotype_data():
     rng = np.random.default_rng(0)
-    X = rng.binomial(2, 0.3, size=(150, 40)).astype(float)
+    X = rng.binomial(2, 0.3, size=(150, 160)).astype(float)
     y = (X[:, :3].sum(axis=1) + rng.normal(0, 1, 150) > 2).astype(int)
     X[rng.random(X.shape) < 0.03] = -1
     return X, y
@@ -252,13 +470,13 @@ def pipeline(imputer=None):
     )
 
 
-GRID = {"screen__k": [3, 10], "model__C": [0.1, 1.0]}
+GRID = {"screen__k": [5, 10, 20, 50, 100], "model__C": [0.01, 0.1, 1.0]}
 
 
 def test_3_1_right_answer_passes(genotype_data, capsys):
     search = GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=3).fit(*genotype_data)
-    assert check.exercise_3_1(search)
-    assert "GridSearchCV tried 4 configurations" in capsys.readouterr().out
+    assert check.exercise_3_1(search, genotype_data[0])
+    assert "GridSearchCV tried 15 configurations" in capsys.readouterr().out
 
 
 def test_3_1_right_but_different_passes(genotype_data):
@@ -270,10 +488,15 @@ def test_3_1_right_but_different_passes(genotype_data):
         ]
     )
     search = RandomizedSearchCV(
-        other, {"keep__k": [2, 5, 10, 20], "clf__C": [0.01, 0.1, 1]}, n_iter=4,
-        scoring="roc_auc", cv=StratifiedKFold(3), random_state=0,
+        other, {"keep__k": [2, 5, 10, 20, 50, 100], "clf__C": np.logspace(-2, 0, 3)},
+        n_iter=4, scoring="roc_auc", cv=StratifiedKFold(3), random_state=0,
     ).fit(*genotype_data)  # fmt: skip
-    assert check.exercise_3_1(search)
+    assert check.exercise_3_1(search, pd.DataFrame(genotype_data[0]))
+    # A list of two grids covers the task's values too.
+    grids = [{"screen__k": [5, 10], "model__C": [0.01, 0.1, 1]},
+             {"screen__k": [20, 50, 100], "model__C": [0.01, 0.1, 1]}]  # fmt: skip
+    both = GridSearchCV(pipeline(), grids, scoring="roc_auc", cv=3).fit(*genotype_data)
+    assert check.exercise_3_1(both, genotype_data[0])
 
 
 @pytest.mark.parametrize(
@@ -290,8 +513,33 @@ def test_3_1_right_but_different_passes(genotype_data):
             "screen__k",
         ),
         (
+            GridSearchCV(
+                pipeline(), {**GRID, "screen__k": [5, 10, 20, 50]}, scoring="roc_auc", cv=3
+            ),
+            "leaves out kept sites (k) = 100",
+        ),
+        (
+            GridSearchCV(pipeline(), {**GRID, "model__C": [0.1, 1]}, scoring="roc_auc", cv=3),
+            "leaves out C = 0.01",
+        ),
+        (
             GridSearchCV(LogisticRegression(), {"C": [0.1, 1]}, scoring="roc_auc", cv=3),
             "not a pipeline with a screening step",
+        ),
+        (
+            GridSearchCV(
+                Pipeline(
+                    [
+                        ("screen", SelectKBest(f_classif)),
+                        ("impute", SimpleImputer(missing_values=-1)),
+                        ("model", LogisticRegression(max_iter=2000)),
+                    ]
+                ),
+                GRID,
+                scoring="roc_auc",
+                cv=3,
+            ),
+            "reach the screen as if they were a genotype",
         ),
     ],
 )
@@ -300,11 +548,70 @@ def test_3_1_wrong_answers_are_named(search, feedback, genotype_data, capsys):
     assert feedback in capsys.readouterr().out
 
 
+def test_3_1_search_on_prescreened_columns_fails(genotype_data, capsys):
+    """The leak of the learner's review: 100 sites screened on all samples, then the
+    grid; the search's score is above what the data allow."""
+    X, y = genotype_data
+    imputed = SimpleImputer(missing_values=-1).fit_transform(X)
+    kept = SelectKBest(f_classif, k=100).fit_transform(imputed, y)
+    leaky = GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=3).fit(kept, y)
+    assert not check.exercise_3_1(leaky, X)
+    assert "fitted on 100 columns, but X has 160" in capsys.readouterr().out
+    # Without X (or with X overwritten by the screened columns) the largest k gives it away.
+    assert not check.exercise_3_1(leaky, kept)
+    assert "keeps every one of the 100 columns" in capsys.readouterr().out
+
+
 def test_3_1_unfitted_or_not_a_search(capsys):
     assert not check.exercise_3_1(GridSearchCV(pipeline(), GRID))
     assert "not fitted" in capsys.readouterr().out
     assert not check.exercise_3_1(pipeline())
     assert "search object" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def fitted_grid(genotype_data):
+    return GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=5).fit(*genotype_data)
+
+
+def one_se_choice(search, order=("param_screen__k", "param_model__C")):
+    scores = pd.DataFrame(search.cv_results_)
+    best = scores.loc[scores["rank_test_score"] == 1].iloc[0]
+    standard_error = best["std_test_score"] / np.sqrt(search.n_splits_)
+    close = scores[scores["mean_test_score"] >= best["mean_test_score"] - standard_error]
+    return close.sort_values(list(order)).iloc[0]["params"]
+
+
+def test_3_1_b_choice(fitted_grid, capsys):
+    chosen = one_se_choice(fitted_grid)
+    assert chosen != fitted_grid.best_params_  # else the test could not tell them apart
+    assert check.exercise_3_1_choice(chosen, fitted_grid)
+    assert "✅ Exercise 3.1 (b)" in capsys.readouterr().out
+    # Right but different: smallest C first, numpy values in the dict.
+    other = one_se_choice(fitted_grid, ("param_model__C", "param_screen__k"))
+    assert check.exercise_3_1_choice({k: np.float64(v) for k, v in other.items()}, fitted_grid)
+    assert not check.exercise_3_1_choice(fitted_grid.best_params_, fitted_grid)
+    assert "that is the best configuration" in capsys.readouterr().out
+    biggest = {"screen__k": 100, "model__C": 1.0}
+    assert not check.exercise_3_1_choice(biggest, fitted_grid)
+    out = capsys.readouterr().out
+    assert "more than one standard error below" in out or "simpler means" in out
+    assert not check.exercise_3_1_choice({"screen__k": 7, "model__C": 1.0}, fitted_grid)
+    assert "not one of the configurations" in capsys.readouterr().out
+    assert not check.exercise_3_1_choice("k=5", fitted_grid)
+    assert "not a dict of parameters" in capsys.readouterr().out
+
+
+def test_3_1_b_standard_deviation_for_standard_error_is_named(fitted_grid, capsys):
+    scores = pd.DataFrame(fitted_grid.cv_results_)
+    best = scores.loc[scores["rank_test_score"] == 1].iloc[0]
+    wide = scores[scores["mean_test_score"] >= best["mean_test_score"] - best["std_test_score"]]
+    se = best["std_test_score"] / np.sqrt(5)
+    outside = wide[wide["mean_test_score"] < best["mean_test_score"] - se]
+    if outside.empty:
+        pytest.skip("no configuration between one SE and one SD below the best on this data")
+    assert not check.exercise_3_1_choice(outside.iloc[0]["params"], fitted_grid)
+    assert "not the standard deviation itself" in capsys.readouterr().out
 
 
 # --- 3.2: leaky versus honest screening -----------------------------------------------
@@ -356,7 +663,171 @@ def test_3_2_typed_numbers_and_wrong_answers_fail(capsys):
     assert not check.exercise_3_2(honest_auc, honest_auc)
     assert "select sites on *all* samples" in capsys.readouterr().out
     assert not check.exercise_3_2(leaky_auc, lambda X, y, folds: 0.5)
+    assert "never used the folds" in capsys.readouterr().out
+    notebook_y = np.random.default_rng(0).permutation  # stands for the notebook's phenotype
+    assert not check.exercise_3_2(
+        leaky_auc, lambda X, y, folds: honest_auc(X, notebook_y(y), folds)
+    )
     assert "use the X and y the function receives" in capsys.readouterr().out
+    assert not check.exercise_3_2(honest_auc, leaky_auc)
+    assert "the two are swapped" in capsys.readouterr().out
+
+    def leaky_k5(X, y, folds):
+        kept = SelectKBest(f_classif, k=5).fit_transform(X, y)
+        model = LogisticRegression(max_iter=2000)
+        return cross_val_score(model, kept, y, cv=folds, scoring="roc_auc").mean()
+
+    assert not check.exercise_3_2(leaky_k5, honest_auc)
+    assert "keep k=20 sites" in capsys.readouterr().out
+
+
+def test_3_2_leaky_scored_on_its_training_data_fails(capsys):
+    def leaky_on_training(X, y, folds):
+        kept = SelectKBest(f_classif, k=20).fit_transform(X, y)
+        model = LogisticRegression(max_iter=2000).fit(kept, y)
+        return roc_auc_score(y, model.predict_proba(kept)[:, 1])
+
+    assert not check.exercise_3_2(leaky_on_training, honest_auc)
+    assert "leaky_auc never used the folds" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("honest", "feedback"),
+    [
+        (lambda X, y, folds: cross_val_score(LogisticRegression(max_iter=2000), X, y, cv=folds,
+                                             scoring="roc_auc").mean(), "keeps every site"),
+        (lambda X, y, folds: cross_val_score(
+            make_pipeline(SelectKBest(f_classif, k=100), LogisticRegression(max_iter=2000)),
+            X, y, cv=folds, scoring="roc_auc").mean(), "keeps 100 sites"),
+    ],
+    ids=["no-screen", "k100"],
+)  # fmt: skip
+def test_3_2_honest_without_the_task_screen_is_named(honest, feedback, capsys):
+    assert not check.exercise_3_2(leaky_auc, honest)
+    assert feedback in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def noise_data():
+    X, noise, _ = check.chapter3._noise_and_signal(seed=11)
+    return X[:, :300], noise, StratifiedKFold(5, shuffle=True, random_state=0)
+
+
+def test_3_2_c_leak_by_k(noise_data, capsys):
+    X, y, folds = noise_data
+    by_k = {k: leaky_auc_k(X, y, folds, k) for k in (5, 20, 100)}
+    assert check.exercise_3_2_by_k(by_k, X, y, folds)
+    assert "✅ Exercise 3.2 (c)" in capsys.readouterr().out
+    # Right but different: a pandas Series keyed by numpy integers.
+    assert check.exercise_3_2_by_k(pd.Series(by_k, index=np.array([5, 20, 100])), X, y, folds)
+    fixed = {k: leaky_auc_k(X, y, folds, 20) for k in (5, 20, 100)}
+    assert not check.exercise_3_2_by_k(fixed, X, y, folds)
+    assert "all three are the same number" in capsys.readouterr().out
+    honest = {
+        k: cross_val_score(make_pipeline(SelectKBest(f_classif, k=k), LogisticRegression()),
+                           X, y, cv=folds, scoring="roc_auc").mean()
+        for k in (5, 20, 100)
+    }  # fmt: skip
+    assert not check.exercise_3_2_by_k(honest, X, y, folds)
+    assert "honest estimates" in capsys.readouterr().out
+    assert not check.exercise_3_2_by_k({5: 0.6, 20: 0.7}, X, y, folds)
+    assert "use the keys 5, 20 and 100" in capsys.readouterr().out
+
+
+def leaky_auc_k(X, y, folds, k):
+    kept = SelectKBest(f_classif, k=k).fit_transform(X, y)
+    model = LogisticRegression(max_iter=2000)
+    return cross_val_score(model, kept, y, cv=folds, scoring="roc_auc").mean()
+
+
+# --- 4.0: the 2019 experiment: the split and the calls ---------------------------------
+
+
+def stratified_split(rows, target):
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(rows, test_size=0.2, stratify=target, random_state=2019)
+
+
+def test_4_0_split_right_and_right_but_different(capsys):
+    assert check.exercise_4_0_split(stratified_split)
+    assert "✅ Exercise 4.0 (a)" in capsys.readouterr().out
+
+    def by_hand(rows, target):
+        """Right but different: 20% of each class's rows, as lists, test first in a dict."""
+        rng = np.random.default_rng(1)
+        test = []
+        for label in (0, 1):
+            members = rows[target == label]
+            test += rng.choice(members, round(0.2 * members.size), replace=False).tolist()
+        return [r for r in rows.tolist() if r not in set(test)], test
+
+    assert check.exercise_4_0_split(by_hand)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "feedback"),
+    [
+        (lambda rows, y: __import__("sklearn.model_selection").model_selection.train_test_split(
+            rows, test_size=0.2, random_state=2019), "stratify="),
+        (lambda rows, y: __import__("sklearn.model_selection").model_selection.train_test_split(
+            rows, test_size=0.3, stratify=y, random_state=0), "test_size=0.2"),
+        (lambda rows, y: (rows[:400], rows[350:]), "every row exactly once"),
+        (lambda rows, y: 7, "two arrays"),
+    ],
+    ids=["unstratified", "30-percent", "overlap", "not-a-split"],
+)  # fmt: skip
+def test_4_0_split_wrong_answers_are_named(wrong, feedback, capsys):
+    assert not check.exercise_4_0_split(wrong)
+    assert feedback in capsys.readouterr().out
+
+
+def test_4_0_accuracy_checks(capsys):
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(3)
+    probability = rng.beta(0.5, 0.5, 100)
+    target = (rng.random(100) < probability).astype(int)
+    predicted = (probability > 0.5).astype(int)
+    accuracy = accuracy_score(target, predicted)
+    assert check.exercise_4_0_accuracy(predicted, accuracy, probability, target)
+    assert "✅ Exercise 4.0 (b)" in capsys.readouterr().out
+    # Right but different: rounding, booleans, a two-column probability array.
+    rounded = np.round(probability) == 1
+    two_columns = np.column_stack([1 - probability, probability])
+    assert check.exercise_4_0_accuracy(rounded, np.mean(rounded == target), two_columns, target)
+    by_prevalence = (probability > target.mean() - 0.3).astype(int)
+    assert not check.exercise_4_0_accuracy(
+        by_prevalence, accuracy_score(target, by_prevalence), probability, target
+    )
+    assert "above 0.5" in capsys.readouterr().out
+    assert not check.exercise_4_0_accuracy(predicted, 0.99, probability, target)
+    assert "right for" in capsys.readouterr().out
+    assert not check.exercise_4_0_accuracy(probability, accuracy, probability, target)
+    assert "one 0 or 1 per test person" in capsys.readouterr().out
+
+
+# --- 4.1: sensitivity and specificity -------------------------------------------------
+
+
+def test_4_1_counts_right_wrong_and_rounded(capsys):
+    y_true = np.array([1] * 89 + [0] * 211)
+    y_pred = np.array([1] * 50 + [0] * 39 + [1] * 25 + [0] * 186)
+    sensitivity, specificity = 50 / 89, 186 / 211
+    assert check.exercise_4_1(sensitivity, specificity, y_true, y_pred)
+    assert check.exercise_4_1(np.float32(sensitivity), specificity, list(y_true), y_pred)
+    wrong = [
+        ((specificity, sensitivity), "The two are swapped"),
+        ((50 / 75, 186 / 225), "true positives divided by all true cases"),  # PPV, NPV
+        ((50, 186), "true positives divided by all true cases"),  # counts
+        ((100 * sensitivity, 100 * specificity), "true positives divided"),  # percentages
+        ((39 / 89, 25 / 211), "true positives divided"),  # FNR, FPR
+        ((round(sensitivity, 2), round(specificity, 2)), "are rounded"),
+        ((sensitivity, 25 / 211), "true negatives divided by all true controls"),
+    ]
+    for (sens, spec), feedback in wrong:
+        assert not check.exercise_4_1(sens, spec, y_true, y_pred)
+        assert feedback in capsys.readouterr().out
 
 
 # --- 4.1: a decision threshold ---------------------------------------------------
@@ -423,7 +894,7 @@ def two_cohorts(tmp_path_factory):
     parameters = {"n_samples": 300, "n_sites": 60, "n_causal": 4, "seed": 5}
     folders = {name: tmp_path_factory.mktemp(name) for name in ("train", "test")}
     first = simulate_liability(**parameters)
-    second = simulate_liability(**{**parameters, "sample_seed": 9})
+    second = simulate_liability(**{**parameters, "n_samples": 2000, "sample_seed": 9})
     first.write(folders["train"])
     second.write(folders["test"])
     train = join_samples(
@@ -471,13 +942,54 @@ def test_4_2_wrong_answers_are_named(two_cohorts, capsys):
     assert not check.exercise_4_2(test_truth, train_truth, control, test, model)
     assert "column 0 of predict_proba" in capsys.readouterr().out
     assert not check.exercise_4_2(test_truth, train_truth, auc, train, model)
-    assert "phenotypes differ from the second cohort's" in capsys.readouterr().out
+    assert "test holds 300 samples, not the 2000 people" in capsys.readouterr().out
     assert not check.exercise_4_2(train_truth, train_truth, auc, test, model)
     assert "new sample_seed" in capsys.readouterr().out
+    from vcfml.simulate import simulate_liability
+
+    parameters = {**test_truth["parameters"], "n_samples": 200}
+    too_few = simulate_liability(seed=test_truth["seed"], **parameters).truth
+    assert not check.exercise_4_2(too_few, train_truth, auc, test, model)
+    assert "has 200 people; the exercise asks for 2,000" in capsys.readouterr().out
     wrong_labels = test.subset(np.arange(len(test.samples)))
     wrong_labels.target[:] = 1 - wrong_labels.target
     assert not check.exercise_4_2(test_truth, train_truth, auc, wrong_labels, model)
     assert "phenotypes differ" in capsys.readouterr().out
+
+
+def bootstrap_interval(target, probability, draws=500, seed=0):
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(draws):
+        rows = rng.integers(0, len(target), len(target))
+        aucs.append(roc_auc_score(target[rows], probability[rows]))
+    return np.percentile(aucs, [2.5, 97.5])
+
+
+def test_4_2_b_intervals(two_cohorts, capsys):
+    from scipy.stats import norm as normal
+
+    _, _, _, test, model = two_cohorts
+    target, probability = np.asarray(test.target), model.predict_proba(test)[:, 1]
+    auc = roc_auc_score(target, probability)
+    low, high = bootstrap_interval(target, probability)
+    assert check.exercise_4_2_interval(low, high, auc > high, auc, target, probability)
+    assert "✅ Exercise 4.2 (b)" in capsys.readouterr().out
+    # Right but different: a normal interval from the Hanley-McNeil standard error.
+    se = check.chapter4._auc_noise(len(target), auc, target.mean())
+    z = normal.ppf(0.975)
+    assert check.exercise_4_2_interval(auc - z * se, auc + z * se, False, auc, target, probability)
+    wrong = [
+        ((low, high, True, auc, target, probability), "overstated the model only if"),
+        ((low, high, False, high + 0.01, target, probability), "overstated the model only if"),
+        ((auc - se, auc + se, False, auc, target, probability), "± one standard error"),
+        ((auc - 0.002, auc + 0.002, False, auc, target, probability), "too narrow"),
+        ((auc - 0.1, auc + 0.1, False, auc, target, probability), "too wide"),
+        ((auc + 0.01, auc + 0.05, False, auc, target, probability), "does not contain"),
+    ]
+    for arguments, feedback in wrong:
+        assert not check.exercise_4_2_interval(*arguments)
+        assert feedback in capsys.readouterr().out
 
 
 # --- 5.1: ten candidate causal sites --------------------------------------------------
@@ -619,7 +1131,211 @@ def test_5_1_lists_on_rankings_that_disagree():
     assert check.exercise_5_1(scan_then_model(importance, scan), truth, scan, importance)
 
 
+def _model_then(fill_order):
+    """The model's sites, then the scan in another order (a learner's review slip)."""
+
+    def choose(importance, scan):
+        used = importance.loc[importance["pos"] != "", "feature"].tolist()
+        return list(dict.fromkeys(used + fill_order(scan)["id"].tolist()))[:10]
+
+    return choose
+
+
+def test_5_1_pos_filter_as_on_the_real_table_passes(capsys):
+    """importance_table writes "" for a covariate's position; the fresh rankings do too."""
+    importance, scan, truth = check.chapter5.disagreeing_rankings()
+    assert (importance.loc[importance["feature"] == "sex=male", "pos"] == "").all()
+    assert {"beta", "se", "a1_freq", "stat"} <= set(scan.columns)
+    assert check.exercise_5_1(_model_then(lambda t: t.sort_values("pvalue")), truth, scan,
+                              importance)  # fmt: skip
+    assert "✅ Exercise 5.1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("fill", "feedback"),
+    [
+        (lambda t: t.sort_values("rank", ascending=False), "from the bottom of the scan"),
+        (lambda t: t.sort_values("pvalue", ascending=False), "from the bottom of the scan"),
+        (lambda t: t, "in the order the table has them"),
+        (lambda t: t.sort_values("beta", ascending=False), "sorted by beta"),
+        (lambda t: t.sort_values("beta"), "sorted by beta"),
+    ],
+    ids=["rank-reversed", "pvalue-descending", "unsorted", "beta-descending", "beta-ascending"],
+)
+def test_5_1_fill_orders_are_named(fill, feedback, capsys):
+    importance, scan, truth = check.chapter5.disagreeing_rankings()
+    assert not check.exercise_5_1(_model_then(fill), truth, scan, importance)
+    assert feedback in capsys.readouterr().out
+
+
+def test_5_1_a_missing_column_is_reported_without_dumping_tables(capsys):
+    importance, scan, truth = check.chapter5.disagreeing_rankings()
+    assert not check.exercise_5_1(_model_then(lambda t: t.sort_values("effect")), truth, scan,
+                                  importance)  # fmt: skip
+    out = capsys.readouterr().out
+    assert "raised KeyError: 'effect'" in out and "a table of 5 rows with columns feature" in out
+    assert len(out) < 600  # a description of the tables, not the tables
+
+
+# --- 5.2: allele-frequency differences between populations ----------------------------
+
+
+@pytest.fixture(scope="module")
+def two_populations(tmp_path_factory):
+    from vcfml.simulate import simulate_liability
+    from vcfml.stats import call_ploidy
+
+    folder = tmp_path_factory.mktemp("structured")
+    simulate_liability(n_samples=400, n_sites=300, n_populations=2, fst=0.15,
+                       population_prevalences=[0.1, 0.5], seed=606).write(folder)  # fmt: skip
+    genotypes = read_vcf(folder / "cohort.vcf.gz")
+    samples = pd.read_csv(folder / "samples.tsv", sep="\t").set_index("sample_id")
+    samples = samples.loc[genotypes.samples]
+    haploid = haploid_in_males(genotypes.variants["chrom"], genotypes.variants["pos"])
+    assert haploid.any()  # the test needs non-PAR chrX sites
+    male = (samples["sex"] == "male").to_numpy()
+    ploidy = np.broadcast_to(call_ploidy(haploid, male), genotypes.genotypes.shape)
+    return genotypes, samples, ploidy
+
+
+def _per_population(genotypes, samples, ploidy):
+    population = samples["population"].to_numpy()
+    calls = genotypes.genotypes
+    return population, [
+        allele_frequency(
+            calls[population == p], np.broadcast_to(ploidy, calls.shape)[population == p]
+        )
+        for p in ("pop1", "pop2")
+    ]
+
+
+def test_5_2_right_and_right_but_different(two_populations, capsys):
+    genotypes, samples, ploidy = two_populations
+    population, (first, second) = _per_population(genotypes, samples, ploidy)
+    assert check.exercise_5_2(np.abs(second - first), genotypes, population, sex=samples["sex"])
+    assert "a man's non-PAR chrX call counted once" in capsys.readouterr().out
+    # Right but different: masked sums by hand, as a pandas Series, sex as M/F letters.
+    calls = genotypes.genotypes
+    by_hand = []
+    for p in ("pop1", "pop2"):
+        rows = population == p
+        called = calls[rows] >= 0
+        by_hand.append(np.where(called, calls[rows], 0).sum(axis=0)
+                       / np.where(called, ploidy[rows], 0).sum(axis=0))  # fmt: skip
+    letters = samples["sex"].map({"male": "M", "female": "F"})
+    assert check.exercise_5_2(pd.Series(np.abs(by_hand[0] - by_hand[1])), genotypes,
+                              list(population), sex=letters)  # fmt: skip
+
+
+def test_5_2_wrong_answers_are_named(two_populations, capsys):
+    genotypes, samples, ploidy = two_populations
+    population, (first, second) = _per_population(genotypes, samples, ploidy)
+    calls = genotypes.genotypes
+    _, (first_2, second_2) = _per_population(genotypes, samples, 2)
+    everyone = allele_frequency(calls, ploidy)
+    half = [calls[population == p].mean(axis=0) / 2 for p in ("pop1", "pop2")]
+    mistakes = [
+        (second - first, "absolute difference"),
+        (np.abs(second_2 - first_2), "a man carries one X"),
+        (np.abs(half[1] - half[0]), "missing calls are -1"),
+        (np.abs(first - everyone), "not one of them with the whole cohort"),
+        (np.abs(np.minimum(second, 1 - second) - np.minimum(first, 1 - first)),
+         "not minor-allele frequencies"),
+        (2 * np.abs(second - first), "mean dosages"),
+    ]  # fmt: skip
+    for answer, feedback in mistakes:
+        assert not check.exercise_5_2(answer, genotypes, population, sex=samples["sex"])
+        assert feedback in capsys.readouterr().out
+    assert not check.exercise_5_2(np.abs(second - first), calls, population)
+    assert "which calls are a man's chrX calls" in capsys.readouterr().out
+
+
+def test_5_2_b_number_of_pcs_graded_by_lambda_gc(capsys):
+    """Graded by the genomic inflation of a fresh cohort's scan, not by the truth."""
+    assert check.exercise_5_2_pcs(1)
+    assert "bring lambda_GC from" in capsys.readouterr().out
+    assert check.exercise_5_2_pcs(np.int64(3))  # right but different: more, within reason
+    assert not check.exercise_5_2_pcs(0)
+    assert "ancestry still inflates" in capsys.readouterr().out
+    assert not check.exercise_5_2_pcs(25)
+    assert "costs power" in capsys.readouterr().out
+    assert not check.exercise_5_2_pcs(1.5)
+    assert "whole number" in capsys.readouterr().out
+
+
+def test_genomic_inflation_of_null_pvalues_is_one():
+    pvalues = np.random.default_rng(0).uniform(size=20_000)
+    assert abs(check.chapter5.genomic_inflation(pvalues) - 1) < 0.03
+
+
 # --- 5.3: clumping a ranking into loci -------------------------------------------------
+
+
+def find_causal(top, causal, top_dosages, causal_dosages):
+    """The notebook's answer to 5.3 (a)."""
+    r2 = ld_r2(top_dosages, causal_dosages)
+    return {
+        site: causal[int(np.argmax(row))] if row.max() >= 0.8 else None
+        for site, row in zip(top, r2, strict=True)
+    }
+
+
+def find_causal_with(rule):
+    def find(top, causal, top_dosages, causal_dosages):
+        r2 = ld_r2(top_dosages, causal_dosages)
+        return {site: rule(row, causal) for site, row in zip(top, r2, strict=True)}
+
+    return find
+
+
+@pytest.fixture(scope="module")
+def tagged_cohort():
+    """Fresh loci as a cohort: the first site of each locus is causal."""
+    from types import SimpleNamespace
+
+    ranked, dosages = check.chapter5._fresh_loci(seed=7)
+    cohort = SimpleNamespace(genotypes=dosages, variants=pd.DataFrame({"id": ranked}))
+    causal = [site for site in ranked if site.endswith("_site1")]
+    truth = {"causal_sites": [{"id": site} for site in causal]}
+    top = [site for site in ranked if site not in causal][:10]
+    columns = [ranked.index(site) for site in top], [ranked.index(site) for site in causal]
+    return cohort, truth, top, causal, dosages[:, columns[0]], dosages[:, columns[1]]
+
+
+def test_5_3_a_right_and_right_but_different(tagged_cohort, capsys):
+    cohort, truth, top, causal, top_dosages, causal_dosages = tagged_cohort
+    answer = find_causal(top, causal, top_dosages, causal_dosages)
+    assert check.exercise_5_3(answer, cohort, truth, find_causal)
+    assert "agrees on fresh loci" in capsys.readouterr().out
+    # Right but different: a pandas Series with NaN for none, no function.
+    series = pd.Series(answer).map(lambda v: np.nan if v is None else v)
+    assert check.exercise_5_3(series, cohort, truth)
+
+
+@pytest.mark.parametrize(
+    ("rule", "feedback"),
+    [
+        (lambda row, causal: causal[int(np.argmax(row))] if np.sqrt(row.max()) >= 0.8 else None,
+         "|r| >= 0.8 is r² >= 0.64"),
+        (lambda row, causal: causal[int(np.argmax(row))] if row.max() >= 0.5 else None,
+         "not in LD with"),
+        (lambda row, causal: causal[int(np.argmax(row))], "not in LD with"),
+        (lambda row, causal: causal[int(np.argmin(row))] if row.max() >= 0.8 else None,
+         "not in LD with"),
+        (lambda row, causal: None, "did not name"),
+        (lambda row, causal: int(np.argmax(row)) if row.max() >= 0.8 else None,
+         "not by its column index"),
+    ],
+    ids=["abs-r", "r2-0.5", "no-threshold", "argmin", "strict", "column-index"],
+)  # fmt: skip
+def test_5_3_a_wrong_rules_are_named(rule, feedback, tagged_cohort, capsys):
+    cohort, truth, top, causal, top_dosages, causal_dosages = tagged_cohort
+    wrong = find_causal_with(rule)
+    answer = wrong(top, causal, top_dosages, causal_dosages)
+    assert not check.exercise_5_3(answer, cohort, truth, wrong)
+    assert feedback in capsys.readouterr().out
+    assert not check.exercise_5_3(list(answer.items()), cohort, truth)
+    assert "Expected a mapping" in capsys.readouterr().out
 
 
 def clump_by_loop(ranked, dosages, r2_threshold):
@@ -671,8 +1387,16 @@ def sorted_leads(clump):
         lambda ranked, dosages, r2_threshold: list(ranked),  # no clumping: every tag a hit
         lambda ranked, dosages, r2_threshold: clump_by_loop(ranked, dosages, 0.8),  # fixed r²
         lambda ranked, dosages, r2_threshold: list(ranked)[:1],  # one locus only
+        lambda ranked, dosages, r2_threshold: [  # compared with the previous site only
+            site
+            for i, site in enumerate(ranked)
+            if i == 0 or ld_r2(dosages[:, [i - 1, i]])[0, 1] < r2_threshold
+        ],
+        lambda ranked, dosages, r2_threshold: clump_by_loop(  # |r| instead of r²
+            ranked, dosages, r2_threshold**2
+        ),
     ],
-    ids=["unclumped", "fixed-threshold", "one-locus"],
+    ids=["unclumped", "fixed-threshold", "one-locus", "previous", "abs-r"],
 )
 def test_5_3_wrong_clumps_fail(wrong, a_ranking, capsys):
     assert not check.exercise_5_3_clumps(wrong, 0.5, *a_ranking)
@@ -683,6 +1407,15 @@ def test_5_3_wrong_clumps_fail(wrong, a_ranking, capsys):
 def test_5_3_thresholds_that_merge_nothing_or_everything_fail(threshold, a_ranking, capsys):
     assert not check.exercise_5_3_clumps(clump_by_loop, threshold, *a_ranking)
     assert "between 0.05 and 0.9" in capsys.readouterr().out
+
+
+def test_5_3_clumps_positions_instead_of_ids_are_named(a_ranking, capsys):
+    def positions(ranked, dosages, r2_threshold):
+        leads = clump_by_loop(ranked, dosages, r2_threshold)
+        return [list(ranked).index(site) for site in leads]
+
+    assert not check.exercise_5_3_clumps(positions, 0.5, *a_ranking)
+    assert "not their positions or column indices" in capsys.readouterr().out
 
 
 def test_5_3_clumps_stub_fails(a_ranking, capsys):
@@ -700,15 +1433,14 @@ def test_5_3_clumps_stub_fails(a_ranking, capsys):
 def capstone_run(tmp_path_factory):
     from vcfml import read_vcf
     from vcfml.automl import AutoMLSettings, run_automl
-    from vcfml.check.capstone import _cohorts
-    from vcfml.explain import association_table
+    from vcfml.check.capstone import _adjusted_pvalues, _cohorts
     from vcfml.features import join_samples
 
     paths = check.capstone_cohort(tmp_path_factory.mktemp("capstone"))
-    assert not any(
-        path.name == "truth.json" for path in paths["train_vcf"].parent.parent.rglob("*")
-    )
-    assert "phenotype" not in paths["new_samples"].read_text().splitlines()[0]
+    written = list(paths["train_vcf"].parent.parent.rglob("*"))
+    assert not any(path.name == "truth.json" or path.name == "test" for path in written)
+    header = paths["new_samples"].read_text().splitlines()[0]
+    assert "phenotype" not in header and "population" not in header
     train = join_samples(read_vcf(paths["train_vcf"]), paths["train_samples"])
     model = run_automl(train, AutoMLSettings(max_trials=3, seed=0, ensemble=False)).model
     new = join_samples(
@@ -716,42 +1448,120 @@ def capstone_run(tmp_path_factory):
         covariate_levels=model.covariate_levels, require_target=False,
     )  # fmt: skip
     probability = pd.Series(model.predict_proba(new)[:, 1], index=new.samples)
-    scan = association_table(train)
-    truth = _cohorts()[1].truth
-    return probability, scan, truth
+    pvalues = _adjusted_pvalues().sort_values(kind="stable")
+    truth = _cohorts()[0].truth
+    return probability, pvalues, truth, train
+
+
+def _supported_fillers(pvalues, truth, n):
+    """Sites of the adjusted scan's best ranks that are neither causal nor tags."""
+    named = {site["id"] for site in truth["causal_sites"]}
+    named |= {tag["id"] for site in truth["causal_sites"] for tag in site["tags"]}
+    return [site for site in pvalues.index if site not in named][:n]
 
 
 def test_capstone_right_answer_passes(capstone_run, capsys):
-    probability, scan, truth = capstone_run
+    probability, pvalues, truth, _ = capstone_run
     causal = [site["id"] for site in truth["causal_sites"]]
-    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
-    assert check.capstone(probability, causal[:4] + fillers[:6])
+    supported = [site for site in causal if pvalues[site] <= 0.05]
+    assert len(supported) >= 3  # else no honest list could pass
+    assert check.capstone(probability, supported[:3] + _supported_fillers(pvalues, truth, 7))
     assert "✅ Exercise capstone" in capsys.readouterr().out
 
 
 def test_capstone_right_but_different_passes(capstone_run):
-    """Rank-equivalent scores in another order, and another choice of candidates."""
-    probability, scan, truth = capstone_run
-    causal = [site["id"] for site in truth["causal_sites"]]
+    """Rank-equivalent scores in another order; tags in place of causal sites."""
+    probability, pvalues, truth, _ = capstone_run
     logit = np.log(probability / (1 - probability)).sample(frac=1, random_state=0)
-    fillers = [i for i in scan.sort_values("rank", ascending=False)["id"] if i not in causal]
-    assert check.capstone(logit, fillers[:7] + causal[-3:])
+    by_tag = [
+        (site["tags"][0]["id"] if site["tags"] else site["id"]) for site in truth["causal_sites"]
+    ]
+    supported = [site for site in by_tag if pvalues.get(site, 1) <= 0.05][:4]
+    assert check.capstone(
+        logit, supported + _supported_fillers(pvalues, truth, 10 - len(supported))
+    )
 
 
 def test_capstone_wrong_answers_fail(capstone_run, capsys):
-    probability, scan, truth = capstone_run
+    probability, pvalues, truth, train = capstone_run
+    from vcfml.explain import association_table
+
     causal = [site["id"] for site in truth["causal_sites"]]
-    fillers = [i for i in scan.sort_values("rank")["id"] if i not in causal]
-    good = causal[:4] + fillers[:6]
+    supported = [site for site in causal if pvalues[site] <= 0.05]
+    good = supported[:3] + _supported_fillers(pvalues, truth, 7)
     shuffled = pd.Series(np.random.default_rng(0).permutation(probability.to_numpy()),
                          index=probability.index)  # fmt: skip
     assert not check.capstone(shuffled, good)
     assert "predict probabilities" in capsys.readouterr().out
-    assert not check.capstone(probability, fillers[:10])
-    feedback = capsys.readouterr().out
-    assert "0 of the 6 causal sites" in feedback
-    assert "standing in for sex" in feedback  # the hint names the capstone's trap
+    assert not check.capstone(1 - probability, good)
+    assert "predict probabilities" in capsys.readouterr().out
+    assert not check.capstone(probability, _supported_fillers(pvalues, truth, 10))
+    assert "find 0 of the 6 causal sites" in capsys.readouterr().out
+    assert not check.capstone(probability, ["sex=male", *good[:9]])
+    assert "not variant IDs (e.g. 'sex=male')" in capsys.readouterr().out
+    reverse = [site for site in pvalues.index[::-1] if site not in supported][:7]
+    assert not check.capstone(probability, supported[:3] + reverse)
+    assert "show no association at all" in capsys.readouterr().out
+    unadjusted = association_table(train).sort_values("rank")["id"].head(10).tolist()
+    if sum(pvalues.get(site, 1) > 0.05 for site in unadjusted) > 2:
+        assert not check.capstone(probability, unadjusted)
+        assert "scan adjusted for sex and the principal components" in capsys.readouterr().out
     assert not check.capstone(probability.iloc[:-5], good)
     assert "have no prediction" in capsys.readouterr().out
     assert not check.capstone(probability.to_numpy(), good)
     assert "not a pandas Series" in capsys.readouterr().out
+    assert not check.capstone(probability, good[:9])
+    assert "9 distinct candidates" in capsys.readouterr().out
+
+
+# --- 6.1: a per-block mean dosage, and merging batches ----------------------------------
+
+
+def test_6_1_block_function(capsys):
+    def right(block):
+        return np.nan_to_num(2 * allele_frequency(block.T), nan=0.0)
+
+    def by_hand(block):
+        """Right but different: masked sums over the samples axis, a list back."""
+        called = block >= 0
+        with np.errstate(invalid="ignore"):
+            mean = np.where(called, block, 0).sum(axis=1) / called.sum(axis=1)
+        return [0.0 if np.isnan(value) else float(value) for value in mean]
+
+    assert check.exercise_6_1(right) and check.exercise_6_1(by_hand)
+    wrong = [
+        (lambda b: 2 * np.nan_to_num(allele_frequency(b), nan=0.0), "turn the block around"),
+        (lambda b: 2 * allele_frequency(b.T), "return 0.0 for it"),
+        (lambda b: np.nan_to_num(allele_frequency(b.T), nan=0.0), "multiply the frequency by 2"),
+        (lambda b: np.round(np.nan_to_num(2 * allele_frequency(b.T), nan=0.0)), "do not round"),
+        (lambda b: b.mean(axis=1), "leave missing calls (-1) out"),
+        (lambda b: np.where(b < 0, 0, b).mean(axis=1), "leave missing calls (-1) out"),
+    ]
+    capsys.readouterr()
+    for function, feedback in wrong:
+        assert not check.exercise_6_1(function)
+        assert feedback in capsys.readouterr().out
+
+
+def test_6_1_b_merging_batches(capsys):
+    from vcfml.stats import allele_counts
+
+    calls = read_vcf(LIABILITY_VCF, region="chr1").genotypes
+    batches = [calls[:100], calls[100:]]
+    alt, called = (sum(parts) for parts in zip(*(allele_counts(b) for b in batches), strict=True))
+    assert check.exercise_6_1_merge(alt / called, batches)
+    assert "✅ Exercise 6.1 (b)" in capsys.readouterr().out
+    # Right but different: a weighted mean by called alleles.
+    weights = np.array([allele_counts(b)[1] for b in batches], dtype=float)
+    frequencies = np.array([allele_frequency(b) for b in batches])
+    assert check.exercise_6_1_merge((frequencies * weights).sum(0) / weights.sum(0), batches)
+    mean = frequencies.mean(axis=0)
+    by_people = np.average(frequencies, axis=0, weights=[100, 500])
+    for answer, feedback in [
+        (mean, "counts the batch of 100 as much"),
+        (by_people, "weighting by people"),
+        (np.vstack(batches).mean(axis=0) / 2, "missing calls are -1"),
+        (mean[:5], "one frequency per site"),
+    ]:
+        assert not check.exercise_6_1_merge(answer, batches)
+        assert feedback in capsys.readouterr().out

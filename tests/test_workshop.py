@@ -135,10 +135,10 @@ def test_the_capstone_is_chapter_8_by_number_or_name(tmp_path):
     by_number = load_workshop(write_config(tmp_path, chapters=[1, 8]))
     assert by_name.chapters == by_number.chapters == [1, 8]
     toc, removed = workshop_toc(by_name, TOC)
-    assert "exercises/07_capstone" in toc_pages(toc) and "book/capstone" in toc_pages(toc)
+    assert "exercises/08_capstone" in toc_pages(toc) and "book/capstone" in toc_pages(toc)
     without = load_workshop(write_config(tmp_path, chapters=[1, 3]))
     toc, removed = workshop_toc(without, TOC)
-    assert "book/capstone" in removed and "exercises/07_capstone" in removed
+    assert "book/capstone" in removed and "exercises/08_capstone" in removed
     # Chapter 7 (real genomes) and the capstone share the prefix 07 until the capstone's
     # notebook is renamed: each keeps its own notebooks.
     real = load_workshop(write_config(tmp_path, chapters=[7]))

@@ -89,8 +89,8 @@ NOTEBOOK_TIME = re.compile(r"\*Time: about (\d+) minutes\.\*")
 CHAPTER_TIME = re.compile(r"\{chapter-time\}`(\d+)`")
 # The capstone is the chapter after the numbered ones (1-7). Its page, book/capstone,
 # has no numbered folder, and its notebooks are known by their name, *_capstone,
-# not by their number prefix: exercises/07_capstone was named when the capstone was
-# chapter 7, and a rename to 08_capstone changes nothing here.
+# not by their number prefix (exercises/08_capstone; it was 07_ while the capstone was
+# chapter 7).
 CAPSTONE_CHAPTER = 8
 CAPSTONE_PAGE = "book/capstone"
 CAPSTONE_SUFFIX = "_capstone"

@@ -198,12 +198,22 @@ def align_variants(
     report.n_strand_ambiguous = len(report.strand_ambiguous)
 
     if missing == "error" and report.missing_share > max_missing_share:
+        # None found is another set of sites (another cohort, another simulation seed
+        # or size), not a few sites lost to QC: imputing them would predict from
+        # the covariates alone, so that advice is given only for a few.
+        cause = (
+            "none of them is: is this VCF of the same sites as the training data (a "
+            "simulation with another seed or number of sites draws other variants) and "
+            "the same genome build?"
+            if report.n_found == 0
+            else "check the genome build, or use missing='impute' (CLI: --missing impute) "
+            "to fill them with the training mean dosage"
+        )
         raise VcfmlInputError(
             label,
             f"{report.n_missing} of the model's {report.n_model_sites} variants are not in the "
-            f"VCF ({report.missing_share:.1%}, more than the {max_missing_share:.0%} allowed: "
-            f"{preview_names(report.missing)}); check the genome build, or use "
-            "missing='impute' (CLI: --missing impute) to fill them with the training mean dosage",
+            f"VCF ({report.missing_share:.1%}, more than the {max_missing_share:.0%} allowed "
+            f"by max_missing_share: {preview_names(report.missing)}); {cause}",
         )
 
     if swapped_columns:

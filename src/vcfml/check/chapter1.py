@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
+from vcfml.genome import build_of
 from vcfml.io.vcf_reader import read_vcf
+from vcfml.stats.frequency import haploid_in_males
 
 # Calls that cover every rule of chapter 1: unphased and phased, missing and
-# half-missing, haploid, and allele order.
-TEST_CALLS = ["0/0", "0/1", "1/0", "1/1", "0|1", "1|1", "./.", ".|.", "./1", "0", "1", "."]
+# half-missing, haploid, allele order, and a second ALT allele (``2``), which the
+# first ALT's dosage does not count (a decoder that counts every non-0 allele fails).
+TEST_CALLS = [
+    "0/0", "0/1", "1/0", "1/1", "0|1", "1|1", "./.", ".|.", "./1", "0", "1", ".", "1/2",
+]  # fmt: skip
 HINTS = {
     "phased": "a phased call separates its alleles with '|' instead of '/'; the count is the same.",
     "missing": "a '.' allele means the call is missing: the course codes the whole call as -1.",
     "haploid": "a haploid call (males on chrX) has a single allele: '1' is one copy of ALT.",
     "count": "count how many alleles of the call are '1' (the first ALT allele).",
+    "second_alt": (
+        "a '2' is the *second* ALT allele (a multiallelic site): it is not a copy of the "
+        "first ALT, so count only the alleles that are '1'."
+    ),
 }
 
 
 def reference_dosages(calls: list[str]) -> list[int]:
-    """Decode GT strings with htslib, by writing them into a one-record VCF."""
+    """Decode GT strings with htslib, by writing them into a one-record VCF with
+    two ALT alleles; the dosage is the first ALT's (the matrix's first column)."""
     samples = [f"s{index}" for index in range(len(calls))]
     text = "\n".join(
         [
@@ -33,7 +45,7 @@ def reference_dosages(calls: list[str]) -> list[int]:
             "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT"])
             + "\t"
             + "\t".join(samples),
-            "\t".join(["chr1", "100", ".", "A", "G", ".", "PASS", ".", "GT", *calls]),
+            "\t".join(["chr1", "100", ".", "A", "G,T", ".", "PASS", ".", "GT", *calls]),
         ]
     )
     with tempfile.TemporaryDirectory() as folder:
@@ -61,7 +73,54 @@ def exercise_1_1(gt_to_dosage: Callable[[str], int]) -> CheckResult:
     return failed("1.1", f"{len(wrong)} of {len(TEST_CALLS)} calls differ ({shown}).", _hint(call))
 
 
+GT_CALL = re.compile(r"^[0-2.]([/|][0-2.])?$")  # one or two alleles of a two-ALT site
+CALLS_TO_CATCH = 3
+
+
+def naive_dosage(gt: str) -> int:
+    """The notebook's naive decoder: splits on '/' only and never looks for '.'."""
+    return gt.split("/").count("1")
+
+
+def exercise_1_1_tests(tricky_calls: Sequence[str]) -> CheckResult:
+    """Judge a test set for the decoder (exercise 1.1 (b)): at least three
+    calls on which the naive decoder and htslib disagree, so that a comparison
+    on them could fail. Only GT calls of a site with two ALT alleles count."""
+    if isinstance(tricky_calls, str) or not isinstance(tricky_calls, Sequence):
+        return failed(
+            "1.1 (b)",
+            f"tricky_calls is a {type(tricky_calls).__name__}, not a list of calls.",
+            "a list of GT strings, e.g. ['0/0', ...].",
+        )
+    calls = list(dict.fromkeys(str(call) for call in tricky_calls))
+    odd = [call for call in calls if not GT_CALL.match(call)]
+    if odd:
+        return failed(
+            "1.1 (b)",
+            f"{odd[0]!r} is not a GT call.",
+            "a call is one or two alleles (0, 1, 2 or '.') separated by '/' or '|'.",
+        )
+    expected = reference_dosages(calls) if calls else []
+    caught = [c for c, want in zip(calls, expected, strict=True) if naive_dosage(c) != want]
+    if len(caught) < CALLS_TO_CATCH:
+        alike = [call for call in calls if call not in caught]
+        shown = ", ".join(repr(call) for call in alike[:4]) or "none"
+        return failed(
+            "1.1 (b)",
+            f"{len(caught)} of your {len(calls)} calls catch the naive decoder "
+            f"(it decodes {shown} right, as htslib does).",
+            "the naive decoder splits on '/' only and never looks for '.': which calls "
+            "does that get wrong? Find three.",
+        )
+    return passed(
+        "1.1 (b)",
+        f"{len(caught)} of your calls catch the naive decoder: {', '.join(map(repr, caught))}.",
+    )
+
+
 def _hint(call: str) -> str:
+    if "2" in call:
+        return HINTS["second_alt"]
     if "|" in call:
         return HINTS["phased"]
     if "." in call:
@@ -96,20 +155,7 @@ def exercise_1_2(
             "compute one frequency per column of the genotype matrix (axis=0).",
         )
     if not np.allclose(got_af, expected_af, atol=1e-6):
-        called = calls >= 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            diploid = np.where(called, calls, 0).sum(axis=0) / (2 * called.sum(axis=0))
-        if np.allclose(got_af, calls.mean(axis=0) / 2, atol=1e-6):
-            hint = (
-                "missing calls are -1: leave them out before averaging, or they pull the mean down."
-            )
-        elif np.allclose(got_af, diploid, atol=1e-6, equal_nan=True):
-            hint = (
-                "you counted two alleles for every call, but a man's call on chrX outside the "
-                "pseudo-autosomal regions is one allele: count it once in the denominator."
-            )
-        else:
-            hint = "a diploid sample carries two alleles: divide the ALT count by twice the called samples."
+        hint = _frequency_hint(got_af, calls, genotypes, path)
         return failed("1.2", f"Some allele frequencies of {region or 'the file'} differ.", hint)
     if sample_missingness is not None:
         got_missing = np.asarray(sample_missingness, dtype=float)
@@ -131,3 +177,75 @@ def exercise_1_2(
         f"frequencies of {expected_af.size} sites of {region or 'the file'}{missing_note} "
         "agree with htslib's decoding.",
     )
+
+
+def _frequency_hint(got_af, calls, genotypes, path) -> str:
+    """Name the mistake behind wrong frequencies by recomputing the usual ones.
+
+    On chrX the alleles per call depend on the sample's sex (from the
+    ``samples.tsv`` beside the VCF) and on the site (PAR or not), so the chrX
+    mistakes (every call diploid, the PARs forgotten or inverted, the sexes
+    swapped, missing calls left in the denominator) each get their own hint.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if np.allclose(got_af, calls.mean(axis=0) / 2, atol=1e-6):
+            return (
+                "missing calls are -1: leave them out before averaging, or they pull the mean down."
+            )
+        called = calls >= 0
+        alt = np.where(called, calls, 0).sum(axis=0)
+
+        def frequency(ploidy, only_called=True):
+            ploidy = np.broadcast_to(ploidy, calls.shape)
+            return alt / np.where(called | (not only_called), ploidy, 0).sum(axis=0)
+
+        male = _males(path, genotypes.samples)
+        variants = genotypes.variants
+        on_x = np.isin(variants["chrom"].astype(str).to_numpy(), ["chrX", "X"])
+        if male is not None and on_x.any():
+            non_par = haploid_in_males(
+                variants["chrom"], variants["pos"], build_of(genotypes.contigs)
+            )
+            in_par = on_x & ~non_par
+            mistakes = {
+                "you counted two alleles for every call, but a man's call on chrX outside the "
+                "pseudo-autosomal regions is one allele: count it once in the denominator.": 2,
+                "the pseudo-autosomal regions (PARs) are the exception: there a man carries "
+                "two copies (X and Y), so his PAR calls count twice, as on an autosome.": np.where(
+                    np.outer(male, on_x), 1, 2
+                ),
+                "the PARs are inverted: a man's call is haploid *outside* the pseudo-autosomal "
+                "regions and diploid inside them.": np.where(np.outer(male, in_par), 1, 2),
+                "the sexes are swapped: it is a man (one X) whose non-PAR chrX call is one "
+                "allele; a woman has two X chromosomes.": np.where(np.outer(~male, non_par), 1, 2),
+            }
+            for hint, ploidy in mistakes.items():
+                if np.allclose(got_af, frequency(ploidy), atol=1e-6, equal_nan=True):
+                    return hint
+            right_ploidy = np.where(np.outer(male, non_par), 1, 2)
+            if np.allclose(got_af, frequency(right_ploidy, only_called=False), atol=1e-6):
+                return (
+                    "the alleles per call are right, but the denominator also counts the "
+                    "missing calls (-1): sum each call's alleles over the called genotypes only."
+                )
+            return (
+                "on chrX, count each call's alleles: 1 for a man outside the pseudo-autosomal "
+                "regions, 2 otherwise; divide the ALT copies by that sum over called calls only."
+            )
+        if np.allclose(got_af, 2 * frequency(2), atol=1e-6, equal_nan=True):
+            return (
+                "that is the mean dosage (0 to 2): a frequency is per allele, so divide by "
+                "the alleles, two per called sample."
+            )
+    return "a diploid sample carries two alleles: divide the ALT count by twice the called samples."
+
+
+def _males(path, samples) -> np.ndarray | None:
+    """Which samples are male, from the samples.tsv beside the VCF (None if absent)."""
+    table = Path(path).parent / "samples.tsv"
+    if not table.exists():
+        return None
+    sex = pd.read_csv(table, sep="\t", dtype=str).set_index("sample_id")["sex"]
+    if not set(samples) <= set(sex.index):
+        return None
+    return sex.loc[list(samples)].str.lower().isin(["male", "m", "1"]).to_numpy()

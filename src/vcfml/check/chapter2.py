@@ -13,8 +13,9 @@ import numpy as np
 from scipy.stats import norm
 
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
-from vcfml.simulate import simulate_liability
+from vcfml.simulate import simulate_classic, simulate_liability
 from vcfml.simulate.bayes import expected_accuracy
+from vcfml.simulate.classic import case_probability as classic_case_probability
 
 GENOTYPE_PROBABILITIES = np.array([0.90, 0.05, 0.05])
 # A run large enough that each statistic below is many standard errors from
@@ -87,6 +88,20 @@ def exercise_2_1(classic_cohort: Callable) -> CheckResult:
             f"{int((twos_at_causal == 0).sum())} cases are homozygous ALT at no causal site.",
             "for each case with no 2 at the causal sites, set one causal site to 2.",
         )
+    # Genotype frequencies first: a wrong draw also changes every statistic of
+    # planting below, whose hints would then name the wrong cause.
+    non_causal = np.setdiff1d(np.arange(m), causal)
+    for group, name in ((~cases, "controls"), (cases, "cases at non-causal sites")):
+        values = genotypes[np.ix_(group, non_causal if group is cases else np.arange(m))]
+        frequencies = np.bincount(values.astype(int).ravel(), minlength=3)[:3] / values.size
+        if not np.allclose(frequencies, GENOTYPE_PROBABILITIES, atol=0.01):
+            return failed(
+                "2.1",
+                f"Genotypes of {name} are 0/1/2 with "
+                f"{'/'.join(f'{f:.3f}' for f in frequencies)}, not 0.90/0.05/0.05.",
+                "draw every genotype independently with those probabilities; "
+                "change only causal sites of cases.",
+            )
     # Without planting, a site is 2 with probability 0.05. A case that already
     # had a 2 is left alone, so a second 2 at the causal sites is as rare as
     # drawing two by chance. Planting in every case makes it far more common.
@@ -102,18 +117,6 @@ def exercise_2_1(classic_cohort: Callable) -> CheckResult:
             f"the recipe gives about {p_two_or_more:.1%}.",
             "plant only in cases that have *no* 2 at any causal site yet; leave the others as drawn.",
         )
-    non_causal = np.setdiff1d(np.arange(m), causal)
-    for group, name in ((~cases, "controls"), (cases, "cases at non-causal sites")):
-        values = genotypes[np.ix_(group, non_causal if group is cases else np.arange(m))]
-        frequencies = np.bincount(values.astype(int).ravel(), minlength=3)[:3] / values.size
-        if not np.allclose(frequencies, GENOTYPE_PROBABILITIES, atol=0.01):
-            return failed(
-                "2.1",
-                f"Genotypes of {name} are 0/1/2 with "
-                f"{'/'.join(f'{f:.3f}' for f in frequencies)}, not 0.90/0.05/0.05.",
-                "draw every genotype independently with those probabilities; "
-                "change only causal sites of cases.",
-            )
     if affected not in ("male", "female"):
         return failed(
             "2.1", f"The affected gender is {affected!r}.", "draw it from 'male' and 'female'."
@@ -141,6 +144,97 @@ def exercise_2_1(classic_cohort: Callable) -> CheckResult:
             "draw every sample's gender uniformly from male, female and unknown first.",
         )
     return passed("2.1", "your generator follows the 2019 recipe, quirks included.")
+
+
+# Fresh classic cohorts for 2.1 (b): large enough that a rule one decision short
+# of the recipe's best differs from it for well over 1% of people.
+RUNS_2_1_RULE = (
+    {"n_samples": 20_000, "n_sites": 60, "n_cases": 8_000, "n_causal": 2, "seed": 21},
+    {"n_samples": 20_000, "n_sites": 60, "n_cases": 6_000, "n_causal": 3, "seed": 24},
+)
+RULE_AGREEMENT = 0.99  # share of people called as the Bayes-optimal rule calls them
+
+
+def exercise_2_1_rule(predict_case: Callable) -> CheckResult:
+    """Judge ``predict_case(genotypes, sex, causal, affected)`` (0/1 per person):
+    the best rule the 2019 recipe allows, reasoned from the recipe.
+
+    It is run on two fresh classic cohorts (vcfml's generator, each affected
+    gender, 2 and 3 causal sites) and must make the Bayes-optimal rule's call
+    (P(case | causal genotypes, gender) > 0.5) for at least 99% of people.
+    """
+    for run in RUNS_2_1_RULE:
+        cohort = simulate_classic(**run)
+        ids = cohort.variants["id"].tolist()
+        causal = np.array([ids.index(site["id"]) for site in cohort.truth["causal_sites"]])
+        sex = cohort.samples["sex"].to_numpy().astype(str)
+        affected = cohort.truth["affected_sex"]
+        genotypes = cohort.genotypes.astype(int)
+        result, got = call_answer("2.1 (b)", predict_case, genotypes.copy(), sex.copy(),
+                                  causal.copy(), affected)  # fmt: skip
+        if result is not None:
+            return result
+        got = np.asarray(got)
+        if got.shape != sex.shape or not np.isin(got, [0, 1]).all():
+            return failed(
+                "2.1 (b)",
+                f"predict_case returned shape {got.shape} with values "
+                f"{sorted(set(np.unique(got).tolist()))[:4]} for {sex.size} people.",
+                "return one 0 or 1 per person (a boolean array works too).",
+            )
+        posterior = classic_case_probability(
+            genotypes[:, causal], sex, affected, prior=run["n_cases"] / run["n_samples"],
+            genotype_probabilities=GENOTYPE_PROBABILITIES,
+        )  # fmt: skip
+        bayes = posterior > 0.5
+        agreement = float(np.mean(got.astype(bool) == bayes))
+        if agreement < RULE_AGREEMENT:
+            return failed("2.1 (b)", _rule_message(got, bayes, agreement, run),
+                          _rule_hint(got.astype(bool), genotypes, sex, causal, affected))  # fmt: skip
+    return passed(
+        "2.1 (b)",
+        f"your rule makes the Bayes-optimal call for {agreement:.1%} of 20,000 new people "
+        f"(accuracy {np.mean(got == cohort.samples['phenotype'].to_numpy()):.3f}, "
+        f"Bayes-optimal {np.mean(bayes == cohort.samples['phenotype'].to_numpy()):.3f}).",
+    )
+
+
+def _rule_message(got, bayes, agreement, run) -> str:
+    return (
+        f"On a new cohort ({run['n_causal']} causal sites) your rule and the Bayes-optimal "
+        f"rule call {1 - agreement:.1%} of people differently."
+    )
+
+
+def _rule_hint(got, genotypes, sex, causal, affected) -> str:
+    """Name the decision the rule got wrong by trying the usual ones."""
+    has_two = (genotypes[:, causal] == 2).any(axis=1)
+    other_gender = sex != affected
+    mistakes = {
+        "gender matters too: planting gave every planted case a gender other than the "
+        "affected one, so a person with a 2 *and* the affected gender is more likely a "
+        "control.": [has_two],
+        "it is the other way round: planted cases got a gender *other than* the affected one.": [
+            has_two & ~other_gender,
+            ~other_gender,
+        ],
+        "a gender alone does not make a case: every case has a 2 at a causal site.": [other_gender],
+        "only the causal sites were planted: a 2 at any other site is chance.": [
+            (genotypes == 2).any(axis=1) & other_gender,
+            (genotypes == 2).any(axis=1),
+        ],
+        "a case has a *homozygous ALT* (2) causal site; a 1 is as common in controls.": [
+            (genotypes[:, causal] >= 1).any(axis=1) & other_gender,
+            (genotypes[:, causal] >= 1).any(axis=1),
+        ],
+    }
+    for hint, candidates in mistakes.items():
+        if any(np.mean(got == candidate) > 0.999 for candidate in candidates):
+            return hint
+    return (
+        "reason from the recipe: what did planting leave in every case (genotype and "
+        "gender), and how common is that among controls?"
+    )
 
 
 # Cohorts the notebook never showed, with other heritability, sex effect and
@@ -236,6 +330,24 @@ def _hint_2_2(got, want, dosages, male, truth) -> str:
             norm.sf((threshold - dosages @ effects - sex * male) / np.sqrt(1 - h2))
         ],
         "a case has liability *above* the threshold: use norm.sf, not norm.cdf.": [1 - want],
+        "the expected dosage is 2p (two alleles, each ALT with probability p): center on "
+        "2p, not p.": [
+            norm.sf((threshold - (dosages - frequencies) @ effects - sex * male) / np.sqrt(1 - h2))
+        ],
+        "the noise's variance is 1 - h2 (h2 is the genetic share): divide by sqrt(1 - h2), "
+        "not sqrt(h2).": [norm.sf((threshold - genetic - sex * male) / np.sqrt(h2))],
+        f"read h2 from truth['parameters']['h2'] (this cohort's is {h2}), not a number "
+        "copied from the notebook.": [
+            norm.sf((threshold - genetic - sex * male) / np.sqrt(1 - other))
+            for other in (0.5,)
+            if other != h2
+        ],
+        f"read the sex effect from truth['sex_effect'] (this cohort's is {sex}), not a "
+        "number copied from the notebook.": [
+            norm.sf((threshold - genetic - other * male) / np.sqrt(1 - h2))
+            for other in (0.5,)
+            if other != sex
+        ],
     }
     for hint, candidates in mistakes.items():
         if any(np.allclose(got, c, atol=1e-4) for c in candidates):
@@ -245,4 +357,59 @@ def _hint_2_2(got, want, dosages, male, truth) -> str:
     return (
         "liability = genetic value + sex effect for males + noise with variance 1 - h2; "
         "a case has liability above truth['thresholds'][0]."
+    )
+
+
+def exercise_2_2_spread(spread: float, calls, observed, n_people: int = 150) -> CheckResult:
+    """Judge 2.2 (b): the standard deviation of the Bayes-optimal rule's
+    accuracy over random test sets of ``n_people`` drawn from the cohort.
+
+    The expected value is binomial: sqrt(a (1 - a) / n), with ``a`` the rule's
+    accuracy on the whole cohort, times the finite-population correction when
+    people are drawn without replacement. Either way of drawing passes: the
+    band is 15% either side of the value without replacement to that with
+    replacement, wider than the noise of 1,000 draws (about 2%).
+    """
+    calls, observed = np.asarray(calls).astype(int), np.asarray(observed).astype(int)
+    try:
+        spread = float(spread)
+    except (TypeError, ValueError):
+        return failed("2.2 (b)", f"spread is {spread!r}.", "store one number in `spread`.")
+    n = observed.size
+    accuracy = float(np.mean(calls == observed))
+    binomial = np.sqrt(accuracy * (1 - accuracy) / n_people)
+    low = binomial * np.sqrt((n - n_people) / (n - 1)) * 0.85
+    high = binomial * 1.15
+    if low <= spread <= high:
+        return passed(
+            "2.2 (b)",
+            f"± {spread:.3f}, as the binomial sqrt(a(1 - a)/{n_people}) = {binomial:.3f} "
+            "predicts: a test set of this size moves any model's accuracy that much.",
+        )
+    if spread < 1e-9:
+        hint = (
+            "the spread is 0: the calls were compared with something that agrees with them "
+            "always (the calls, or probability > 0.5); score them against the *observed* "
+            "phenotypes."
+        )
+    elif np.isclose(spread, binomial**2, rtol=0.3) or np.isclose(
+        spread * np.sqrt(1000), binomial, rtol=0.3
+    ):
+        hint = (
+            "that is a variance, or the standard error of the *mean* accuracy over the "
+            "draws: the spread is the standard deviation of the accuracies themselves "
+            "(np.std of them)."
+        )
+    elif spread < low:
+        hint = (
+            "too small: score the calls against the observed phenotypes (not the "
+            "probabilities), on test sets of 150 people (not more)."
+        )
+    else:
+        hint = "too large: draw 150 people per test set, and score the rule's calls."
+    return failed(
+        "2.2 (b)",
+        f"spread = {spread:.4f}; the accuracy of {n_people} people drawn from this cohort "
+        f"varies by about {binomial:.3f}.",
+        hint,
     )

@@ -21,6 +21,16 @@ def exercise_4_1(sensitivity: float, specificity: float, y_true, y_pred) -> Chec
             "The two are swapped.",
             "sensitivity is about the cases, specificity about the controls.",
         )
+    rounded = [
+        abs(got - want) <= 0.005 + 1e-12 and not np.isclose(got, want)
+        for got, want in ((sensitivity, want_sensitivity), (specificity, want_specificity))
+    ]
+    if any(rounded):
+        return failed(
+            "4.1",
+            f"sensitivity {sensitivity} and specificity {specificity} are rounded.",
+            "keep the full ratios; round only when you print them (f'{value:.3f}').",
+        )
     if not np.isclose(sensitivity, want_sensitivity):
         return failed(
             "4.1",
@@ -62,6 +72,15 @@ def exercise_4_2(test_truth: dict, train_truth: dict, test_auc: float, test, mod
             "4.2",
             "The second cohort has the same people as the first.",
             "pass a new sample_seed to draw new people.",
+        )
+    n_people = test_truth["parameters"].get("n_samples", NEW_PEOPLE)
+    if n_people < NEW_PEOPLE:
+        return failed(
+            "4.2",
+            f"The second cohort has {n_people} people; the exercise asks for {NEW_PEOPLE:,}.",
+            f"with {n_people} people the AUC moves by about "
+            f"{_auc_noise(n_people):.2f} from one test to the next, with {NEW_PEOPLE:,} by "
+            f"about {_auc_noise(NEW_PEOPLE):.2f}: pass n_samples={NEW_PEOPLE}.",
         )
     redrawn = simulate_liability(seed=test_truth["seed"], **test_truth["parameters"]).samples
     true_phenotype = redrawn.set_index("sample_id")["phenotype"]
@@ -112,6 +131,188 @@ def exercise_4_2(test_truth: dict, train_truth: dict, test_auc: float, test, mod
             "probabilities of case.",
         )
     return passed("4.2", f"AUC {test_auc:.3f} on {len(samples)} new people from the same model.")
+
+
+NEW_PEOPLE = 2000  # the size of the second cohort exercise 4.2 asks for
+
+
+def _auc_noise(n: int, auc: float = 0.8, share: float = 0.3) -> float:
+    """Hanley-McNeil standard error of an AUC on n people with that share of cases."""
+    cases, controls = n * share, n * (1 - share)
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    variance = auc * (1 - auc) + (cases - 1) * (q1 - auc**2) + (controls - 1) * (q2 - auc**2)
+    return float(np.sqrt(variance / (cases * controls)))
+
+
+def exercise_4_2_interval(
+    low: float, high: float, overstated: bool, search_score: float, target, probability
+) -> CheckResult:
+    """Judge 4.2 (b): a 95% interval for the AUC on the new people, and whether
+    the search score overstated it beyond that noise.
+
+    The check bootstraps the people itself (2,000 resamples, the model fixed)
+    and accepts an interval whose ends are within 0.01 of its percentiles: a
+    percentile bootstrap of a few hundred resamples, or a normal interval from
+    a standard error (Hanley-McNeil, DeLong), passes.
+    """
+    target = np.asarray(target).astype(int)
+    probability = np.asarray(probability, dtype=float)
+    if probability.ndim == 2:
+        probability = probability[:, -1]
+    try:
+        low, high = float(low), float(high)
+    except (TypeError, ValueError):
+        return failed("4.2 (b)", "low and high should be numbers.", "two AUCs: the ends.")
+    auc = metrics.roc_auc_score(target, probability)
+    rng = np.random.default_rng(0)
+    draws = []
+    for _ in range(2000):
+        rows = rng.integers(0, target.size, target.size)
+        draws.append(metrics.roc_auc_score(target[rows], probability[rows]))
+    want_low, want_high = np.percentile(draws, [2.5, 97.5])
+    if not low <= auc <= high:
+        return failed(
+            "4.2 (b)",
+            f"Your interval {low:.3f} to {high:.3f} does not contain the AUC on the new "
+            f"people ({auc:.3f}).",
+            "resample the new people with their labels and predicted probabilities; the "
+            "interval is the middle 95% of the resampled AUCs.",
+        )
+    if abs(low - want_low) > 0.01 or abs(high - want_high) > 0.01:
+        width, want_width = high - low, want_high - want_low
+        if np.isclose(width, want_width / 1.96, rtol=0.15):
+            hint = (
+                "that is ± one standard error; a 95% interval is about ± 1.96 standard "
+                "errors (the 2.5th and 97.5th percentiles of the resampled AUCs)."
+            )
+        elif width < want_width:
+            hint = (
+                "too narrow: resample as many people as there are, with replacement, and "
+                "take the 2.5th and 97.5th percentiles (not a standard error of the mean)."
+            )
+        else:
+            hint = (
+                "too wide: resample the people of the second cohort (all of them), with "
+                "the model's probabilities, not its 0/1 calls."
+            )
+        return failed(
+            "4.2 (b)",
+            f"Your interval is {low:.3f} to {high:.3f}; resampling the people gives about "
+            f"{want_low:.3f} to {want_high:.3f}.",
+            hint,
+        )
+    if bool(overstated) != bool(search_score > high):
+        return failed(
+            "4.2 (b)",
+            f"overstated is {bool(overstated)}, but the search score {search_score:.3f} lies "
+            + ("above" if search_score > high else "below" if search_score < low else "inside")
+            + f" the interval {low:.3f} to {high:.3f}.",
+            "the search score overstated the model only if it lies above the interval's top; "
+            "inside it, the difference is within the noise of the test.",
+        )
+    return passed(
+        "4.2 (b)",
+        f"95% interval {low:.3f} to {high:.3f} around {auc:.3f}; the search score "
+        f"{search_score:.3f} " + ("overstated it." if overstated else "is within the noise."),
+    )
+
+
+def exercise_4_0_split(split_rows: Callable) -> CheckResult:
+    """Judge 4.0 (a): ``split_rows(rows, target)`` returns (train_rows, test_rows).
+
+    It is called on six fresh label vectors (500 people, 3% to 40% cases) and
+    must keep 20% of the people for the test, use every row once, and keep the
+    share of cases in both parts (within one person), which only a split
+    stratified by the labels does every time.
+    """
+    rows = np.arange(500)
+    for seed, share in enumerate((0.4, 0.03, 0.1, 0.05, 0.25, 0.04)):
+        rng = np.random.default_rng(100 + seed)
+        target = np.zeros(rows.size, dtype=int)
+        target[rng.choice(rows.size, int(share * rows.size), replace=False)] = 1
+        result, parts = call_answer("4.0 (a)", split_rows, rows.copy(), target.copy())
+        if result is not None:
+            return result
+        try:
+            train, test = (np.asarray(part).astype(int).ravel() for part in parts)
+        except (TypeError, ValueError):
+            return failed(
+                "4.0 (a)",
+                "split_rows should return two arrays of row indices.",
+                "return train_test_split(rows, ...), which gives (train_rows, test_rows).",
+            )
+        if sorted(np.concatenate([train, test]).tolist()) != rows.tolist():
+            return failed(
+                "4.0 (a)",
+                "The two parts do not hold every row exactly once.",
+                "split the row indices you are given; do not draw new ones.",
+            )
+        if test.size != 100:
+            return failed(
+                "4.0 (a)",
+                f"The test part has {test.size} of 500 people.",
+                "keep 20% of the people for the test (test_size=0.2).",
+            )
+        want = share * test.size
+        if abs(target[test].sum() - want) > 1:
+            return failed(
+                "4.0 (a)",
+                f"On fresh labels with {share:.0%} cases your test part has "
+                f"{target[test].mean():.0%} cases.",
+                "an unlucky split can leave too few cases in the test part: pass "
+                "stratify= the labels, so both parts keep the share of cases.",
+            )
+    return passed(
+        "4.0 (a)",
+        "20% of the people in the test part, with the share of cases kept on six fresh "
+        "label vectors (3% to 40% cases).",
+    )
+
+
+def exercise_4_0_accuracy(predicted, test_accuracy: float, probability, target) -> CheckResult:
+    """Judge 4.0 (b): 0/1 calls from the model's probabilities and their accuracy.
+
+    With calibrated probabilities, calling a case when P(case) > 0.5 makes the
+    most correct calls; ``>= 0.5`` and rounding agree with it.
+    """
+    target = np.asarray(target).astype(int)
+    probability = np.asarray(probability, dtype=float)
+    if probability.ndim == 2:
+        probability = probability[:, -1]
+    predicted = np.asarray(predicted)
+    if predicted.shape != target.shape or not np.isin(predicted, [0, 1]).all():
+        return failed(
+            "4.0 (b)",
+            "predicted should hold one 0 or 1 per test person.",
+            "turn each probability into a class: a case when it passes a threshold.",
+        )
+    accuracy = metrics.accuracy_score(target, predicted)
+    try:
+        test_accuracy = float(test_accuracy)
+    except (TypeError, ValueError):
+        return failed("4.0 (b)", f"test_accuracy is {test_accuracy!r}.", "one number.")
+    if not np.isclose(test_accuracy, accuracy):
+        return failed(
+            "4.0 (b)",
+            f"test_accuracy = {test_accuracy:.3f}, but your calls are right for "
+            f"{accuracy:.3f} of the test people.",
+            "accuracy_score(test.target, predicted): the held-out people, not train.",
+        )
+    half = (probability > 0.5).astype(int)
+    if (predicted != half).mean() > 0.01:
+        share = float(predicted.mean())
+        return failed(
+            "4.0 (b)",
+            f"Your rule calls {share:.0%} of the test people cases; P(case) > 0.5 calls "
+            f"{half.mean():.0%}.",
+            "with calibrated probabilities, a case is more likely than not when its "
+            "probability is above 0.5: that threshold makes the most correct calls. (The "
+            "share of cases is not a threshold.)",
+        )
+    return passed(
+        "4.0 (b)",
+        f"held-out accuracy {accuracy:.3f} on {target.size} people, calls at P(case) > 0.5.",
+    )
 
 
 THRESHOLD_COSTS = ((5.0, 1.0), (1.0, 2.0))  # (cost of a missed case, of a false alarm)

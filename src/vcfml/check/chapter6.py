@@ -8,6 +8,7 @@ import numpy as np
 
 from vcfml.automl.screening import column_means
 from vcfml.check.feedback import CheckResult, call_answer, failed, passed
+from vcfml.stats.frequency import allele_frequency
 
 HINTS = {
     "shape": (
@@ -16,6 +17,11 @@ HINTS = {
     ),
     "missing": "leave missing calls (-1) out of both the sum and the count of called samples.",
     "empty": "a site where every call is missing has no called samples: return 0.0 for it.",
+    "frequency": (
+        "that is the ALT frequency (0 to 1); a mean dosage counts the ALT alleles per call, "
+        "two alleles for a diploid call: multiply the frequency by 2."
+    ),
+    "rounded": "a mean dosage is a fraction (e.g. 0.45): do not round it or cast it to int.",
 }
 
 
@@ -50,7 +56,14 @@ def exercise_6_1(mean_dosage: Callable[[np.ndarray], np.ndarray]) -> CheckResult
             return failed("6.1", "some sites came out as NaN.", HINTS["empty"])
         if not np.allclose(got, expected):
             site = int(np.flatnonzero(~np.isclose(got, expected))[0])
-            hint = HINTS["empty"] if (block[site] < 0).all() else HINTS["missing"]
+            if (block[site] < 0).all():
+                hint = HINTS["empty"]
+            elif np.allclose(got, expected / 2):
+                hint = HINTS["frequency"]
+            elif any(np.allclose(got, f(expected)) for f in (np.round, np.floor, np.trunc)):
+                hint = HINTS["rounded"]
+            else:
+                hint = HINTS["missing"]
             return failed(
                 "6.1",
                 f"site {site} of a test block: expected {expected[site]:.4f}, got {got[site]:.4f}.",
@@ -58,4 +71,44 @@ def exercise_6_1(mean_dosage: Callable[[np.ndarray], np.ndarray]) -> CheckResult
             )
     return passed(
         "6.1", "mean_dosage agrees with the screen's own column means on every test block."
+    )
+
+
+def exercise_6_1_merge(merged_frequency, batches) -> CheckResult:
+    """Judge 6.1 (b): each site's ALT frequency over the batches together, which
+    only sums of ALT and called alleles (not a mean of the batches' frequencies)
+    give exactly."""
+    whole = allele_frequency(np.vstack(batches))
+    got = np.asarray(merged_frequency, dtype=float)
+    if got.shape != whole.shape:
+        return failed(
+            "6.1 (b)",
+            f"merged_frequency has shape {got.shape} for {whole.size} sites.",
+            "one frequency per site (column).",
+        )
+    if np.allclose(got, whole, equal_nan=True):
+        return passed(
+            "6.1 (b)",
+            "merged from the batches' allele counts, exactly the whole cohort's frequencies.",
+        )
+    mean_of_batches = np.mean([allele_frequency(batch) for batch in batches], axis=0)
+    people = np.array([batch.shape[0] for batch in batches], dtype=float)
+    by_people = np.average([allele_frequency(b) for b in batches], axis=0, weights=people)
+    if np.allclose(got, mean_of_batches):
+        hint = (
+            "a mean of the batches' frequencies counts the batch of 100 as much as the "
+            "batch of 500: add their ALT alleles and their called alleles, divide once."
+        )
+    elif np.allclose(got, by_people):
+        hint = (
+            "weighting by people is close but not exact: missing calls make a batch's "
+            "called alleles differ from twice its people. Add the allele counts."
+        )
+    elif np.allclose(got, np.vstack(batches).mean(axis=0) / 2):
+        hint = "missing calls are -1: allele_counts leaves them out; a plain mean does not."
+    else:
+        hint = "sum allele_counts' two numbers over the batches, then divide ALT by called."
+    worst = float(np.nanmax(np.abs(got - whole)))
+    return failed(
+        "6.1 (b)", f"merged_frequency is off by up to {worst:.4f} from the whole cohort's.", hint
     )

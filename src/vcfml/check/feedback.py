@@ -55,9 +55,25 @@ def call_answer(
             "run that cell again, then this one.",
         )
     except Exception as error:  # a learner's bug: report it, do not crash the notebook
+        shown = ", ".join(describe(arg) for arg in args)
         result = failed(
             exercise,
-            f"Calling it with {args!r} raised {type(error).__name__}: {error}",
+            f"Calling it with ({shown}) raised {type(error).__name__}: {error}",
             "run your function on that input in a cell of its own to see what happens.",
         )
     return result, None
+
+
+def describe(value: Any, width: int = 60) -> str:
+    """A short description of an argument: a table's size and columns, an array's
+    shape, or a repr cut to ``width`` characters (never a whole table)."""
+    columns = getattr(value, "columns", None)
+    shape = getattr(value, "shape", None)
+    if columns is not None and shape is not None:
+        names = [str(name) for name in list(columns)[:8]]
+        more = ", ..." if len(columns) > 8 else ""
+        return f"a table of {shape[0]} rows with columns {', '.join(names)}{more}"
+    if shape is not None and len(shape) > 0:
+        return f"an array of shape {tuple(shape)}"
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."

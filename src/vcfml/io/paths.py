@@ -108,7 +108,12 @@ def _move_into_place(temporary: Path, path: Path, if_exists: str) -> None:
             aside = None
         try:
             os.rename(temporary, path)
-        except OSError as error:
+        except BaseException as error:
+            if aside is not None and not path.exists():  # put the old folder back
+                os.rename(aside, path)
+                aside = None
+            if not isinstance(error, OSError):
+                raise  # Ctrl-C
             raise VcfmlInputError(
                 path, f"another run wrote it at the same time ({error.strerror})"
             ) from None
