@@ -233,3 +233,23 @@ def test_population_column(cohort_dir, dataset):
     assert set(groups) == {"pop1", "pop2"} and len(groups) == len(dataset.samples)
     table = pd.read_csv(cohort_dir / "samples.tsv", sep="\t").drop(columns="population")
     assert population_column(table.set_index("sample_id"), dataset.samples) is None
+
+
+def test_fitted_baseline_scores_other_people(dataset):
+    """``result.model`` is the refitted baseline: on the held-out test samples it
+    gives the test probabilities again, and it scores people without a phenotype."""
+    settings = AutoMLSettings(seed=0)
+    _, test_rows = holdout_split(dataset.target, settings)
+    test = dataset.subset(test_rows)
+    unlabelled = Dataset(**{**test.__dict__, "target": np.array([], dtype=int)})
+    for result in run_baselines(dataset, settings):
+        np.testing.assert_allclose(result.model.predict_proba(test), result.test_probability)
+        np.testing.assert_allclose(result.model.predict_proba(unlabelled), result.test_probability)
+
+
+def test_lasso_is_reproducible(dataset):
+    """Same data and settings, same lasso: liblinear's shuffling is seeded."""
+    settings = AutoMLSettings(seed=0)
+    first, second = (run_baselines(dataset, settings, ["penalized_logistic"])[0] for _ in "ab")
+    assert first.n_sites == second.n_sites
+    np.testing.assert_array_equal(first.test_probability, second.test_probability)

@@ -109,6 +109,7 @@ class BaselineResult:
     test_metrics: dict | None = None
     test_probability: np.ndarray | None = None
     description: str = ""
+    model: FittedBaseline | None = None
 
     def search_score(self, metric: str) -> float:
         return float(np.mean([scores[metric] for scores in self.fold_scores]))
@@ -181,6 +182,25 @@ class BaselineReport:
         )
 
 
+class FittedBaseline:
+    """A baseline as refitted on the search samples, to score other people
+    (another population, another cohort) with the same sites and covariates:
+    what a portability check (train in one ancestry, test in another) needs."""
+
+    def __init__(self, fitted) -> None:
+        self._fitted = fitted
+
+    def predict_proba(self, dataset: Dataset) -> np.ndarray:
+        """Each sample's case probability; ``dataset`` must have the training
+        dataset's sites in the same order and its covariate columns."""
+        part = _Part(
+            dataset.genotypes,
+            dataset.covariates.to_numpy(dtype=float),
+            np.zeros(dataset.genotypes.shape[0]),  # the labels are not used to predict
+        )
+        return self._fitted.predict_proba(part)
+
+
 def _summary(fold_scores: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     scores = pd.DataFrame(fold_scores)
     return {
@@ -232,6 +252,7 @@ def run_baselines(
                 n_sites=fitted.n_sites,
                 seconds=0.0,
                 description=DESCRIPTIONS[name],
+                model=FittedBaseline(fitted),
             )
             if test is not None:
                 probability = fitted.predict_proba(test)
@@ -543,12 +564,13 @@ class _LassoPath:
         keep = self.active | self.fixed | (self.gradient >= 2 * lam - self.previous_lambda)
         while True:
             columns = np.flatnonzero(keep)
+            # liblinear shuffles the samples with its own random state: fixed, so the
+            # same data and settings give the same lasso (and the same test estimate)
+            options = {"solver": "liblinear", "tol": 1e-4, "max_iter": 500, "random_state": 0}
             model = (
-                LogisticRegression(C=c, l1_ratio=1.0, solver="liblinear", tol=1e-4, max_iter=500)
+                LogisticRegression(C=c, l1_ratio=1.0, **options)
                 if _HAS_L1_RATIO
-                else LogisticRegression(
-                    C=c, penalty="l1", solver="liblinear", tol=1e-4, max_iter=500
-                )
+                else LogisticRegression(C=c, penalty="l1", **options)
             )
             model.fit(self.x[:, columns].astype(np.float64), self.y)
             probability = model.predict_proba(self.x[:, columns].astype(np.float64))[:, 1]

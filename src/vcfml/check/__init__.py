@@ -39,6 +39,7 @@ from vcfml.check.chapter7 import (
     exercise_7_2_sites,
 )
 from vcfml.check.environment import check_environment
+from vcfml.check.pgs import exercise_4_3
 
 __all__ = [
     "capstone",
@@ -61,6 +62,7 @@ __all__ = [
     "exercise_4_1_threshold",
     "exercise_4_2",
     "exercise_4_2_interval",
+    "exercise_4_3",
     "exercise_5_1",
     "exercise_5_2",
     "exercise_5_2_pcs",
