@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -417,6 +418,16 @@ def run_check_env(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def _quiet_teardown() -> None:
+    """After Ctrl-C, say nothing more: objects a library was building when the signal
+    came (zarr's asyncio event loop, half-made) can fail in their finalizers at exit,
+    and Python would print each as "Exception ignored ... Traceback" or a
+    never-awaited-coroutine warning. The interrupt was already reported in one line,
+    and the partial outputs are already removed."""
+    sys.unraisablehook = lambda unraisable: None
+    warnings.simplefilter("ignore")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -429,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("vcfml: interrupted", file=sys.stderr)
+        _quiet_teardown()
         return 130
     except BrokenPipeError:
         return _closed_pipe()
