@@ -274,17 +274,22 @@ class FittedModel:
         raise VcfmlInputError(directory, f"no {MODEL_FILE}: is this an AutoML run's model/ folder?")
 
 
-def model_versions() -> dict[str, str]:
-    """The installed versions of :data:`MODEL_PACKAGES` (``not installed`` if absent)."""
+def installed_versions(packages: list[str]) -> dict[str, str]:
+    """The installed version of each package (``not installed`` if absent)."""
     from importlib import metadata
 
     found = {}
-    for package in MODEL_PACKAGES:
+    for package in packages:
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             found[package] = "not installed"
     return found
+
+
+def model_versions() -> dict[str, str]:
+    """The installed versions of :data:`MODEL_PACKAGES`, recorded with a model."""
+    return installed_versions(MODEL_PACKAGES)
 
 
 def version_differences(saved: dict) -> list[str]:

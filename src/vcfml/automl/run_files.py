@@ -38,14 +38,19 @@ import shutil
 import uuid
 import warnings
 from contextlib import contextmanager
-from importlib import metadata
 from os import PathLike
 from pathlib import Path
 
 import pandas as pd
 
 from vcfml.automl.baselines import BaselineReport, leaderboard_with_baselines
-from vcfml.automl.model import LEGACY_MODEL_FILE, MODEL_FILE, FittedModel, version_differences
+from vcfml.automl.model import (
+    LEGACY_MODEL_FILE,
+    MODEL_FILE,
+    FittedModel,
+    installed_versions,
+    version_differences,
+)
 from vcfml.automl.search import AutoMLResult
 from vcfml.errors import VcfmlError, VcfmlInputError
 
@@ -53,13 +58,8 @@ PACKAGES = ["vcfml", "flaml", "scikit-learn", "lightgbm", "numpy", "pandas", "cy
 
 
 def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for package in PACKAGES:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "not installed"
-    return found
+    """Python's and :data:`PACKAGES`' versions, recorded in ``run.json``."""
+    return {"python": platform.python_version(), **installed_versions(PACKAGES)}
 
 
 def check_run_dir(run_dir: str | PathLike[str], overwrite: bool = False) -> Path:
