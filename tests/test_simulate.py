@@ -227,3 +227,23 @@ def test_sample_seed_draws_new_people_from_the_same_model():
         test.truth["parameters"]["sample_seed"] == 99
         and "sample_seed" not in train.truth["parameters"]
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "size"),
+    [("classic", {}), ("liability", {"n_samples": 50, "n_sites": 80})],
+)
+def test_site_ids_name_the_site_and_are_not_rsids(model, size, tmp_path):
+    """Simulated sites are named CHROM:POS:REF:ALT: a random rs number would name an
+    unrelated real variant in dbSNP (the same number range), and the REF is random."""
+    cohort = simulate(model, seed=3, **size)
+    variants = cohort.variants
+    expected = variants["chrom"] + ":" + variants["pos"].astype(str) + ":"
+    expected += variants["ref"] + ":" + variants["alt"]
+    assert variants["id"].tolist() == expected.tolist()
+    assert not variants["id"].str.match(r"rs\d").any()
+    assert variants["id"].is_unique
+    written = read_vcf(cohort.write(tmp_path / model) / "cohort.vcf.gz")
+    assert written.variants["id"].tolist() == expected.tolist()
+    truth_ids = {site["id"] for site in cohort.truth["causal_sites"]}
+    assert truth_ids <= set(expected)

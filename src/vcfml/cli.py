@@ -225,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="regions",
         action="append",
         default=None,
-        help="CHROM:START-END (1-based), repeatable (coalescent; default chr22:10000001-12000000)",
+        help="CHROM:START-END (1-based), repeatable (coalescent; default chr22:20000001-22000000)",
     )
     simulate.add_argument(
         "--population-effects",

@@ -80,11 +80,14 @@ def disagreeing_rankings() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     n_sites = 200
     chroms = [f"chr{1 + i % 22}" for i in range(n_sites)]
     chroms[5:13] = ["chrX"] * 8  # sex stand-ins, as in a scan not adjusted for sex
+    positions = 1_000_000 + 7919 * np.arange(n_sites)
     scan = pd.DataFrame(
         {
             "chrom": chroms,
-            "pos": 1_000_000 + 7919 * np.arange(n_sites),
-            "id": [f"rs{900_001 + i}" for i in range(n_sites)],
+            "pos": positions,
+            # CHROM:POS:REF:ALT names, as the course's simulators write: not rsIDs,
+            # which would name real, unrelated variants in dbSNP.
+            "id": [f"{c}:{p}:G:A" for c, p in zip(chroms, positions, strict=True)],
             "pvalue": np.logspace(-30, 0, n_sites),
         }
     )
