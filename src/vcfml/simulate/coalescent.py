@@ -63,7 +63,12 @@ from scipy.stats import norm
 
 from vcfml.errors import VcfmlError
 from vcfml.simulate import bayes
-from vcfml.simulate.cohort import SimulatedCohort, causal_site_records, sample_ids
+from vcfml.simulate.cohort import (
+    SimulatedCohort,
+    causal_site_records,
+    keyword_signature,
+    sample_ids,
+)
 from vcfml.simulate.genome import variant_ids
 from vcfml.stats.frequency import PAR_BOUNDS, haploid_in_males
 from vcfml.stats.ld import ld_r2, tag_sets
@@ -351,6 +356,9 @@ class CoalescentCohort(SimulatedCohort):
         if self.test is not None:  # inside the same temporary folder: written whole too
             (directory / TEST_FOLDER).mkdir()
             self.test._write_files(directory / TEST_FOLDER, with_depth)
+
+
+simulate_coalescent.__signature__ = keyword_signature(CoalescentModel, CoalescentCohort)
 
 
 def _cohort(
