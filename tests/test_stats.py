@@ -690,3 +690,19 @@ def test_covariates_that_separate_the_target_are_an_error(cohort, tmp_path, caps
     assert status == 1
     assert f"{tmp_path / 'samples.tsv'}: the covariates alone predict every sample's" in error
     assert not (tmp_path / "scan.tsv").exists()
+
+
+def test_a_ploidy_with_other_rows_than_the_genotypes_is_named():
+    """Exercise 5.2's slip: one population's rows of the genotypes with every
+    sample's ploidy. numpy's broadcast error did not say so; the message does."""
+    rng = np.random.default_rng(0)
+    genotypes = rng.integers(0, 3, size=(10, 4)).astype(np.int8)
+    ploidy = np.full((10, 4), 2, dtype=np.int8)
+    ploidy[:5, 3] = 1  # five men's calls at a non-PAR chrX site
+    rows = np.arange(10) >= 4
+    with pytest.raises(ValueError, match=r"\(10, 4\) but the genotypes \(6, 4\): 10 rows") as error:
+        allele_frequency(genotypes[rows], ploidy)
+    assert "take the same rows of ploidy (ploidy[rows])" in str(error.value)
+    expected = allele_frequency(genotypes[rows], ploidy[rows])  # the right answer runs
+    assert expected.shape == (4,)
+    assert allele_frequency(genotypes, 2).shape == (4,)  # one number for all still broadcasts
