@@ -1437,6 +1437,28 @@ def test_5_3_wrong_clumps_fail(wrong, a_ranking, capsys):
     assert "greedy clumping gives" in capsys.readouterr().out
 
 
+def clump_against_every_earlier_site(ranked, dosages, r2_threshold):
+    """The slip of the learner's review: a site is compared with every better-ranked
+    site, tags included, instead of the leads kept so far."""
+    r2 = ld_r2(dosages)
+    return [ranked[i] for i in range(len(ranked)) if all(r2[i, j] < r2_threshold for j in range(i))]
+
+
+def test_5_3_comparing_with_every_earlier_site_is_named_on_any_ranking(a_ranking, capsys):
+    """On these fresh loci (as on the notebook's, for the review) the slip gives the same
+    leads as greedy clumping; the check's chained loci tell them apart and name it."""
+    ranked, dosages = a_ranking
+    same = clump_against_every_earlier_site(ranked, dosages, 0.5)
+    assert set(same) == set(clump_by_loop(ranked, dosages, 0.5))
+    assert not check.exercise_5_3_clumps(clump_against_every_earlier_site, 0.5, *a_ranking)
+    out = capsys.readouterr().out
+    assert "On chained loci" in out and "every better-ranked site, tags included" in out
+    assert "the leads kept so far only" in out
+    # The right answers pass the chained loci too, in any order and written either way.
+    assert check.exercise_5_3_clumps(clump_by_loop, 0.5, *a_ranking)
+    assert check.exercise_5_3_clumps(sorted_leads(clump_by_removing_tags), 0.3, *a_ranking)
+
+
 @pytest.mark.parametrize("threshold", [1.0, 0.0, "0.5"])
 def test_5_3_thresholds_that_merge_nothing_or_everything_fail(threshold, a_ranking, capsys):
     assert not check.exercise_5_3_clumps(clump_by_loop, threshold, *a_ranking)
