@@ -362,3 +362,33 @@ def test_default_windows_are_on_the_long_arm_and_need_no_network(tmp_path, monke
     chromosome = stdpopsim.get_species("HomSap").genome.get_chromosome("22")
     assert np.isnan(rates[[0, 2]]).all()
     assert rates[1] == pytest.approx(chromosome.recombination_rate)
+
+
+def test_a_polygenic_trait_does_not_close_the_gap_between_populations():
+    """Many causal loci (``n_causal``, ``--causal``) simulate a polygenic trait. Under
+    neutral drift the expected squared gap in mean genetic value between two
+    populations depends on their drift (F_ST) and the trait's additive variance, not
+    on the number of loci (Q_ST = F_ST: Whitlock 2008, Mol Ecol 17:1885; Berg & Coop
+    2014, PLoS Genet 10:e1004412): 300 loci leave a YRI-CEU gap in the share of
+    expected cases as large as 5 loci do, of either sign from one seed to the next.
+    The book's text on reading such gaps (coalescent.md, pgs.md) rests on this."""
+    gaps: dict[int, list[float]] = {5: [], 300: []}
+    for seed in range(1, 13):
+        for n_causal, found in gaps.items():
+            cohort = simulate_coalescent(
+                populations="YRI:150,CEU:150",
+                regions=["chr22:20000001-20300000"],
+                include_chrx=False,
+                n_causal=n_causal,
+                sex_effect=0.0,
+                seed=seed,
+            )
+            assert len(cohort.truth["causal_sites"]) == n_causal
+            probability = pd.Series(cohort.truth["case_probability"])
+            population = cohort.samples.set_index("sample_id")["population"]
+            by_population = probability.groupby(population).mean()
+            found.append(by_population["YRI"] - by_population["CEU"])
+    few, many = (np.array(gaps[n]) for n in (5, 300))
+    assert (many > 0).any() and (many < 0).any() and (few > 0).any() and (few < 0).any()
+    rms_few, rms_many = np.sqrt(np.mean(few**2)), np.sqrt(np.mean(many**2))
+    assert rms_many > 0.05 and rms_many > 0.6 * rms_few

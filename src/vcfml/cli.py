@@ -27,8 +27,8 @@ COMMON_OPTIONS = {
     "--causal": (
         "n_causal",
         lambda text: _causal(text),
-        "number of causal sites; with --genotypes also their IDs, comma-separated, "
-        "or @FILE with one ID a line",
+        "number of causal sites (coalescent: hundreds make a polygenic trait); with "
+        "--genotypes also their IDs, comma-separated, or @FILE with one ID a line",
     ),
 }
 CLASSIC_OPTIONS = {

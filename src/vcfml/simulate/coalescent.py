@@ -33,7 +33,11 @@ Choices, and why:
   model behind GCTA-style standardized genotypes, where every causal site
   explains the same variance on average and rarer ones have larger effects.
   Causal sites are autosomal and have a minor-allele frequency of at least
-  ``causal_min_maf`` in the simulated population.
+  ``causal_min_maf`` in the simulated population. ``n_causal`` may be in the
+  hundreds (a polygenic trait): the effects are scaled to ``h2`` together. Such a
+  trait does not make the populations' prevalences alike: under neutral drift the
+  expected gap between their mean genetic values does not depend on the number
+  of loci (Whitlock 2008, Mol Ecol 17:1885; tests/test_coalescent.py).
 * Heritability, threshold and the Bayes-optimal probability: effects are scaled
   so that the causal genotypes explain ``h2`` of the liability's variance in
   the simulated population (train and test people together); the threshold is
