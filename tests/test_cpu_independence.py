@@ -100,6 +100,8 @@ def has_avx2() -> bool:
 
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_shown_numbers_do_not_depend_on_the_cpu(cohort, here, setting):
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        pytest.skip("this machine sets OPENBLAS_CORETYPE itself (a safe kernel): kept as it is")
     if setting == "Haswell" and not has_avx2():
         pytest.skip("this CPU has no AVX2: OpenBLAS's Haswell kernel cannot run here")
     there = compute(cohort, **SETTINGS[setting])
