@@ -4,7 +4,8 @@ matrix of :func:`vcfml.read_vcf` and plain tables.
 * :mod:`~vcfml.stats.frequency`: the one definition of allele frequency
   (ploidy-aware), missingness, Hardy-Weinberg;
 * :mod:`~vcfml.stats.association`: per-site linear and logistic regression
-  with covariates, and the score test the AutoML screen ranks by;
+  with covariates; :mod:`~vcfml.stats.score`: the score test the AutoML
+  screen ranks by (in memory and streamed alike);
 * :mod:`~vcfml.stats.scan`: the whole scan of ``vcfml scan`` with PLINK 2's
   chrX coding;
 * :mod:`~vcfml.stats.pca`: principal components as ``plink2 --pca``;
@@ -21,7 +22,6 @@ from vcfml.stats.association import (
     check_covariates,
     linear_scan,
     logistic_scan,
-    score_test,
 )
 from vcfml.stats.frequency import (
     allele_counts,
@@ -43,6 +43,7 @@ from vcfml.stats.pca import PCAResult, autosomal, pca, pca_sites, project, relat
 from vcfml.stats.prune import indep_pairwise
 from vcfml.stats.qc import heterozygosity, sample_missingness, sex_check, site_missingness
 from vcfml.stats.scan import SCAN_COLUMNS, association_scan
+from vcfml.stats.score import score_test
 
 __all__ = [
     "SCAN_COLUMNS",

@@ -12,12 +12,8 @@ Functions:
 
 * :func:`linear_scan`, :func:`logistic_scan`: Wald tests with PLINK 2's
   ``beta``, ``se``, ``stat`` (t or z) and ``pvalue``;
-* :func:`score_test`: the score (Lagrange multiplier) test of the same
-  hypothesis. It fits the covariates-only model once and then needs one matrix
-  product per block, so it is the statistic the AutoML screen ranks sites by
-  in every fold. Score and Wald statistics are asymptotically the same
-  chi-square statistic under small effects, so they rank sites alike
-  (``tests/test_stats.py`` measures it);
+* the score test of the same hypothesis, which the AutoML screen ranks
+  sites by, is :func:`vcfml.stats.score.score_test`;
 * :func:`check_covariates`: a constant or collinear covariate is an input
   error, named, not a silent NaN column.
 
@@ -465,57 +461,3 @@ def logistic_scan(
             stacklevel=2,
         )
     return ScanResult(n=n_obs, not_converged=not_converged, **out)
-
-
-def score_test(
-    dosages: np.ndarray,
-    y: np.ndarray,
-    design: np.ndarray,
-    binary: bool = True,
-    fill: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score-test chi-square statistic (1 df) and p-value per site.
-
-    ``dosages`` is the dosage matrix; with ``fill`` (one value per site) its
-    negative entries (missing calls) are replaced by it, as the model sees them.
-    Under the covariates-only model (fitted once) with fitted values ``mu``
-    and weights ``w`` (``mu(1-mu)`` for logistic, 1 for linear), the statistic
-    is ``(g'(y - mu))^2 / (phi * g'W(I - H)g)``, where ``H`` projects onto the
-    covariates and ``phi`` is the residual variance (1 for logistic). For a
-    linear model it is a monotone function of the partial correlation of
-    dosage and target given the covariates.
-    Sites the covariates explain entirely (constant sites) get NaN.
-    """
-    y = np.asarray(y, dtype=float)
-    if binary:
-        fitted = _sigmoid(design @ fit_logistic(design, y))
-        weights = fitted * (1 - fitted)
-        dispersion = 1.0
-    else:
-        fitted = design @ np.linalg.lstsq(design, y, rcond=None)[0]
-        weights = np.ones_like(y)
-        dispersion = ((y - fitted) ** 2).sum() / max(len(y) - design.shape[1], 1)
-    residual = y - fitted
-    weighted_design = design * weights[:, None]
-    # pinv: a covariate constant within one fold (a rare level) must not stop the screen.
-    inverse = np.linalg.pinv(design.T @ weighted_design)
-    n_sites = dosages.shape[1]
-    statistic = np.full(n_sites, np.nan)
-    for start in range(0, n_sites, BLOCK_COLUMNS):
-        raw = dosages[:, start : start + BLOCK_COLUMNS]
-        block = np.asarray(raw, dtype=np.float64)
-        if fill is not None:
-            block = np.where(raw < 0, fill[start : start + BLOCK_COLUMNS], block)
-        # Centre first: removes the mean without cancellation on near-constant sites.
-        block = block - block.mean(axis=0)
-        score = residual @ block
-        projected = weighted_design.T @ block  # (c, b)
-        variance = (weights @ (block * block)) - np.einsum(
-            "cb,cb->b", projected, inverse @ projected
-        )
-        scale = weights @ (block * block)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = score**2 / (dispersion * variance)
-        testable = variance > 1e-9 * np.maximum(scale, 1e-300)
-        statistic[start : start + BLOCK_COLUMNS] = np.where(testable, value, np.nan)
-    return statistic, special.chdtrc(1, statistic)
