@@ -29,13 +29,14 @@ counts as missing: it can never index or weigh anything else.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 from scipy import special
 
-from vcfml.stats.association import _sigmoid, fit_logistic
+from vcfml.stats.association import THREADS, _sigmoid, fit_logistic
 
 BLOCK_SITES = 4096  # sites transposed to site-major at a time by score_test
 TESTABLE = 1e-9  # a variance below this share of the dosage's second moment: NaN
@@ -180,9 +181,14 @@ def score_test(
     null = score_null(y, design, binary=binary)
     n_sites = dosages.shape[1]
     statistic = np.full(n_sites, np.nan)
-    for start in range(0, n_sites, BLOCK_SITES):
+
+    def fill_block(start: int) -> None:
         site_major = dosages[:, start : start + BLOCK_SITES].T
         statistic[start : start + BLOCK_SITES] = score_statistics(
             score_sums(site_major, null), null
         )[2][:, 0]
+
+    # The compiled pass releases the GIL: blocks of sites run on all cores.
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(fill_block, range(0, n_sites, BLOCK_SITES)))
     return statistic, special.chdtrc(1, statistic)
