@@ -37,6 +37,7 @@ json.dump({
     "scan": scan[["beta", "se", "pvalue"]].to_numpy(float).tolist(),
     "eigenvalues": np.asarray(pcs.eigenvalues, float).tolist(),
     "r2": r2.tolist(),
+    "not_converged": [scan.attrs["not_converged"]],
 }, sys.stdout)
 """
 
@@ -60,8 +61,28 @@ def compute(folder, **variables) -> dict:
 
 
 @pytest.fixture(scope="module")
-def here():
-    return compute(ROOT / "data" / "coalescent")
+def separating(tmp_path_factory):
+    """05_confounding's cohort: structure and a 0.1 / 0.5 prevalence gap leave some
+    rare sites seen only in cases or only in controls (separation), whose fits
+    single precision left converged on one CPU and not on another."""
+    from vcfml.simulate import simulate_liability
+
+    folder = tmp_path_factory.mktemp("separating")
+    simulate_liability(n_samples=1500, n_sites=2000, n_populations=2, fst=0.15,
+                       population_prevalences=[0.1, 0.5], seed=606).write(folder)  # fmt: skip
+    return folder
+
+
+@pytest.fixture(scope="module", params=["course coalescent cohort", "separating"])
+def cohort(request):
+    if request.param == "separating":
+        return request.getfixturevalue("separating")
+    return ROOT / "data" / "coalescent"
+
+
+@pytest.fixture(scope="module")
+def here(cohort):
+    return compute(cohort)
 
 
 def has_avx2() -> bool:
@@ -72,12 +93,16 @@ def has_avx2() -> bool:
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
-def test_shown_numbers_do_not_depend_on_the_cpu(here, setting):
+def test_shown_numbers_do_not_depend_on_the_cpu(cohort, here, setting):
     if setting == "Haswell" and not has_avx2():
         pytest.skip("this CPU has no AVX2: OpenBLAS's Haswell kernel cannot run here")
-    there = compute(ROOT / "data" / "coalescent", **SETTINGS[setting])
-    # Same sites tested (NaN where a fit is refused) and the same numbers to 1e-8.
+    there = compute(cohort, **SETTINGS[setting])
+    # Same verdicts (the fits that did not converge, NaN where a fit is refused)
+    # and the same numbers to 1e-7: two double-precision Newton steps from within
+    # 1e-4 land within ~1e-8 (measured: 3e-8 at worst, on the separating cohort);
+    # notebooks show at most 7 significant digits and nbval compares to 1e-4.
+    assert there["not_converged"] == here["not_converged"]
     np.testing.assert_array_equal(np.isnan(here["scan"]), np.isnan(there["scan"]))
-    np.testing.assert_allclose(there["scan"], here["scan"], rtol=1e-8)
+    np.testing.assert_allclose(there["scan"], here["scan"], rtol=1e-7)
     np.testing.assert_allclose(there["eigenvalues"], here["eigenvalues"], rtol=1e-8)
     np.testing.assert_allclose(there["r2"], here["r2"], rtol=1e-8, atol=1e-12)

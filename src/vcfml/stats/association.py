@@ -50,9 +50,13 @@ THREADS = os.cpu_count() or 1  # blocks fitted at once
 # Two Newton steps in double precision then finish every converged site
 # (POLISH_STEPS): Newton converges quadratically, so from within TOLERANCE the
 # first lands within ~1e-8 and the second, whose information gives the standard
-# error, within rounding of double precision. Results then agree to about 1e-9
-# (relative) across CPUs and BLAS kernels (tests/test_stats.py), and the
-# single-precision phase still does most of the work.
+# error, within rounding of double precision. Results then agree to about 1e-8
+# (relative) across CPUs and BLAS kernels (tests/test_cpu_independence.py), and the
+# single-precision phase still does most of the work. Whether a fit converged is
+# decided in double precision too: a site that single precision leaves unsettled
+# (most often separation, where vanishing weights round to zero) is fitted again
+# from the null in double, so the count of sites that did not converge is the
+# same on every CPU.
 # The covariates are centred and scaled first (:func:`standardized_design`), so
 # that every coefficient is of order one and single precision can resolve it.
 WORKING_DTYPE = np.float32
@@ -386,6 +390,70 @@ def _newton_step(
     return coefficients + _solve(information, gradient), information
 
 
+def _polish(
+    design: np.ndarray,
+    pairs: np.ndarray,
+    y: np.ndarray,
+    dosage: np.ndarray,
+    called: np.ndarray,
+    coefficients: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``POLISH_STEPS`` double-precision Newton steps from estimates within
+    ``TOLERANCE``: the coefficients, the information of the last step (taken within
+    ~1e-8 of the estimate, it gives the standard error) and which sites are still
+    unsettled (the last step larger than ``TOLERANCE``, or not finite)."""
+    information = np.empty((len(coefficients), design.shape[1] + 1, design.shape[1] + 1))
+    previous = coefficients
+    for _ in range(POLISH_STEPS):
+        previous = coefficients
+        coefficients, information = _newton_step(design, pairs, y, dosage, called, coefficients)
+    return coefficients, information, ~_settled(coefficients - previous, coefficients)
+
+
+def _settled(step: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """Sites whose every coefficient moved less than ``TOLERANCE`` (relative above 1);
+    a NaN step is not settled."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(step) < TOLERANCE * np.maximum(1.0, np.abs(coefficients))).all(axis=1)
+
+
+def _double_fit(
+    design: np.ndarray,
+    pairs: np.ndarray,
+    y: np.ndarray,
+    dosage: np.ndarray,
+    called: np.ndarray,
+    null: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Newton in double precision from the null fit, for sites that single
+    precision left unsettled: the coefficients, the last information and which
+    sites converged (within ``MAX_ITERATIONS`` steps, then polished)."""
+    n_sites = dosage.shape[1]
+    coefficients = np.tile(null, (n_sites, 1))
+    information = np.full((n_sites, len(null), len(null)), np.nan)
+    settled = np.zeros(n_sites, dtype=bool)
+    active = np.arange(n_sites)
+    for _ in range(MAX_ITERATIONS):
+        beta, _ = _newton_step(
+            design, pairs, y, dosage[:, active], called[:, active], coefficients[active]
+        )
+        finite = np.isfinite(beta).all(axis=1)
+        done = _settled(beta - coefficients[active], beta)
+        coefficients[active] = beta
+        runaway = ~finite | (np.abs(beta[:, -1]) > MAX_ABS_BETA)
+        settled[active[done & ~runaway]] = True
+        active = active[~done & ~runaway]
+        if active.size == 0:
+            break
+    final = np.flatnonzero(settled)
+    beta, last_information, unsettled = _polish(
+        design, pairs, y, dosage[:, final], called[:, final], coefficients[final]
+    )
+    coefficients[final], information[final] = beta, last_information
+    settled[final[unsettled]] = False
+    return coefficients, information, settled
+
+
 def logistic_scan(
     genotypes: np.ndarray,
     y: np.ndarray,
@@ -395,9 +463,11 @@ def logistic_scan(
     """Logistic regression of 0/1 ``y`` on ``design`` + dosage, for every site:
     Newton-Raphson (IRLS) steps taken for a block of sites at once, starting
     from the covariates-only fit, in ``WORKING_DTYPE`` precision and finished by
-    ``POLISH_STEPS`` steps in double (so results do not depend on the CPU). A site that
-    does not converge in 25 steps or whose effect runs off (separation) gets
-    NaN, as ``plink2 --glm no-firth``."""
+    ``POLISH_STEPS`` steps in double (so results do not depend on the CPU). A site
+    that does not converge in 25 steps in double precision, or whose effect runs off
+    (separation), gets NaN and is counted in ``not_converged``, as ``plink2 --glm
+    no-firth``; a site that PLINK 2's VIF check refuses (no variation, or predicted by
+    the covariates) gets NaN without a fit."""
     design = standardized_design(design)
     y = np.asarray(y, dtype=float)
     n_sites = genotypes.shape[1]
@@ -425,9 +495,23 @@ def logistic_scan(
         n_obs[start:stop] = called.sum(axis=0)
         b = stop - start
         coefficients = np.tile(np.append(null, 0.0), (b, 1))
-        active = np.arange(b)
+        exact_dosage, exact_called = _block_dosage(genotypes, start, stop, dosage_scale)
+        # PLINK 2's VIF check uses the unweighted correlation of the predictors. A
+        # site it refuses (one that does not vary, or that the covariates predict)
+        # is NaN for that reason, whether or not its fit would converge.
+        vif = _genotype_vif(
+            (exact_called.T @ pairs).reshape(b, c, c),
+            exact_dosage.T @ design,
+            (exact_dosage * exact_dosage).sum(axis=0),
+            exact_called.sum(axis=0),
+            exact_dosage.sum(axis=0),
+        )
+        testable = vif <= MAX_VIF
+        active = np.flatnonzero(testable)  # only testable sites are fitted
         converged = np.zeros(b, dtype=bool)
         for iteration in range(MAX_ITERATIONS):
+            if active.size == 0:
+                break
             everything = active.size == b
             d = dosage if everything else dosage[:, active]
             m = called if everything else called[:, active]
@@ -455,40 +539,36 @@ def logistic_scan(
             runaway = np.abs(coefficients[active, c]) > MAX_ABS_BETA
             converged[active[done & np.isfinite(step).all(axis=1) & ~runaway]] = True
             active = active[~done & ~runaway]
-            if active.size == 0:
-                break
-        not_converged[start + active] = True
-        final = np.flatnonzero(converged)
-        d, m = _block_dosage(genotypes, start, stop, dosage_scale)
-        if final.size < b:
-            d, m = d[:, final], m[:, final]
-        beta = coefficients[final]
-        for _ in range(POLISH_STEPS):
-            previous = beta
-            beta, last_information = _newton_step(design, pairs, y, d, m, beta)
-        # A site whose last double-precision step is still large had only seemed to
-        # converge: single precision rounded its vanishing weights to zero steps
-        # (separation, with the effect running off). Whether that happens depends on
-        # the CPU's rounding, so the double step decides: not converged, NaN.
-        with np.errstate(invalid="ignore"):
-            unsettled = ~(np.abs(beta - previous) < TOLERANCE * np.maximum(1.0, np.abs(beta)))
-        unsettled = unsettled.any(axis=1)
-        not_converged[start + final[unsettled]] = True
+        # Single precision only gets each site close. Whether a fit converges is
+        # decided in double precision, so that the verdict does not depend on the
+        # CPU: a site that single precision left unsettled (no convergence in
+        # MAX_ITERATIONS, a runaway effect, a NaN step when vanishing weights round
+        # to zero) starts again from the null fit in double.
+        d, m = exact_dosage, exact_called
+        beta, last_information, unsettled = _polish(
+            design, pairs, y, d[:, converged], m[:, converged], coefficients[converged]
+        )
+        coefficients[converged] = beta
+        settled = converged.copy()
+        settled[np.flatnonzero(converged)[unsettled]] = False
+        information = np.full((b, c + 1, c + 1), np.nan)
+        information[settled] = last_information[~unsettled]
+        redo = np.flatnonzero(~settled & testable)
+        if redo.size:
+            beta, redo_information, redo_settled = _double_fit(
+                design, pairs, y, d[:, redo], m[:, redo], np.append(null, 0.0)
+            )
+            coefficients[redo], information[redo] = beta, redo_information
+            settled[redo] = redo_settled
+            not_converged[start + redo[~redo_settled]] = True
+        final = np.flatnonzero(settled)
+        beta, last_information = coefficients[final], information[final]
         # The standard error comes from the information of the last Newton step,
         # a double-precision step taken within ~1e-8 of the estimate.
         with np.errstate(invalid="ignore", divide="ignore"):
             se = np.sqrt(_inverse_last(last_information))
-            stat = np.where(unsettled, np.nan, beta[:, c] / se)
-        # PLINK 2's VIF check uses the unweighted correlation of the predictors.
-        ones = m.T @ pairs
-        vif = _genotype_vif(
-            ones.reshape(len(final), c, c),
-            d.T @ design,
-            (d * d).sum(axis=0),
-            m.sum(axis=0),
-            d.sum(axis=0),
-        )
-        valid = np.isfinite(stat) & (vif <= MAX_VIF)
+            stat = beta[:, c] / se
+        valid = np.isfinite(stat)
         index = start + final
         out["beta"][index] = np.where(valid, beta[:, c], np.nan)
         out["se"][index] = np.where(valid, se, np.nan)
