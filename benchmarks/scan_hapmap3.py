@@ -76,7 +76,11 @@ association_scan(genotypes.genotypes, genotypes.variants, target, design, binary
 parts = {"imports": imported - start, "read_vcf": read - imported,
          "scan (logistic, 7 covariates)": time.perf_counter() - read}
 # Sites with missing calls cost what complete sites cost (no per-site path):
-from vcfml.stats.association import logistic_scan, single_threaded_blas
+from vcfml.stats.association import logistic_scan
+try:
+    from vcfml.stats.association import single_threaded_blas
+except ImportError:  # a vcfml before it (to time the same script on an older version)
+    from contextlib import nullcontext as single_threaded_blas
 missing = (genotypes.genotypes < 0).any(axis=0)
 for label, sites in (("complete", ~missing), ("with missing calls", missing)):
     begin = time.perf_counter()
