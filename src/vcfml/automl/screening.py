@@ -11,7 +11,8 @@ that merely tracks a covariate ranks high: at a non-PAR chrX site males carry
 0 or 1 copies and females 0, 1 or 2, so when the phenotype depends on sex every
 chrX site "associates" with it and pushes causal autosomal sites out of the
 model. The score test fits the covariates-only model once per fold and then
-costs one matrix product per block of sites, so it stays cheap over 100,000
+costs one compiled pass over the calls (:mod:`vcfml.stats.score`, the same code
+as the streamed screen of :mod:`vcfml.scale`), so it stays cheap over 100,000
 sites; it is asymptotically the same chi-square statistic as PLINK 2's Wald
 test and ranks sites alike (``tests/test_stats.py``). The covariates still
 enter the model as features; the screen only decides which sites join them.
