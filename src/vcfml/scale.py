@@ -30,7 +30,7 @@ from vcfml.errors import require_extra
 with require_extra("scale"):
     import dask
 
-from vcfml.automl.screening import screen_design, screen_males
+from vcfml.automl.screening import comparable_scores, rank_sites, screen_design, screen_males
 from vcfml.automl.settings import AutoMLSettings
 from vcfml.automl.splits import screened_rows
 from vcfml.errors import VcfmlError
@@ -123,7 +123,7 @@ def top_sites(maf: np.ndarray, scores: np.ndarray, count: int, min_maf: float) -
     """The ``count`` best-ranked eligible sites, ranked as ``GenotypeScreen`` ranks them."""
     eligible = np.flatnonzero(maf >= min_maf) if min_maf > 0 else np.arange(len(maf))
     eligible = eligible[np.isfinite(scores[eligible])]
-    return eligible[np.argsort(-scores[eligible], kind="stable")][:count]
+    return rank_sites(scores, eligible)[:count]
 
 
 def _compute(tasks: list[Any], scheduler: Any) -> list[Any]:
@@ -298,7 +298,9 @@ class RunningTopSites:
         for index, (maf, scores, _) in enumerate(statistics):
             chosen = top_sites(maf, scores, self.count, self.min_maf)
             sites = np.concatenate([self.best[index], chosen + offset])
-            site_scores = np.concatenate([self.best_scores[index], scores[chosen]])
+            site_scores = np.concatenate(
+                [self.best_scores[index], comparable_scores(scores[chosen])]
+            )
             order = np.lexsort((sites, -site_scores))[: self.count]
             self.best[index], self.best_scores[index] = sites[order], site_scores[order]
         wanted = np.unique(np.concatenate(self.best))

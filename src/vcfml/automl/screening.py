@@ -50,6 +50,28 @@ if TYPE_CHECKING:
 
 # Dosage matrices stay in their integer (or float) type; anything else becomes float64.
 DOSAGE_DTYPES = [np.float64, np.float32, np.int8, np.int16, np.int32, np.int64]
+# Scores agree across CPUs only to rounding (BLAS kernels and numba targets sum in
+# different orders), and sites in perfect LD have equal scores in exact arithmetic:
+# ranked on raw scores, such ties fell one way on one CPU and the other way on
+# another, and the capstone kept a different 10th site under OpenBLAS's Prescott
+# kernel. Scores are compared to this many significant digits, ties in genome order.
+SCORE_DIGITS = 9
+
+
+def rank_sites(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """``eligible`` site indices, best score first: scores equal to ``SCORE_DIGITS``
+    significant digits are a tie, broken by site index (genome order), so that the
+    ranking is the same on every machine."""
+    return eligible[np.lexsort((eligible, -comparable_scores(scores[eligible])))]
+
+
+def comparable_scores(scores: np.ndarray) -> np.ndarray:
+    """``scores`` rounded to ``SCORE_DIGITS`` significant digits (NaN and 0 kept)."""
+    scores = np.asarray(scores, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.where(scores == 0, 0.0, np.floor(np.log10(np.abs(scores))))
+    unit = 10.0 ** (magnitude - (SCORE_DIGITS - 1))
+    return np.where(np.isfinite(unit), np.round(scores / unit) * unit, scores)
 
 
 class GenotypeScreen(TransformerMixin, BaseEstimator):
@@ -108,7 +130,7 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
                 f"no variants left after filtering (min_maf={self.min_maf}, "
                 f"{genotypes.shape[1]} sites, none polymorphic enough)"
             )
-        order = eligible[np.argsort(-scores[eligible], kind="stable")]
+        order = rank_sites(scores, eligible)
         self.ranking_ = order
         self.scores_ = scores
         self.pvalues_ = pvalues
