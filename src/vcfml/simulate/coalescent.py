@@ -188,9 +188,15 @@ def parse_region(text: str) -> tuple[str, int, int]:
 def simulate_coalescent(**parameters) -> CoalescentCohort:
     """Simulate a cohort under the coalescent (see the module doc).
 
-    Keyword arguments are the fields of :class:`CoalescentModel`. Returns the
-    training cohort; its ``test`` attribute holds the test cohort when
-    ``n_test_samples`` > 0, and ``write`` writes it into ``test/``.
+    Every argument is a keyword, a field of :class:`CoalescentModel`:
+    ``populations`` (``"YRI:500,CEU:500"``, or names with ``n_samples``),
+    ``regions`` (``CHROM:START-END`` windows; ``include_chrx`` adds
+    ``chrx_region``), ``species``, ``demography`` and ``genetic_map`` (stdpopsim
+    names; a map only if already cached), ``n_test_samples`` (more people into
+    ``test/``), the trait's ``n_causal``, ``h2``, ``prevalence``, ``sex_effect``,
+    ``population_effects``, ``alpha`` and ``causal_min_maf``, and ``seed``.
+    Returns the training cohort; its ``test`` attribute holds the test cohort
+    when ``n_test_samples`` > 0, and ``write`` writes it into ``test/``.
     """
     try:
         model = CoalescentModel(**parameters)
