@@ -147,6 +147,32 @@ def test_fits_stop_at_the_deadline(name):
     np.testing.assert_allclose(timely.predict_proba(x), plain.predict_proba(x))
 
 
+def test_the_refits_may_use_the_budget_to_its_end(liability_dataset, monkeypatch):
+    """The final refit stops at the end of the usable budget (the budget less
+    what the caller reserved), not at a share of it (it was cut at 90% while
+    time was left: review, "Truncated refit with budget left"); the refit for
+    the test estimate leaves the final one its estimated time. The deadlines
+    are read from the fits, so no wall-clock time is asserted."""
+    import vcfml.automl.search as search
+
+    deadlines: dict[int, list[float | None]] = {}
+
+    def spy(estimator, features, y, deadline):
+        deadlines.setdefault(len(y), []).append(deadline)
+        return fit_before(estimator, features, y, deadline)
+
+    monkeypatch.setattr(search, "fit_before", spy)
+    started, budget, reserved = time.perf_counter(), 3600.0, 600.0
+    settings = AutoMLSettings(budget=budget, max_trials=3, ensemble=False, verbose=0, seed=1)
+    result = run_automl(liability_dataset, settings, started=started, reserved_seconds=reserved)
+    n_all = len(liability_dataset.samples)
+    n_search = n_all - len(result.test_samples)
+    assert result.refit_on_all and not result.notes
+    assert deadlines[n_all] == [started + (budget - reserved)]
+    (holdout,) = deadlines[n_search]
+    assert started < holdout < started + (budget - reserved)
+
+
 def test_a_spent_budget_screens_one_fold_and_keeps_the_search_model(liability_dataset):
     """A run whose budget is already spent when it starts: one fold screened,
     one trial, no vote, and the refit on all samples skipped with a note."""
