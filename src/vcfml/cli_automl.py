@@ -387,7 +387,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
         {
             "sample_id": dataset.samples,
             "probability": probability.round(6),
-            "prediction": [model.target_labels[int(p >= 0.5)] for p in probability],
+            "prediction": [model.classes_[int(p >= 0.5)] for p in probability],
         }
     )
     metrics: dict = {"alignment": report.to_dict()}

@@ -130,11 +130,13 @@ def _write_run(
     if baselines is not None:
         leaderboard = leaderboard_with_baselines(leaderboard, result, baselines)
     leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
-    result.model.metadata = {
-        "search_metrics": result.cv_metrics,
-        "test_metrics": result.test_metrics,
-        "metric": result.settings.metric,
-    }
+    result.model.set_params(
+        metadata={
+            "search_metrics": result.cv_metrics,
+            "test_metrics": result.test_metrics,
+            "metric": result.settings.metric,
+        }
+    )
     result.model.save(run_dir / "model")
     n_trials = len(result.leaderboard)
     tested = result.test_metrics is not None

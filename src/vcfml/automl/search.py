@@ -730,24 +730,22 @@ def _refit(
         }
     else:
         estimator, params = members[0], json.loads(chosen["params"])
-    pipeline = build_pipeline(variants, covariate_names, estimator)
-    features = pipeline[:-1].fit_transform(dataset, dataset.target)
-    # A single model's columns are all of them; a vote's members pick theirs.
-    if not fit_before(estimator, features, dataset.target, deadline):
-        notes.append(
-            f"the refit on {len(dataset.samples)} samples stopped early (fewer trees or "
-            "boosting rounds than the trial) to keep the budget"
-        )
-    return FittedModel(
+    model = FittedModel(
+        pipeline=build_pipeline(variants, covariate_names, estimator),
         estimator_name=chosen["estimator"],
         params=params,
-        pipeline=pipeline,
-        variants=variants,
-        covariate_names=covariate_names,
         covariate_levels=dict(dataset.covariate_levels or {}),
         target_name=dataset.target_name,
         target_labels=tuple(dataset.target_labels),
     )
+    # A single model's columns are all of them; a vote's members pick theirs.
+    model.fit(dataset, deadline=deadline)
+    if not model.complete_:
+        notes.append(
+            f"the refit on {len(dataset.samples)} samples stopped early (fewer trees or "
+            "boosting rounds than the trial) to keep the budget"
+        )
+    return model
 
 
 def _plain(value: Any) -> Any:
