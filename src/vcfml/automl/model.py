@@ -211,6 +211,8 @@ class FittedModel(ClassifierMixin, BaseEstimator):
                 boosting stop (``complete_`` is then False).
 
         Raises:
+            TypeError: ``X`` is not a Dataset or a table (an array's columns
+                cannot be matched to the model's variants).
             ValueError: no pipeline, no target, a target with other labels, or
                 a Dataset whose labels differ from ``target_labels``.
         """
