@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special  # the distribution functions without scipy.stats' import cost
 
 # The genome's contigs, PARs and ploidy rule live in vcfml.genome (one copy);
 # these names stay importable from here.
@@ -154,6 +153,8 @@ def hardy_weinberg(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> pd.Da
     exact test; for sites with expected counts of 5 or more in every class both
     agree closely, and the exact test is better for rare variants.
     """
+    from scipy import special  # here: reading a VCF (this module) need not import scipy
+
     ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
     diploid = ploidy == 2
     counts = [((genotypes == value) & diploid).sum(axis=0) for value in (0, 1, 2)]
