@@ -159,3 +159,15 @@ def test_auto_screen_lets_the_search_choose(liability_dataset):
         assert len(result.model.variants) == chosen["n_sites"]
     with pytest.raises(Exception, match="screen must be one of"):
         AutoMLSettings(screen="everything").resolved()
+
+
+def test_cli_screen_choices_are_the_settings_screens():
+    from vcfml.automl.settings import SCREENS
+    from vcfml.cli import build_parser
+
+    parser = build_parser()
+    automl = next(
+        action for action in parser._subparsers._group_actions[0].choices["automl"]._actions
+        if action.dest == "screen"
+    )  # fmt: skip
+    assert set(automl.choices) == set(SCREENS) and automl.default == "auto"
