@@ -16,8 +16,10 @@ Usage: python benchmarks/screens.py [--trials 40] [--seeds 0 1 2]
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -63,8 +65,19 @@ def main() -> None:
         "--cohorts", nargs="+", choices=[c for c in COHORTS if c != "coalescent"],
         default=["epistatic", "additive-10k"],
     )  # fmt: skip
+    parser.add_argument(
+        "--from-json", type=Path, help="tabulate (and with --record, record) a --json run"
+    )
     add_output_options(parser, "append the table to benchmarks/RESULTS.md")
     args = parser.parse_args()
+    if args.from_json:
+        document = json.loads(args.from_json.read_text())
+        load = document.get(
+            "load", f"load average {document['machine']['load_average'][0]:g} after"
+        )
+        args.json = None
+        report(args, document["rows"], document["machine"], load)
+        return
     before = machine_state()
     rows = []
     for name in args.cohorts:
@@ -76,6 +89,12 @@ def main() -> None:
                 f"auto {last['auto_auc']:.3f}, Bayes {last['bayes_auc']:.3f}",
                 flush=True,
             )
+    after = machine_state()
+    report(args, rows, after, load_change(before, after))
+
+
+def report(args: argparse.Namespace, rows: list[dict], machine: dict, load: str) -> None:
+    """Print the tables; with ``--record``/``--json`` write them (common.publish)."""
     frame = pd.DataFrame(rows)
     table = frame[
         ["cohort", "seed", "bayes_auc", "marginal_auc", "auto_auc", "difference",
@@ -94,15 +113,14 @@ def main() -> None:
         .to_markdown()
     )
     print(table, "\n", summary, sep="\n")
-    after = machine_state()
     details = (
-        f", {args.trials} trials a run (deterministic), seeds "
-        f"{' '.join(map(str, args.seeds))}; {load_change(before, after)}"
+        f", {frame['trials'].iloc[0]} trials a run (deterministic), seeds "
+        f"{' '.join(map(str, sorted(frame['seed'].unique())))}; {load}"
     )
     publish(
         args, "screens.py",
         f"{table}\n\nMean over seeds (spread = standard deviation of the difference):\n\n{summary}",
-        details, "screens", {"machine": after, "rows": rows},
+        details, "screens", {"machine": machine, "load": load, "rows": rows},
     )  # fmt: skip
 
 
