@@ -45,10 +45,10 @@ imported = time.perf_counter()
 genotypes = read_vcf(sys.argv[1])
 read = time.perf_counter()
 table = aligned_table(pd.read_csv(sys.argv[2], sep="\t", index_col=0), genotypes.samples, "", "")
-target, binary = scan_target(table, "phenotype", "")
+target, binary, _ = scan_target(table, "phenotype", "")
 design = check_covariates(scan_covariates(table, ["sex"], "phenotype", ""))
 association_scan(genotypes.genotypes, genotypes.variants, target, design, binary=binary,
-                 male=sex_of(table, ""))
+                 male=sex_of(table, ""), af=genotypes.variants["af"].to_numpy())
 print(json.dumps({"imports": imported - start, "read_vcf": read - imported,
                   "scan": time.perf_counter() - read}))
 """

@@ -157,6 +157,15 @@ def test_explain_writes_plots_and_recovery(classic_run, tmp_path):
     report = json.loads((out / "recovery.json").read_text())
     assert report["model"]["recall_at_2"] == 1.0 and report["model"]["sex_rank"] <= 3
     assert report["association_scan"]["sex_rank"] is None
+    # The folder is written whole: an existing one is refused, or replaced whole.
+    arguments = ["explain", "--run", str(classic_run), "--out", str(out)]
+    (out / "stale.txt").write_text("of an older explain")
+    assert main(arguments) == 1
+    assert (out / "stale.txt").exists()
+    assert main([*arguments, "--overwrite"]) == 0
+    assert not (out / "stale.txt").exists() and not (out / "recovery.json").exists()
+    assert (out / "importance.png").stat().st_size > 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["explain"]
 
 
 def test_mlflow_has_the_runs(classic_run):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import bcftools_query, dosages_from_bcftools
+from conftest import ROOT, bcftools_query, dosages_from_bcftools
 from scipy.stats import norm
 
 from vcfml.cli import main
@@ -20,7 +20,7 @@ from vcfml.stats import adjacent_r2, ld_decay, ld_r2, site_frequency_spectrum, t
 SMALL = {
     "n_samples": 60,
     "n_test_samples": 40,
-    "regions": ["chr22:10000001-10300000"],
+    "regions": ["chr22:20000001-20300000"],
     "chrx_region": "chrX:2700001-2900000",  # straddles the end of PAR1
     "n_causal": 5,
     "seed": 5,
@@ -263,7 +263,7 @@ def test_cli_writes_train_and_test(tmp_path, capsys):
     code = main(
         [
             "simulate", "--model", "coalescent", "--samples", "30", "--test-samples", "20",
-            "--region", "chr22:10000001-10100000", "--no-chrx", "--causal", "3",
+            "--region", "chr22:20000001-20100000", "--no-chrx", "--causal", "3",
             "--population-effects", "CEU:0.4", "--out", str(out),
         ]
     )  # fmt: skip
@@ -271,7 +271,7 @@ def test_cli_writes_train_and_test(tmp_path, capsys):
     assert "test/: 20 samples" in capsys.readouterr().out
     truth = json.loads((out / "truth.json").read_text())
     assert truth["population_effects"] == {"YRI": 0.0, "CEU": 0.4}
-    assert truth["parameters"]["regions"] == ["chr22:10000001-10100000"]
+    assert truth["parameters"]["regions"] == ["chr22:20000001-20100000"]
     assert len(truth["causal_sites"]) == 3 and len(truth["case_probability"]) == 30
     assert (out / "test" / "cohort.vcf.gz.tbi").exists()
 
@@ -311,9 +311,84 @@ def test_figures_show_what_they_claim(small):
 
 def test_without_test_samples_there_is_no_test_folder(tmp_path):
     cohort = simulate_coalescent(
-        n_samples=20, regions=["chr22:10000001-10050000"], include_chrx=False, n_causal=2
+        n_samples=20, regions=["chr22:20000001-20050000"], include_chrx=False, n_causal=2
     )
     assert cohort.test is None
     assert set(cohort.variants["chrom"]) == {"chr22"}
     folder = cohort.write(tmp_path / "c")
     assert not (folder / "test").exists() and (folder / "cohort.vcf.gz.tbi").exists()
+
+
+def test_default_windows_are_on_the_long_arm_and_need_no_network(tmp_path, monkeypatch):
+    """chr22 is acrocentric: its short arm, before the centromere (which ends near
+    15.05 Mb in GRCh38), is mostly unassembled, so real data have no variants there.
+    The default window, the course's dataset and the capstone's all lie beyond it, on
+    the q arm. And the recombination rate is the chromosome's uniform one: with an
+    empty stdpopsim cache and every network connection refused, the simulation runs."""
+    import socket
+
+    import stdpopsim
+    import yaml
+
+    from vcfml.check.capstone import MODEL as CAPSTONE
+    from vcfml.simulate.coalescent import DEFAULT_REGIONS
+
+    spec = yaml.safe_load((ROOT / "data" / "datasets.yml").read_text())["coalescent"]
+    windows = [*DEFAULT_REGIONS, *spec["regions"], *CAPSTONE["regions"]]
+    for window in windows:
+        chrom, start, _ = parse_region(window)
+        assert chrom != "chr22" or start > 16_000_000, window
+
+    def refuse(*args, **kwargs):
+        raise OSError("network refused by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    cache = stdpopsim.get_cache_dir()
+    stdpopsim.set_cache_dir(tmp_path / "empty-cache")
+    try:
+        cohort = simulate_coalescent(
+            n_samples=20, regions=["chr22:20000001-20050000"], include_chrx=False, n_causal=2
+        )
+    finally:
+        stdpopsim.set_cache_dir(cache)
+    assert cohort.variants["pos"].between(20_000_001, 20_050_000).all()
+    # msprime's provenance records the recombination map it ran with: one rate over
+    # the window (NaN outside it), the chromosome's own.
+    record = json.loads(cohort.tree_sequences[0].provenance(0).record)
+    rate_map = record["parameters"]["recombination_rate"]
+    assert rate_map["position"]["__ndarray__"][1:3] == [20_000_000.0, 20_050_000.0]
+    rates = np.array(rate_map["rate"]["__ndarray__"], dtype=float)
+    chromosome = stdpopsim.get_species("HomSap").genome.get_chromosome("22")
+    assert np.isnan(rates[[0, 2]]).all()
+    assert rates[1] == pytest.approx(chromosome.recombination_rate)
+
+
+def test_a_polygenic_trait_does_not_close_the_gap_between_populations():
+    """Many causal loci (``n_causal``, ``--causal``) simulate a polygenic trait. Under
+    neutral drift the expected squared gap in mean genetic value between two
+    populations depends on their drift (F_ST) and the trait's additive variance, not
+    on the number of loci (Q_ST = F_ST: Whitlock 2008, Mol Ecol 17:1885; Berg & Coop
+    2014, PLoS Genet 10:e1004412): 300 loci leave a YRI-CEU gap in the share of
+    expected cases as large as 5 loci do, of either sign from one seed to the next.
+    The book's text on reading such gaps (coalescent.md, pgs.md) rests on this."""
+    gaps: dict[int, list[float]] = {5: [], 300: []}
+    for seed in range(1, 13):
+        for n_causal, found in gaps.items():
+            cohort = simulate_coalescent(
+                populations="YRI:150,CEU:150",
+                regions=["chr22:20000001-20300000"],
+                include_chrx=False,
+                n_causal=n_causal,
+                sex_effect=0.0,
+                seed=seed,
+            )
+            assert len(cohort.truth["causal_sites"]) == n_causal
+            probability = pd.Series(cohort.truth["case_probability"])
+            population = cohort.samples.set_index("sample_id")["population"]
+            by_population = probability.groupby(population).mean()
+            found.append(by_population["YRI"] - by_population["CEU"])
+    few, many = (np.array(gaps[n]) for n in (5, 300))
+    assert (many > 0).any() and (many < 0).any() and (few > 0).any() and (few < 0).any()
+    rms_few, rms_many = np.sqrt(np.mean(few**2)), np.sqrt(np.mean(many**2))
+    assert rms_many > 0.05 and rms_many > 0.6 * rms_few

@@ -153,7 +153,7 @@ def test_vote_predicts_the_weighted_mean_of_its_refitted_members(voted, liabilit
 
 def test_vote_saves_reloads_and_explains(voted, liability_dataset, tmp_path):
     model = voted.model
-    assert isinstance(model.estimator, VotingEnsemble) and not model.is_tree
+    assert isinstance(model.estimator_, VotingEnsemble) and not model.is_tree
     model.save(tmp_path / "model")
     loaded = FittedModel.load(tmp_path / "model")
     np.testing.assert_allclose(
@@ -168,7 +168,7 @@ def test_vote_saves_reloads_and_explains(voted, liability_dataset, tmp_path):
     features = loaded.features(liability_dataset)
     background = features[:40]
     values = shap_values(loaded, features[5:6], background=background)
-    probability = loaded.estimator.predict_proba(np.vstack([features[5:6], background]))[:, 1]
+    probability = loaded.estimator_.predict_proba(np.vstack([features[5:6], background]))[:, 1]
     log_odds = np.log(probability / (1 - probability))
     assert values.sum() == pytest.approx(log_odds[0] - log_odds[1:].mean(), abs=1e-6)
     table = explain_sample(loaded, liability_dataset, liability_dataset.samples[5], top=4)
@@ -181,3 +181,40 @@ def test_no_vote_when_switched_off_or_a_sparse_model_is_asked_for(liability_data
     result = run_automl(liability_dataset, settings)
     assert "ensemble" not in set(result.leaderboard["estimator"])
     assert result.model.estimator_name != "ensemble"
+
+
+def test_a_cloned_vote_refits_its_members_which_a_frozen_voting_classifier_does_not():
+    """Why the vote is not scikit-learn's VotingClassifier of prefit (frozen)
+    members (VotingEnsemble's docstring): cloned and fitted on the opposite
+    labels, the frozen vote predicts what it predicted before, so
+    cross_val_score on such a pipeline would score members fitted on its
+    validation samples; VotingEnsemble's clone refits them."""
+    from sklearn.base import clone
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import ExtraTreesClassifier, VotingClassifier
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    x = rng.random((200, 6))
+    y = (x[:, 0] + x[:, 3] > 1).astype(int)
+    members = [LogisticRegression(), ExtraTreesClassifier(n_estimators=20, random_state=0)]
+    columns = [np.array([0, 1, 2]), np.array([2, 3, 4, 5])]
+    ours = VotingEnsemble(members, columns, [0.6, 0.4]).fit(x, y)
+    frozen = VotingClassifier(
+        [
+            (f"m{i}", FrozenEstimator(make_pipeline(transform, member)))
+            for i, (transform, member) in enumerate(
+                (ColumnTransformer([("c", "passthrough", c)]).fit(x), clone(m).fit(x[:, c], y))
+                for m, c in zip(members, columns, strict=True)
+            )
+        ],
+        voting="soft",
+        weights=[0.6, 0.4],
+    ).fit(x, y)
+    np.testing.assert_allclose(frozen.predict_proba(x), ours.predict_proba(x), rtol=1e-6)
+    refrozen = clone(frozen).fit(x, 1 - y)
+    np.testing.assert_allclose(refrozen.predict_proba(x), frozen.predict_proba(x))
+    refitted = clone(ours).fit(x, 1 - y)
+    assert roc_auc_score(y, refitted.predict_proba(x)[:, 1]) < 0.2  # learned the new labels

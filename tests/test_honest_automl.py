@@ -147,6 +147,34 @@ def test_fits_stop_at_the_deadline(name):
     np.testing.assert_allclose(timely.predict_proba(x), plain.predict_proba(x))
 
 
+def test_the_refits_may_use_the_budget_to_its_end(liability_dataset, monkeypatch):
+    """The final refit stops at the end of the usable budget (the budget less
+    what the caller reserved), not at a share of it (it was cut at 90% while
+    time was left: review, "Truncated refit with budget left"); the refit for
+    the test estimate leaves the final one its estimated time. The deadlines
+    are read from the fits, so no wall-clock time is asserted."""
+    import vcfml.automl.estimators as estimators
+    import vcfml.automl.search as search
+
+    deadlines: dict[int, list[float | None]] = {}
+
+    def spy(estimator, features, y, deadline):
+        deadlines.setdefault(len(y), []).append(deadline)
+        return fit_before(estimator, features, y, deadline)
+
+    monkeypatch.setattr(search, "fit_before", spy)  # the trials
+    monkeypatch.setattr(estimators, "fit_before", spy)  # the refits (FittedModel.fit)
+    started, budget, reserved = time.perf_counter(), 3600.0, 600.0
+    settings = AutoMLSettings(budget=budget, max_trials=3, ensemble=False, verbose=0, seed=1)
+    result = run_automl(liability_dataset, settings, started=started, reserved_seconds=reserved)
+    n_all = len(liability_dataset.samples)
+    n_search = n_all - len(result.test_samples)
+    assert result.refit_on_all and not result.notes
+    assert deadlines[n_all] == [started + (budget - reserved)]
+    (holdout,) = deadlines[n_search]
+    assert started < holdout < started + (budget - reserved)
+
+
 def test_a_spent_budget_screens_one_fold_and_keeps_the_search_model(liability_dataset):
     """A run whose budget is already spent when it starts: one fold screened,
     one trial, no vote, and the refit on all samples skipped with a note."""
@@ -228,7 +256,7 @@ def test_shap_units_are_what_the_values_add_up_to(liability_dataset, name, units
     assert shap_units(model) == units
     features = model.features(liability_dataset)[:2]
     values = shap_values(model, features)
-    probability = model.estimator.predict_proba(features)[:, 1]
+    probability = model.estimator_.predict_proba(features)[:, 1]
     output = probability if units == "probability" else np.log(probability / (1 - probability))
     # SHAP values are additive in the model's output: their difference between
     # two people is the difference of that output.
@@ -240,9 +268,9 @@ def test_shap_units_are_what_the_values_add_up_to(liability_dataset, name, units
 def test_the_model_is_a_scikit_learn_pipeline(liability_dataset, tmp_path):
     result = run_automl(liability_dataset, quick(max_trials=4))
     model = result.model
-    assert [name for name, _ in model.pipeline.steps] == ["align", "screen", "model"]
-    probability = model.pipeline.predict_proba(liability_dataset)
-    assert probability.shape == (300, 2) and list(model.pipeline.classes_) == [0, 1]
+    assert [name for name, _ in model.pipeline_.steps] == ["align", "screen", "model"]
+    probability = model.pipeline_.predict_proba(liability_dataset)
+    assert probability.shape == (300, 2) and list(model.pipeline_.classes_) == [0, 1]
     np.testing.assert_allclose(probability.sum(axis=1), 1)
     # The model itself speaks the target's labels, as a scikit-learn classifier.
     assert list(model.classes_) == list(liability_dataset.target_labels)
@@ -253,17 +281,49 @@ def test_the_model_is_a_scikit_learn_pipeline(liability_dataset, tmp_path):
     )
     # The pipeline itself takes a Dataset or its table, as scikit-learn tools need.
     frame = liability_dataset.to_frame()
-    np.testing.assert_allclose(model.pipeline.predict_proba(frame), probability, rtol=1e-6)
+    np.testing.assert_allclose(model.pipeline_.predict_proba(frame), probability, rtol=1e-6)
     np.testing.assert_allclose(
-        model.pipeline.predict_proba(liability_dataset), probability, rtol=1e-6
+        model.pipeline_.predict_proba(liability_dataset), probability, rtol=1e-6
     )
     scores = cross_val_score(
-        clone(model.pipeline), frame, liability_dataset.target, cv=3, scoring="roc_auc"
+        clone(model.pipeline_), frame, liability_dataset.target, cv=3, scoring="roc_auc"
     )
     assert scores.shape == (3,) and np.all((scores > 0.5) & (scores <= 1))
     display = CalibrationDisplay.from_estimator(
-        model.pipeline, frame, liability_dataset.target, n_bins=5
+        model.pipeline_, frame, liability_dataset.target, n_bins=5
     )
     assert len(display.prob_true) >= 2
     with pytest.raises(TypeError, match="vcfml Dataset or its table"):
-        model.pipeline.predict_proba(np.zeros((3, 3)))
+        model.pipeline_.predict_proba(np.zeros((3, 3)))
+
+
+def test_the_fitted_model_keeps_scikit_learn_s_contract(liability_dataset):
+    """FittedModel is a scikit-learn classifier: clone gives it unfitted (it was a
+    dataclass that clone refused), fit refits all of it, fitted state ends in _."""
+    from sklearn.base import is_classifier
+    from sklearn.exceptions import NotFittedError
+
+    model = run_automl(liability_dataset, quick(max_trials=4)).model
+    assert is_classifier(model) and model.get_params()["estimator_name"] == model.estimator_name
+    fresh = clone(model)
+    assert fresh.get_params()["pipeline"] is not model.pipeline
+    assert not hasattr(fresh, "pipeline_") and not hasattr(fresh, "classes_")
+    with pytest.raises(NotFittedError):
+        fresh.predict_proba(liability_dataset)
+    assert list(fresh.variants["pos"]) == list(model.variants["pos"])  # a parameter
+    # Refitted on the same samples: the same model (the search's fit is seeded).
+    fresh.fit(liability_dataset)
+    assert fresh.complete_ and list(fresh.classes_) == list(model.classes_)
+    np.testing.assert_allclose(
+        fresh.predict_proba(liability_dataset), model.predict_proba(liability_dataset)
+    )
+    # scikit-learn's tools refit it; the labels or the dataset's 0/1 codes are its y.
+    frame, labels = liability_dataset.to_frame(), model.predict(liability_dataset)
+    scores = cross_val_score(clone(model), frame, liability_dataset.target, cv=3)
+    assert scores.shape == (3,) and np.all((scores > 0.5) & (scores <= 1))
+    assert model.score(frame, labels) == 1.0
+    with pytest.raises(ValueError, match="are not the model's"):
+        clone(model).fit(frame, np.where(liability_dataset.target == 1, "sick", "well"))
+    other = Dataset(**{**vars(liability_dataset), "target_labels": ("well", "sick")})
+    with pytest.raises(ValueError, match="target labels"):
+        clone(model).fit(other)

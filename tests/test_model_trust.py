@@ -26,6 +26,8 @@ from vcfml.automl import FittedModel
 from vcfml.automl.run_files import load_run, save_run
 from vcfml.cli import main
 from vcfml.errors import VcfmlInputError
+from vcfml.features import join_samples
+from vcfml.io.vcf_reader import read_vcf
 
 CLASSIC = ROOT / "data" / "classic"
 
@@ -108,7 +110,7 @@ def test_a_skops_file_with_an_unknown_type_is_refused(run, tmp_path, capsys):
     shutil.copytree(run, hostile)
     # os.system where the estimator should be: skops would rebuild it if trusted.
     skops.io.dump(
-        {"screen": model.pipeline["screen"], "model": os.system}, hostile / "model" / "model.skops"
+        {"screen": model.pipeline_["screen"], "model": os.system}, hostile / "model" / "model.skops"
     )
     assert predict(hostile, tmp_path / "p.tsv") == 1
     line = error_line(capsys)
@@ -120,7 +122,21 @@ def test_an_old_pickled_model_loads_only_with_trust(run, tmp_path, capsys):
     shutil.copytree(run, old)
     model, _ = load_run(run)
     (old / "model" / "model.skops").unlink()
-    joblib.dump(model, old / "model" / "model.joblib")  # what vcfml 0.1 wrote
+    # What vcfml 0.1 wrote: its FittedModel was a dataclass holding the fitted pipeline.
+    dataclass_state = {
+        "estimator_name": model.estimator_name,
+        "params": model.params,
+        "pipeline": model.pipeline_,
+        "variants": model.variants,
+        "covariate_names": model.covariate_names,
+        "covariate_levels": model.covariate_levels,
+        "target_name": model.target_name,
+        "target_labels": tuple(model.classes_),
+        "metadata": {},
+    }
+    legacy = object.__new__(FittedModel)
+    legacy.__dict__.update(dataclass_state)
+    joblib.dump(legacy, old / "model" / "model.joblib")
     assert predict(old, tmp_path / "p.tsv") == 1
     assert "is a pickle from an older vcfml" in error_line(capsys)
     assert predict(old, tmp_path / "p.tsv", "--trust") == 0
@@ -129,6 +145,9 @@ def test_an_old_pickled_model_loads_only_with_trust(run, tmp_path, capsys):
     with pytest.warns(UserWarning, match="it can run any code it holds"):
         trusted = FittedModel.load(old / "model", trust=True)
     np.testing.assert_array_equal(trusted.variants["pos"], model.variants["pos"])
+    dataset = join_samples(read_vcf(CLASSIC / "cohort.vcf.gz"), CLASSIC / "samples.tsv")
+    np.testing.assert_allclose(trusted.predict_proba(dataset), model.predict_proba(dataset))
+    assert list(trusted.classes_) == list(model.classes_) and trusted.pipeline_ is not None
 
 
 def test_other_package_versions_are_reported(run, tmp_path, capsys):
@@ -177,8 +196,6 @@ def test_out_naming_a_file_or_another_folder_is_refused_before_any_work(tmp_path
 
 def test_an_interrupted_save_leaves_nothing(run, tmp_path, monkeypatch):
     from vcfml.automl import AutoMLSettings, run_automl
-    from vcfml.features import join_samples
-    from vcfml.io.vcf_reader import read_vcf
 
     dataset = join_samples(read_vcf(CLASSIC / "cohort.vcf.gz"), CLASSIC / "samples.tsv")
     result = run_automl(dataset, AutoMLSettings(deterministic=True, max_trials=1, verbose=0))

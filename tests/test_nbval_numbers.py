@@ -22,7 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
         ("<td>14.903106</td>", "<td>14.903107</td>"),
         ("beta 0.250000, se 0.1", "beta 0.250001, se 0.1"),
         ("no numbers at all", "no numbers at all"),
-        ("Warning: 6 of 1885 sites did not converge", "Warning: 7 of 1885 sites did not converge"),
     ],
 )
 def test_rounding_noise_passes(reference, test):
@@ -40,6 +39,7 @@ def test_rounding_noise_passes(reference, test):
         ("AUC 0.812 on CEU", "AUC 0.812 on YRI"),
         ("0.5 0.5", "0.5"),
         ("6 of 1885 sites did not converge", "6 of 1886 sites did not converge"),
+        ("6 of 1885 sites did not converge", "7 of 1885 sites did not converge"),  # a verdict
     ],
 )
 def test_a_real_change_fails(reference, test):

@@ -197,3 +197,29 @@ def test_a_replace_whose_final_rename_fails_puts_the_old_folder_back(tmp_path, m
     monkeypatch.undo()
     assert sorted(os.listdir(target)) == ["old.txt"]
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("if_exists", ["fail", "replace"])
+def test_a_folder_another_writer_put_in_place_meanwhile_is_kept_whole(tmp_path, if_exists):
+    """The one mechanism of every command (simulate, automl's run folder, qc):
+    when another writer renames its folder into place while this block runs,
+    that folder stays whole and this one fails in one line (an empty folder
+    appearing is no exception: a rename would have replaced it silently)."""
+    target = tmp_path / "out"
+    if if_exists == "replace":
+        target.mkdir()
+        (target / "old.txt").write_text("old")
+    match = "another run wrote it while this one was running"
+    with (
+        pytest.raises(VcfmlInputError, match=match),
+        folder_written_whole(target, if_exists) as folder,
+    ):
+        (folder / "mine.txt").write_text("mine")
+        other = tmp_path / "other"
+        other.mkdir()
+        if if_exists == "replace":
+            (other / "theirs.txt").write_text("theirs")
+            os.rename(target, tmp_path / "aside")
+        os.rename(other, target)
+    assert sorted(os.listdir(target)) == ([] if if_exists == "fail" else ["theirs.txt"])
+    assert leftovers(tmp_path) == []

@@ -302,7 +302,7 @@ def test_explain_boundaries(run, tmp_path, capsys):
     a_file = tmp_path / "a_file"
     a_file.write_text("")
     assert explain(run, a_file / "plots") == 1
-    assert one_error_line(capsys).startswith(f"vcfml: error: {a_file / 'plots'}: cannot create")
+    assert one_error_line(capsys).startswith(f"vcfml: error: {a_file / 'plots'}: cannot write")
 
 
 def test_an_identifier_column_is_one_warning_line(cohort, capsys, samples_with):

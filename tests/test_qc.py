@@ -374,6 +374,42 @@ def test_vcfml_qc_on_hapmap_equals_plink2(hapmap, tmp_path, capsys):
     assert (kin0["KINSHIP"] > 0.0442).sum() == len(related)
 
 
+def test_vcfml_qc_writes_its_folder_whole(cohort, tmp_path, capsys, monkeypatch):
+    """A failure half way (here a Ctrl-C while the filtered VCF is written, after
+    the tables) leaves no report folder and no temporary; an existing report is
+    refused before any work, or with --overwrite replaced whole (no stale file)."""
+    import vcfml.cli_qc
+
+    folder = cohort[4]
+    out = tmp_path / "qc"
+    arguments = ["qc", "--vcf", str(folder / "planted.vcf"), "--out", str(out),
+                 "--indep-pairwise", *COHORT_PRUNE, "--write-vcf"]  # fmt: skip
+    written = []
+
+    def interrupted(source, target, *rest):
+        written.extend(sorted(path.name for path in target.parent.iterdir()))
+        target.write_bytes(b"half a VCF")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vcfml.cli_qc, "write_filtered_vcf", interrupted)
+    assert main(arguments) == 130
+    assert "samples.tsv" in written  # the failure came after the tables were written
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert main(arguments) == 0
+    (out / "stale.txt").write_text("of an older report")
+    files = sorted(path.name for path in out.iterdir())
+    capsys.readouterr()
+    assert main(arguments) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert sorted(path.name for path in out.iterdir()) == files
+    assert main([*arguments, "--overwrite"]) == 0
+    assert sorted(path.name for path in out.iterdir()) == [
+        name for name in files if name != "stale.txt"
+    ]
+    assert [path.name for path in tmp_path.iterdir()] == ["qc"]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

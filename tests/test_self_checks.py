@@ -562,6 +562,40 @@ def test_3_1_search_on_prescreened_columns_fails(genotype_data, capsys):
     assert "keeps every one of the 100 columns" in capsys.readouterr().out
 
 
+@pytest.fixture(scope="module")
+def data_with_ceiling():
+    """200 people, 1,000 sites, 3 causal; the phenotype is a liability threshold, so
+    the Bayes-optimal probability, and its AUC (the ceiling), are known exactly."""
+    rng = np.random.default_rng(1)
+    X = rng.binomial(2, 0.3, size=(200, 1000)).astype(float)
+    genetic = X[:, :3].sum(axis=1) - 1.8
+    y = (genetic + rng.normal(0, 1, 200) > 0).astype(int)
+    X[rng.random(X.shape) < 0.03] = -1
+    return X, y, roc_auc_score(y, norm.cdf(genetic))
+
+
+def test_3_1_a_score_above_the_ceiling_is_named(data_with_ceiling, capsys):
+    """Sites screened on all samples, then searched with the screened matrix passed as
+    X (so no column count gives it away): the best CV AUC is above the ceiling."""
+    X, y, ceiling = data_with_ceiling
+    honest = GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=3).fit(X, y)
+    assert check.exercise_3_1(honest, X, ceiling=ceiling)
+    imputed = SimpleImputer(missing_values=-1).fit_transform(X)
+    kept = SelectKBest(f_classif, k=150).fit_transform(imputed, y)
+    leaky = GridSearchCV(pipeline(), GRID, scoring="roc_auc", cv=3).fit(kept, y)
+    assert check.exercise_3_1(leaky, kept)  # without the ceiling this leak passes
+    capsys.readouterr()
+    assert not check.exercise_3_1(leaky, kept, ceiling=ceiling)
+    out = capsys.readouterr().out
+    assert f"is above the cohort's ceiling, {ceiling:.3f}" in out and "leaked" in out
+    # Right but different: another search class and imputer, the ceiling as numpy's float.
+    other = RandomizedSearchCV(
+        pipeline(SimpleImputer(missing_values=-1, strategy="median")), GRID, n_iter=15,
+        scoring="roc_auc", cv=StratifiedKFold(3), random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert check.exercise_3_1(other, pd.DataFrame(X), ceiling=np.float64(ceiling))
+
+
 def test_3_1_unfitted_or_not_a_search(capsys):
     assert not check.exercise_3_1(GridSearchCV(pipeline(), GRID))
     assert "not fitted" in capsys.readouterr().out
@@ -1401,6 +1435,28 @@ def sorted_leads(clump):
 def test_5_3_wrong_clumps_fail(wrong, a_ranking, capsys):
     assert not check.exercise_5_3_clumps(wrong, 0.5, *a_ranking)
     assert "greedy clumping gives" in capsys.readouterr().out
+
+
+def clump_against_every_earlier_site(ranked, dosages, r2_threshold):
+    """The slip of the learner's review: a site is compared with every better-ranked
+    site, tags included, instead of the leads kept so far."""
+    r2 = ld_r2(dosages)
+    return [ranked[i] for i in range(len(ranked)) if all(r2[i, j] < r2_threshold for j in range(i))]
+
+
+def test_5_3_comparing_with_every_earlier_site_is_named_on_any_ranking(a_ranking, capsys):
+    """On these fresh loci (as on the notebook's, for the review) the slip gives the same
+    leads as greedy clumping; the check's chained loci tell them apart and name it."""
+    ranked, dosages = a_ranking
+    same = clump_against_every_earlier_site(ranked, dosages, 0.5)
+    assert set(same) == set(clump_by_loop(ranked, dosages, 0.5))
+    assert not check.exercise_5_3_clumps(clump_against_every_earlier_site, 0.5, *a_ranking)
+    out = capsys.readouterr().out
+    assert "On chained loci" in out and "every better-ranked site, tags included" in out
+    assert "the leads kept so far only" in out
+    # The right answers pass the chained loci too, in any order and written either way.
+    assert check.exercise_5_3_clumps(clump_by_loop, 0.5, *a_ranking)
+    assert check.exercise_5_3_clumps(sorted_leads(clump_by_removing_tags), 0.3, *a_ranking)
 
 
 @pytest.mark.parametrize("threshold", [1.0, 0.0, "0.5"])

@@ -227,3 +227,56 @@ def test_sample_seed_draws_new_people_from_the_same_model():
         test.truth["parameters"]["sample_seed"] == 99
         and "sample_seed" not in train.truth["parameters"]
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "size"),
+    [("classic", {}), ("liability", {"n_samples": 50, "n_sites": 80})],
+)
+def test_site_ids_name_the_site_and_are_not_rsids(model, size, tmp_path):
+    """Simulated sites are named CHROM:POS:REF:ALT: a random rs number would name an
+    unrelated real variant in dbSNP (the same number range), and the REF is random."""
+    cohort = simulate(model, seed=3, **size)
+    variants = cohort.variants
+    expected = variants["chrom"] + ":" + variants["pos"].astype(str) + ":"
+    expected += variants["ref"] + ":" + variants["alt"]
+    assert variants["id"].tolist() == expected.tolist()
+    assert not variants["id"].str.match(r"rs\d").any()
+    assert variants["id"].is_unique
+    written = read_vcf(cohort.write(tmp_path / model) / "cohort.vcf.gz")
+    assert written.variants["id"].tolist() == expected.tolist()
+    truth_ids = {site["id"] for site in cohort.truth["causal_sites"]}
+    assert truth_ids <= set(expected)
+
+
+def test_help_shows_the_simulators_real_parameters():
+    """help(simulate_liability) used to show only (**parameters): the signature now
+    lists the model's fields with their defaults, and the docstring says what each is."""
+    import dataclasses
+    import inspect
+    import pydoc
+
+    from vcfml.simulate import LiabilityModel, simulate_coalescent
+    from vcfml.simulate.coalescent import CoalescentModel
+
+    for function, model in (
+        (simulate_liability, LiabilityModel),
+        (simulate_coalescent, CoalescentModel),
+    ):
+        parameters = inspect.signature(function).parameters
+        fields = [f for f in dataclasses.fields(model) if f.init]
+        assert list(parameters) == [f.name for f in fields]
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values())
+        assert [p.default for p in parameters.values()] == [f.default for f in fields]
+        assert "**parameters" not in pydoc.render_doc(function, renderer=pydoc.plaintext)
+    text = pydoc.render_doc(simulate_liability, renderer=pydoc.plaintext)
+    assert "n_samples: int = 1000" in text
+    documented = inspect.getdoc(simulate_liability)
+    undocumented = [
+        name
+        for name in inspect.signature(simulate_liability).parameters
+        if f"``{name}``" not in documented
+    ]
+    assert undocumented == []
+    with pytest.raises(ValueError, match="n_causal must be between"):
+        simulate_liability(n_sites=5, n_causal=6)

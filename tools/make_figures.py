@@ -38,7 +38,7 @@ STYLE = {
 
 
 def vcf_record(fig) -> None:
-    """One record of data/liability, each field boxed and named; one call decoded."""
+    """The first record of data/classic, each field boxed and named; one call decoded."""
     ax = fig.add_axes([0, 0, 1, 1])
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 30)
@@ -46,16 +46,16 @@ def vcf_record(fig) -> None:
     fields = [
         ("chr1", "CHROM", "contig"),
         ("32254431", "POS", "1-based position"),
-        ("rs329237733", "ID", "name"),
+        ("chr1:32254431:G:C", "ID", "name: CHROM:POS:REF:ALT"),
         ("G", "REF", "reference allele"),
         ("C", "ALT", "alternative allele(s)"),
         (".", "QUAL", "caller's confidence"),
         ("PASS", "FILTER", "filters passed"),
         ("AC=96;AN=1000;AF=0.096", "INFO", "site facts: ALT count, alleles, frequency"),
         ("GT:DP", "FORMAT", "fields of each call"),
-        ("0/1:35", "sample_0002", "one call per sample"),
+        ("0/1:34", "sample_0053", "one call per sample"),
     ]
-    widths = [5, 9, 11, 3, 3, 4, 5.5, 21, 6, 8]
+    widths = [5, 9, 17, 3, 3, 4, 5.5, 21, 6, 8]
     x = 1.0
     for (text, name, meaning), width in zip(fields, widths, strict=True):
         colour = ORANGE if name.startswith("sample") else BLUE
@@ -97,8 +97,8 @@ def vcf_record(fig) -> None:
     ax.text(
         1,
         3.5,
-        "The call 0/1:35, split by FORMAT:  GT = 0/1 -> one REF (0) and one ALT "
-        "(1) allele -> dosage 1;  DP = 35 reads.  0/0 -> 0, 1/1 -> 2, ./. -> missing (-1), "
+        "The call 0/1:34, split by FORMAT:  GT = 0/1 -> one REF (0) and one ALT "
+        "(1) allele -> dosage 1;  DP = 34 reads.  0/0 -> 0, 1/1 -> 2, ./. -> missing (-1), "
         "0|1 -> 1 (phased).",
         fontsize=8,
         color=ORANGE,

@@ -27,8 +27,8 @@ COMMON_OPTIONS = {
     "--causal": (
         "n_causal",
         lambda text: _causal(text),
-        "number of causal sites; with --genotypes also their IDs, comma-separated, "
-        "or @FILE with one ID a line",
+        "number of causal sites (coalescent: hundreds make a polygenic trait); with "
+        "--genotypes also their IDs, comma-separated, or @FILE with one ID a line",
     ),
 }
 CLASSIC_OPTIONS = {
@@ -225,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="regions",
         action="append",
         default=None,
-        help="CHROM:START-END (1-based), repeatable (coalescent; default chr22:10000001-12000000)",
+        help="CHROM:START-END (1-based), repeatable (coalescent; default chr22:20000001-22000000)",
     )
     simulate.add_argument(
         "--population-effects",

@@ -140,6 +140,9 @@ def add_commands(commands) -> None:
     explain.add_argument("--run", required=True)
     explain.add_argument("--truth", help="truth.json of a simulated cohort")
     explain.add_argument("--out", required=True, help="folder for the plots and recovery.json")
+    explain.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out folder whole"
+    )
     explain.set_defaults(handler=run_explain_command)
 
 
@@ -393,7 +396,7 @@ def run_predict_command(args: argparse.Namespace) -> None:
         {
             "sample_id": dataset.samples,
             "probability": probability.round(6),
-            "prediction": [model.target_labels[int(p >= 0.5)] for p in probability],
+            "prediction": [model.classes_[int(p >= 0.5)] for p in probability],
         }
     )
     metrics: dict = {"alignment": report.to_dict()}
@@ -423,9 +426,28 @@ def run_explain_command(args: argparse.Namespace) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import pandas as pd
 
     from vcfml.automl.run_files import read_run
+    from vcfml.io.paths import folder_written_whole, validate_output_path
+
+    run = read_run(args.run)  # explain reads files only: the model is not loaded
+    _check_model_folder(Path(args.run) / "model")
+    importance = _read_importance(Path(args.run) / "importance.tsv")
+    importance.attrs["method"] = run.get("importance_method")
+    truth = _read_truth(Path(args.truth)) if args.truth else None
+    # Checked before the scan; written whole at the end (a temporary sibling
+    # folder renamed into place), as every folder vcfml writes.
+    out = validate_output_path(args.out, overwrite=args.overwrite)
+    with folder_written_whole(out, "replace" if args.overwrite else "fail") as folder:
+        written = _write_explain(args, run, importance, truth, folder)
+    print(f"wrote {', '.join(written)} to {out}/")
+
+
+def _write_explain(args: argparse.Namespace, run: dict, importance, truth, out: Path) -> list[str]:
+    """The plots and recovery.json of ``vcfml explain``, into the folder ``out``."""
+    import numpy as np
+    import pandas as pd
+
     from vcfml.explain import (
         association_table,
         figure_of,
@@ -435,21 +457,9 @@ def run_explain_command(args: argparse.Namespace) -> None:
     )
     from vcfml.io.atomic import write_text_atomically
 
-    run = read_run(args.run)  # explain reads files only: the model is not loaded
-    _check_model_folder(Path(args.run) / "model")
-    importance = _read_importance(Path(args.run) / "importance.tsv")
-    importance.attrs["method"] = run.get("importance_method")
-    truth = _read_truth(Path(args.truth)) if args.truth else None
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise VcfmlInputError(out, f"cannot create the folder: {error.strerror}") from error
     inputs = run.get("inputs", {})
     association = None
     if inputs.get("vcf") and Path(inputs["vcf"]).exists():
-        import numpy as np
-
         from vcfml.features import join_samples
         from vcfml.io.vcf_reader import read_vcf
 
@@ -497,7 +507,7 @@ def run_explain_command(args: argparse.Namespace) -> None:
                 f"precision at {k}: strict {ranks[f'precision_at_{k}']}, "
                 f"LD-aware {ranks[f'ld_precision_at_{k}']}"
             )
-    print(f"wrote {', '.join(written)} to {out}/")
+    return written
 
 
 def _load_run(run_dir: str, trust: bool = False):

@@ -12,7 +12,9 @@ test of its ``.hardy.x`` is not ported).
 Then LD pruning of the kept autosomal sites (``--indep-pairwise``), whose
 list is what PCA and kinship should use.
 
-It writes, in ``--out``: ``samples.tsv`` and ``sites.tsv`` (every number, and
+It writes the folder ``--out`` whole or not at all (refused when it exists,
+unless ``--overwrite``, which replaces it whole; see
+:func:`vcfml.io.paths.folder_written_whole`): ``samples.tsv`` and ``sites.tsv`` (every number, and
 why a sample or site was removed), ``related.tsv`` (pairs above third degree),
 ``keep_samples.txt``, ``keep_sites.txt``, ``prune.in`` (the pruned autosomal
 sites; a site's ID, or ``chrom:pos:ref:alt`` where the ID is missing or not
@@ -41,6 +43,9 @@ def add_commands(commands) -> None:
     qc.add_argument("--vcf", required=True, help="VCF/BCF file")
     qc.add_argument("--samples", help="samples table with a 'sex' column, for the sex check")
     qc.add_argument("--out", required=True, help="folder to write the report and lists to")
+    qc.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out folder whole"
+    )
     qc.add_argument("--mind", type=float, default=0.02, help="largest missing fraction per sample")
     qc.add_argument("--geno", type=float, default=0.02, help="largest missing fraction per site")
     qc.add_argument("--maf", type=float, default=0.01, help="smallest minor-allele frequency")
@@ -70,6 +75,7 @@ def add_commands(commands) -> None:
 
 
 def run_qc(args: argparse.Namespace) -> None:
+    from vcfml.io.paths import folder_written_whole, validate_output_path
     from vcfml.io.vcf_reader import read_vcf
 
     window, step, r2 = parse_pairwise(args.indep_pairwise)
@@ -77,16 +83,20 @@ def run_qc(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if not 0 <= value <= 1:
             raise VcfmlInputError(args.vcf, f"--{name} must be between 0 and 1, got {value}")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if_exists = "replace" if args.overwrite else "fail"
+    out = validate_output_path(args.out, overwrite=args.overwrite)  # before any work
     genotypes = read_vcf(args.vcf)
     male = _reported_sex(args.samples, genotypes.samples, args.vcf)
     samples, sites, related, pruned = quality_control(
         genotypes, male=male, args=args, window=window, step=step, r2=r2
     )
-    _write(out, genotypes, samples, sites, related, pruned)
-    if args.write_vcf:
-        write_filtered_vcf(args.vcf, out / "filtered.vcf.gz", samples, sites, genotypes.variants)
+    # Into a temporary sibling folder, renamed into place when every file is
+    # there: a failure or Ctrl-C half way leaves no report that lacks files.
+    with folder_written_whole(out, if_exists) as folder:
+        _write(folder, genotypes, samples, sites, related, pruned)
+        if args.write_vcf:
+            target = folder / "filtered.vcf.gz"
+            write_filtered_vcf(args.vcf, target, samples, sites, genotypes.variants)
     _print_summary(out, samples, sites, pruned, related)
 
 

@@ -238,5 +238,11 @@ def write_table(table: pd.DataFrame, path) -> None:
     """Write a TSV all at once: a half-written file never replaces a good one."""
     from vcfml.io.atomic import atomic_path
 
+    # The floats formatted here, as pandas' float_format="%.6g" formats them: pandas
+    # calls a Python function per value, 0.4 s of a HapMap 3 scan's 14,079 rows.
+    formatted = table.copy()
+    for name in table.columns[[pd.api.types.is_float_dtype(kind) for kind in table.dtypes]]:
+        values = table[name].to_numpy(dtype=float, na_value=np.nan).tolist()
+        formatted[name] = ["NA" if value != value else f"{value:.6g}" for value in values]
     with atomic_path(path) as temporary:
-        table.to_csv(temporary, sep="\t", index=False, na_rep="NA", float_format="%.6g")
+        formatted.to_csv(temporary, sep="\t", index=False, na_rep="NA")

@@ -82,7 +82,7 @@ def importance_table(
     """
     if method == "auto":
         method = "shap" if model.is_tree else "permutation"
-    if method == "shap" and isinstance(model.estimator, VotingEnsemble):
+    if method == "shap" and isinstance(model.estimator_, VotingEnsemble):
         raise VcfmlError(
             "global SHAP importance of a vote of several models would take hours "
             "(no exact explainer); use method='permutation', or explain_sample for one person"
@@ -104,7 +104,7 @@ def importance_table(
         target = dataset.target
         if deadline is not None:  # one prediction per feature and repeat
             began = time.perf_counter()
-            model.estimator.predict_proba(features)
+            model.estimator_.predict_proba(features)
             per_repeat = (time.perf_counter() - began) * features.shape[1]
             left = deadline - time.perf_counter()
             if per_repeat > left:  # not even one repeat of every sample: fewer samples
@@ -118,7 +118,7 @@ def importance_table(
                 features, target = features[np.sort(sample)], target[np.sort(sample)]
             n_repeats = max(1, min(n_repeats, int(left / per_repeat)))
         result = permutation_importance(
-            model.estimator,
+            model.estimator_,
             features,
             target,
             scoring=METRICS[metric].scoring,
@@ -207,7 +207,7 @@ def shap_values(
     ``features`` itself): a SHAP value says how far a feature moves one sample's
     prediction away from the average over the background.
     """
-    estimator = model.estimator
+    estimator = model.estimator_
     if isinstance(estimator, VotingEnsemble):
         return _permutation_shap(estimator, features, background)
     if isinstance(estimator, Pipeline):  # scaler + logistic regression

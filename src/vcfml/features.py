@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import OneHotEncoder
 
 from vcfml.errors import VcfmlInputError, preview_names
 from vcfml.io.samples_table import read_samples_table
@@ -235,8 +234,9 @@ def encode_covariates(
     table: pd.DataFrame, label, levels: dict[str, list[str] | None] | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[str] | None]]:
     """Numeric columns stay; text columns become one indicator per level
-    (``sex=male``), with one level dropped when there are only two: scikit-learn's
-    ``OneHotEncoder(drop="if_binary")`` with the levels in sorted order.
+    (``sex=male``), with the first level dropped when there are only two: what
+    scikit-learn's ``OneHotEncoder(drop="if_binary")`` makes, with the levels in
+    sorted order (``pandas.get_dummies``, which costs no scikit-learn import).
 
     With ``levels`` (from a training set) the same indicators are made; a level
     the training set never saw, or text in a column that was numeric, is an error
@@ -265,18 +265,11 @@ def encode_covariates(
                 label, f"covariate {column!r} has values the model never saw: {new}"
             )
         found[column] = list(categories)
-        encoder = OneHotEncoder(
-            categories=[list(categories)],
-            drop="if_binary",
-            handle_unknown="error",
-            sparse_output=False,
-            dtype=np.float64,
-            feature_name_combiner=lambda name, level: f"{name}={level}",
-        )
-        indicators = encoder.fit_transform(text.to_frame())
-        encoded.append(
-            pd.DataFrame(indicators, index=table.index, columns=encoder.get_feature_names_out())
-        )
+        # pandas' indicators, not scikit-learn's OneHotEncoder: the same columns, and
+        # `vcfml scan` does not pay about half a second to import scikit-learn.
+        indicators = pd.get_dummies(pd.Categorical(text, categories=categories), dtype=np.float64)
+        indicators.index, indicators.columns = table.index, [f"{column}={v}" for v in categories]
+        encoded.append(indicators.iloc[:, 1:] if len(categories) == 2 else indicators)
     if not encoded:
         return pd.DataFrame(index=table.index), found
     return pd.concat(encoded, axis=1), found

@@ -29,17 +29,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from vcfml.errors import require_extra
 
 with require_extra("scale"):
     import dask
 
-from vcfml.automl.screening import screen_males
+from vcfml.automl.screening import comparable_scores, rank_sites, screen_design, screen_males
 from vcfml.automl.settings import AutoMLSettings
 from vcfml.automl.splits import screened_rows
 from vcfml.errors import VcfmlError
@@ -47,8 +45,8 @@ from vcfml.features import Dataset, join_samples
 from vcfml.genome import build_of, call_ploidy, haploid_in_males
 from vcfml.io.vcf_reader import VARIANT_COLUMNS, GenotypeMatrix
 from vcfml.io.vcf_zarr import open_vcf_zarr, site_major_dosages, variants_table
-from vcfml.stats.association import _sigmoid, fit_logistic
 from vcfml.stats.frequency import allele_frequency, minor_allele_frequency
+from vcfml.stats.score import ScoreNull, score_null, score_statistics, score_sums
 
 STATISTICS = ("maf", "score", "pvalue")
 
@@ -73,77 +71,12 @@ class Prescreen:
     n_blocks: int
 
 
-@dataclass(frozen=True)
-class ScreenWeights:
-    """What the score test of every row set needs from each sample, computed once.
-
-    The screen fits the covariates-only logistic model on each set of training
-    rows; a site's statistic then needs only sums, over the called samples of
-    the set that carry dosage 1, dosage 2 or no call, of a few per-sample values
-    (:func:`_sufficient_sums`): one pass over a block of genotypes serves every
-    fold, where fitting each fold's screen on a float copy of its rows took six
-    passes of floating-point work.
-
-    Attributes:
-        per_sample: (samples, row sets, 2 + c): membership (1/0), residual
-            ``y - mu`` and weighted design ``w * x`` (intercept first) of each
-            sample in each set (zero outside it).
-        totals: (row sets, 2 + c): the same summed over each set.
-        inverses: (row sets, c, c): ``pinv(X' W X)`` of each set.
-    """
-
-    per_sample: np.ndarray
-    totals: np.ndarray
-    inverses: np.ndarray
-
-
 def screen_weights(
     y: np.ndarray, training_rows: list[np.ndarray], covariates: np.ndarray | None = None
-) -> ScreenWeights:
-    """The null model of each row set, as :func:`vcfml.stats.score_test` fits it."""
-    n_samples = len(y)
-    y = np.asarray(y, dtype=float)
-    covariates = None if covariates is None or not np.size(covariates) else covariates
-    n_columns = (
-        1 if covariates is None else 1 + np.asarray(covariates).reshape(n_samples, -1).shape[1]
-    )
-    per_sample = np.zeros((n_samples, len(training_rows), 2 + n_columns))
-    inverses = np.empty((len(training_rows), n_columns, n_columns))
-    for index, rows in enumerate(training_rows):
-        design = np.ones((len(rows), 1))
-        if covariates is not None:
-            design = np.column_stack([design, np.asarray(covariates[rows], dtype=float)])
-        fitted = _sigmoid(design @ fit_logistic(design, y[rows]))
-        weights = fitted * (1 - fitted)
-        weighted_design = design * weights[:, None]
-        inverses[index] = np.linalg.pinv(design.T @ weighted_design)
-        per_sample[rows, index, 0] = 1.0
-        per_sample[rows, index, 1] = y[rows] - fitted
-        per_sample[rows, index, 2:] = weighted_design
-    return ScreenWeights(per_sample, per_sample.sum(axis=0), inverses)
-
-
-@numba.njit(cache=True, nogil=True)
-def _sufficient_sums(site_major_block, per_sample):
-    """(sites, 3, row sets, 2 + c) sums of ``per_sample`` over the samples whose
-    call at each site is dosage 1, dosage 2, or missing (dosage 0 adds nothing).
-
-    A dosage above 2 (a polyploid call, which the readers already set missing,
-    as plink2 does) counts as missing too: it must never index past the three
-    classes, where it would write into the next site's sums."""
-    n_sites, n_samples = site_major_block.shape
-    _, n_sets, n_values = per_sample.shape
-    sums = np.zeros((n_sites, 3, n_sets, n_values))
-    for site in range(n_sites):
-        for sample in range(n_samples):
-            dosage = site_major_block[site, sample]
-            if dosage == 0:
-                continue
-            kind = 2 if dosage < 0 or dosage > 2 else dosage - 1
-            for row_set in range(n_sets):
-                for value in range(n_values):
-                    sums[site, kind, row_set, value] += per_sample[sample, row_set, value]
-    return sums
+) -> ScoreNull:
+    """The null model of each row set (:func:`vcfml.stats.score.score_null`),
+    fitted once and shared by every block."""
+    return score_null(y, screen_design(len(y), covariates), training_rows)
 
 
 def block_statistics(
@@ -151,13 +84,15 @@ def block_statistics(
     y: np.ndarray,
     training_rows: list[np.ndarray],
     covariates: np.ndarray | None = None,
-    weights: ScreenWeights | None = None,
+    weights: ScoreNull | None = None,
     haploid: np.ndarray | None = None,
     male: np.ndarray | None = None,
 ) -> np.ndarray:
     """MAF, covariate-adjusted score statistic and p-value of each site of a
-    block, on each set of training rows, as ``GenotypeScreen`` computes them
-    (missing calls filled with the set's mean dosage; tested equal to it).
+    block, on each set of training rows, as ``GenotypeScreen`` computes them:
+    with the same functions (:func:`vcfml.stats.score.score_sums` and
+    :func:`~vcfml.stats.score.score_statistics`: one compiled pass over the block
+    serves every row set).
 
     The MAF follows the screen's one ploidy rule
     (:func:`vcfml.automl.screening.screen_ploidy`, :func:`vcfml.genome.call_ploidy`):
@@ -165,10 +100,6 @@ def block_statistics(
     call counts one allele, so the same sites pass ``min_maf`` as in memory. A
     man's calls written diploid there count half (:func:`vcfml.stats.haploid_dosage`),
     judged over the block's one-copy sites (in memory: over all of them).
-
-    One compiled pass sums each set's per-sample values by dosage class; the
-    centred sums the score test needs follow exactly, since a dosage takes only
-    the values 0, 1, 2 (and a missing call sits at the mean, adding nothing).
     ``weights`` (:func:`screen_weights`) saves refitting the null models for
     every block.
 
@@ -178,11 +109,7 @@ def block_statistics(
     if weights is None:
         weights = screen_weights(y, training_rows, covariates)
     block = np.ascontiguousarray(site_major_block, dtype=np.int8)
-    sums = _sufficient_sums(block, weights.per_sample)  # (sites, 3, sets, 2 + c)
-    ones, twos, missing = sums[:, 0], sums[:, 1], sums[:, 2]
-    called = weights.totals - missing  # (sites, sets, 2 + c): sums over called samples
-    n_called = called[..., 0]
-    alt = ones[..., 0] + 2 * twos[..., 0]
+    n_called, alt, statistic, pvalue = score_statistics(score_sums(block, weights), weights)
     with np.errstate(invalid="ignore", divide="ignore"):
         frequency = np.where(n_called > 0, alt / np.maximum(2 * n_called, 1), np.nan)
     maf = minor_allele_frequency(frequency)  # (sites, sets)
@@ -195,23 +122,7 @@ def block_statistics(
             maf[columns, index] = minor_allele_frequency(
                 allele_frequency(calls[rows], ploidy[rows] if np.ndim(ploidy) else ploidy)
             )
-    mean = (alt / np.maximum(n_called, 1))[..., None]  # what a missing call is filled with
-    # Sums over the called zeros, exactly 0 where there are none (the counts are
-    # exact), so that a site constant within a set gets exactly zero variance.
-    zeros = np.where(
-        (n_called - ones[..., 0] - twos[..., 0] > 0)[..., None], called - ones - twos, 0.0
-    )
-    # Sum of a * (dosage - mean) over the called samples, for each per-sample value a;
-    # a missing call sits at the mean and adds nothing.
-    centred = -mean * zeros + (1 - mean) * ones + (2 - mean) * twos
-    score, projected = centred[..., 1], centred[..., 2:]
-    scale = (mean**2 * zeros + (1 - mean) ** 2 * ones + (2 - mean) ** 2 * twos)[..., 2]
-    variance = scale - np.einsum("ksc,scd,ksd->ks", projected, weights.inverses, projected)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = score**2 / variance
-    testable = variance > 1e-9 * np.maximum(scale, 1e-300)
-    statistic = np.where(testable, value, np.nan)
-    result = np.stack([maf, statistic, special.chdtrc(1, statistic)], axis=1)  # (sites, 3, sets)
+    result = np.stack([maf, statistic, pvalue], axis=1)  # (sites, 3, sets)
     return np.ascontiguousarray(result.transpose(2, 1, 0))
 
 
@@ -219,7 +130,7 @@ def top_sites(maf: np.ndarray, scores: np.ndarray, count: int, min_maf: float) -
     """The ``count`` best-ranked eligible sites, ranked as ``GenotypeScreen`` ranks them."""
     eligible = np.flatnonzero(maf >= min_maf) if min_maf > 0 else np.arange(len(maf))
     eligible = eligible[np.isfinite(scores[eligible])]
-    return eligible[np.argsort(-scores[eligible], kind="stable")][:count]
+    return rank_sites(scores, eligible)[:count]
 
 
 def _compute(tasks: list[Any], scheduler: Any) -> list[Any]:
@@ -394,7 +305,9 @@ class RunningTopSites:
         for index, (maf, scores, _) in enumerate(statistics):
             chosen = top_sites(maf, scores, self.count, self.min_maf)
             sites = np.concatenate([self.best[index], chosen + offset])
-            site_scores = np.concatenate([self.best_scores[index], scores[chosen]])
+            site_scores = np.concatenate(
+                [self.best_scores[index], comparable_scores(scores[chosen])]
+            )
             order = np.lexsort((sites, -site_scores))[: self.count]
             self.best[index], self.best_scores[index] = sites[order], site_scores[order]
         wanted = np.unique(np.concatenate(self.best))

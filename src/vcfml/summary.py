@@ -6,6 +6,7 @@ what the allele-frequency spectrum looks like, and whether calls are phased.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +69,16 @@ class VcfSummary:
         return "\n".join(lines)
 
 
+def maf_bin_labels() -> list[str]:
+    """The spectrum's bins as intervals of minor-allele frequency: ``[0, 0.01]``
+    (the first holds MAF 0 too), then ``(0.01, 0.05]`` and so on. pandas' own
+    labels would show the first as ``(-0.001, 0.01]``, a frequency no site has."""
+    edges = [f"{edge:g}" for edge in MAF_BINS]
+    return [f"[{edges[0]}, {edges[1]}]"] + [
+        f"({low}, {high}]" for low, high in itertools.pairwise(edges[1:])
+    ]
+
+
 def summarize(genotypes: GenotypeMatrix) -> VcfSummary:
     """Summarize a genotype matrix read with :func:`vcfml.read_vcf`."""
     calls = genotypes.genotypes
@@ -82,8 +93,9 @@ def summarize(genotypes: GenotypeMatrix) -> VcfSummary:
     ).reset_index()
     contigs["length"] = contigs["chrom"].map(genotypes.contigs).astype("Int64")
     maf = np.minimum(variants["af"], 1 - variants["af"])
-    spectrum = pd.cut(maf, MAF_BINS, include_lowest=True).value_counts(sort=False)
-    spectrum.index = spectrum.index.astype(str)
+    spectrum = pd.cut(maf, MAF_BINS, labels=maf_bin_labels(), include_lowest=True)
+    spectrum = spectrum.value_counts(sort=False)
+    spectrum.index = pd.Index(spectrum.index.astype(str), name="MAF")
     return VcfSummary(
         source=str(genotypes.source) if genotypes.source is not None else "in memory",
         n_samples=genotypes.n_samples,

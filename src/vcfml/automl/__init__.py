@@ -4,7 +4,8 @@
 >>> result = run_automl(dataset, AutoMLSettings(metric="roc_auc", budget=60))
 >>> result.test_metrics["roc_auc"]  # on held-out samples: the number to quote
 >>> result.leaderboard, result.cv_metrics  # the search's scores: optimistic
->>> result.model.pipeline  # a scikit-learn Pipeline (align, screen, model)
+>>> result.model.predict_proba(dataset)[:, 1]  # a scikit-learn classifier: P(case)
+>>> result.model.pipeline_  # its fitted scikit-learn Pipeline (align, screen, model)
 """
 
 from __future__ import annotations

@@ -101,10 +101,24 @@ class VotingEnsemble(ClassifierMixin, BaseEstimator):
     Every member was chosen with its own number of screened sites, so each one
     reads its own columns of the model's input: ``columns[i]`` lists them (its
     sites, then the covariates; ``None``: every column for every member).
-    ``fit`` fits a copy of every member on its columns. This is scikit-learn's
-    soft ``VotingClassifier`` with a column selection per member: that one
-    would need a ``ColumnTransformer`` pipeline around each member, and its
-    ``fit`` cannot stop at the budget's deadline (:func:`fit_before`).
+    ``fit`` fits a copy of every member on its columns.
+
+    This is scikit-learn's soft ``VotingClassifier`` with a column selection
+    per member, written out because ``VotingClassifier`` does not do the job in
+    either of the two ways it could be used (checked with scikit-learn 1.9.1):
+
+    - fitted by its own ``fit`` (each member a ``ColumnTransformer`` pipeline),
+      it fits its members one after the other with nothing that can stop them:
+      the budget's deadline (:func:`fit_before`: trees stop growing, boosting
+      stops) cannot reach inside, so a vote's refit could overrun ``--budget``;
+    - with members fitted beforehand under the deadline and wrapped in
+      ``sklearn.frozen.FrozenEstimator`` (its way to take prefit estimators),
+      ``clone`` keeps the fitted members and ``fit`` leaves them as they are:
+      ``cross_val_score`` on the model's pipeline would then score members
+      fitted on the very samples it validates on, a silently optimistic score
+      (a frozen vote cloned and fitted on the opposite labels predicts exactly
+      what it predicted before). Here ``clone`` + ``fit`` refits every member
+      (``tests/test_ensemble.py``).
     """
 
     fits_before_deadline = True  # fit() takes a deadline (see fit_before)

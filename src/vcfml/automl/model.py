@@ -1,9 +1,11 @@
 """A fitted pipeline (variant alignment, screen, model) that can be saved,
 reloaded and applied to another VCF file.
 
-The pipeline is a real scikit-learn :class:`~sklearn.pipeline.Pipeline`, so
-scikit-learn's tools work on it (``cross_val_score``, ``CalibrationDisplay``,
-``RocCurveDisplay.from_estimator``); its input is a :class:`~vcfml.features.Dataset`
+:class:`FittedModel` is a scikit-learn classifier (``get_params``, ``clone``,
+fitted attributes ending in ``_``) around a real scikit-learn
+:class:`~sklearn.pipeline.Pipeline` (``pipeline_`` once fitted), so
+scikit-learn's tools work on both (``cross_val_score``, ``CalibrationDisplay``,
+``RocCurveDisplay.from_estimator``); their input is a :class:`~vcfml.features.Dataset`
 or the table of :meth:`Dataset.to_frame`.
 
 Columns of a new file are matched to the training variants by chromosome,
@@ -25,17 +27,17 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
 
 from vcfml.automl import alignment
 from vcfml.errors import VcfmlError, VcfmlInputError, preview_names
@@ -143,46 +145,145 @@ def build_pipeline(
     )
 
 
-@dataclass
-class FittedModel:
-    """The best pipeline of an AutoML run, refitted on the training samples.
+class FittedModel(ClassifierMixin, BaseEstimator):
+    """The best pipeline of an AutoML run, refitted on the training samples: a
+    scikit-learn classifier whose input is a :class:`~vcfml.features.Dataset`
+    (or its :meth:`~vcfml.features.Dataset.to_frame` table).
 
-    Attributes:
+    It keeps scikit-learn's contract: the constructor only stores its
+    parameters; :meth:`fit` fits a clone of ``pipeline`` (``pipeline_``), so
+    ``sklearn.base.clone(model)`` is the same model unfitted and
+    ``cross_val_score(clone(model), dataset.to_frame(), labels)`` refits all of
+    it, variants chosen by the search aside (see :class:`VariantAlignment`).
+    ``predict_proba`` has one column per class of ``classes_`` (the control,
+    then the case) and ``predict`` returns those labels.
+
+    Parameters:
+        pipeline: the scikit-learn ``Pipeline`` to fit: ``align``
+            (:class:`VariantAlignment`, which holds the model's variants and
+            covariate names), ``screen`` (imputation of the kept sites) and
+            ``model`` (a :class:`~vcfml.automl.ensemble.VotingEnsemble` for a vote).
         estimator_name: model family (``lightgbm``, ``logistic``, ...), or
             ``ensemble`` for a vote of several trials.
         params: its hyperparameters (for a vote: each member's trial, family,
             number of sites, weight and hyperparameters).
-        pipeline: the fitted scikit-learn ``Pipeline``: ``align``
-            (:class:`VariantAlignment`), ``screen`` (imputation of the kept
-            sites) and ``model`` (a :class:`~vcfml.automl.ensemble.VotingEnsemble`
-            for a vote).
-        variants: the kept variants (chrom, pos, id, ref, alt), in model column order.
-        covariate_names: encoded covariate columns, after the variant columns.
         covariate_levels: how to encode covariates of new samples.
-        target_name, target_labels: the target column and its labels for 0 and 1.
+        target_name: the samples-table column of the target.
+        target_labels: the labels the target codes as 0 and 1 (the control and
+            the case); ``None``: those of the :class:`Dataset` it is fitted on.
+        metadata: more keys for ``model.json`` (the run's scores).
+
+    Attributes:
+        pipeline_: the fitted clone of ``pipeline``.
+        classes_: the target's labels, ``classes_[1]`` the case.
+        complete_: whether the fit ran to the end (a ``deadline`` stops trees
+            growing and boosting, see :func:`~vcfml.automl.estimators.fit_before`).
     """
 
-    estimator_name: str
-    params: dict
-    pipeline: Pipeline
-    variants: pd.DataFrame
-    covariate_names: list[str]
-    covariate_levels: dict[str, list[str] | None]
-    target_name: str
-    target_labels: tuple[str, str]
-    metadata: dict = field(default_factory=dict)
+    fits_before_deadline = True  # fit() takes a deadline (see fit_before)
+
+    def __init__(
+        self,
+        pipeline: Pipeline | None = None,
+        estimator_name: str = "unknown",
+        params: dict | None = None,
+        covariate_levels: dict[str, list[str] | None] | None = None,
+        target_name: str = "phenotype",
+        target_labels: tuple[str, str] | None = None,
+        metadata: dict | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.estimator_name = estimator_name
+        self.params = params
+        self.covariate_levels = covariate_levels
+        self.target_name = target_name
+        self.target_labels = target_labels
+        self.metadata = metadata
+
+    def fit(self, X, y=None, deadline: float | None = None) -> FittedModel:
+        """Fit a clone of ``pipeline`` on ``X``.
+
+        Args:
+            X: a :class:`Dataset` or its ``to_frame()`` table.
+            y: the target, as labels of ``target_labels`` or as the dataset's
+                0/1 codes; default: a Dataset's ``target``.
+            deadline: a ``time.perf_counter()`` value at which tree growing and
+                boosting stop (``complete_`` is then False).
+
+        Raises:
+            TypeError: ``X`` is not a Dataset or a table (an array's columns
+                cannot be matched to the model's variants).
+            ValueError: no pipeline, no target, a target with other labels, or
+                a Dataset whose labels differ from ``target_labels``.
+        """
+        from sklearn.base import clone
+
+        from vcfml.automl.estimators import fit_before
+
+        if self.pipeline is None:
+            raise ValueError("FittedModel needs a pipeline to fit (see build_pipeline)")
+        if not isinstance(X, Dataset | pd.DataFrame):  # as VariantAlignment, before y
+            raise TypeError(
+                "the model's input is a vcfml Dataset or its table (Dataset.to_frame()), "
+                f"not {type(X).__name__}"
+            )
+        labels = self.target_labels
+        if isinstance(X, Dataset):
+            if labels is not None and tuple(map(str, labels)) != tuple(X.target_labels):
+                raise ValueError(
+                    f"the dataset's target labels {tuple(X.target_labels)} are not the "
+                    f"model's {tuple(labels)}"
+                )
+            labels = X.target_labels if labels is None else labels
+            y = X.target if y is None else y
+        if y is None:
+            raise ValueError("fit needs the target y (or a Dataset, which holds it)")
+        self.classes_ = np.asarray(labels if labels is not None else ("0", "1"), dtype=object)
+        codes = self._codes(y)
+        self.pipeline_ = clone(self.pipeline)
+        features = self.pipeline_[:-1].fit_transform(X, codes)
+        self.complete_ = fit_before(self.pipeline_[-1], features, codes, deadline)
+        return self
+
+    def _codes(self, y) -> np.ndarray:
+        """``y`` as 0/1 codes: labels of ``classes_`` or codes already."""
+        y = np.asarray(y)
+        if y.dtype.kind in "biu":
+            codes = y.astype(np.int64)
+        else:
+            names = [str(label) for label in self.classes_]
+            text = y.astype(str)
+            unknown = sorted(set(text) - set(names))
+            if unknown:
+                raise ValueError(f"target labels {unknown} are not the model's {names}")
+            codes = (text == names[1]).astype(np.int64)
+        if not np.isin(codes, [0, 1]).all():
+            raise ValueError(
+                "Only binary classification is supported: the target codes are 0 and 1, "
+                f"got {sorted(set(codes.tolist()))}"
+            )
+        return codes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # a case and a control
+        return tags
 
     @property
-    def estimator(self):
-        """The fitted model, the pipeline's last step."""
-        return self.pipeline[-1]
+    def estimator_(self):
+        """The fitted model, the last step of ``pipeline_``."""
+        return self.pipeline_[-1]
 
     @property
-    def classes_(self) -> np.ndarray:
-        """The target's labels, as scikit-learn's ``classes_``: column ``i`` of
-        :meth:`predict_proba` is the probability of ``classes_[i]``; the second
-        (``classes_[1]``) is the case, the label the dataset codes as 1."""
-        return np.asarray(self.target_labels, dtype=object)
+    def variants(self) -> pd.DataFrame:
+        """The kept variants (chrom, pos, id, ref, alt), in model column order:
+        a parameter of the pipeline's ``align`` step, chosen by the search."""
+        return self.pipeline["align"].variants
+
+    @property
+    def covariate_names(self) -> list[str]:
+        """Encoded covariate columns, after the variant columns."""
+        return list(self.pipeline["align"].covariate_names)
 
     @property
     def variant_names(self) -> list[str]:
@@ -201,47 +302,60 @@ class FittedModel:
 
     def features(self, dataset, missing: str = "error") -> np.ndarray:
         """The model's input matrix (kept sites imputed, then covariates)."""
+        check_is_fitted(self, "pipeline_")
         aligned = VariantAlignment(self.variants, self.covariate_names, missing).transform(dataset)
-        return self.pipeline["screen"].transform(aligned)
+        return self.pipeline_["screen"].transform(aligned)
 
-    def predict_proba(self, dataset, missing: str = "error") -> np.ndarray:
+    def predict_proba(self, X, missing: str = "error") -> np.ndarray:
         """Probabilities, (n_samples, 2), as scikit-learn: column 0 for
         ``classes_[0]`` (the control), column 1 for ``classes_[1]`` (the case);
         ``predict_proba(dataset)[:, 1]`` is P(case) per sample.
         """
-        return self.estimator.predict_proba(self.features(dataset, missing))
+        features = self.features(X, missing)  # first: NotFittedError before fit
+        return self.estimator_.predict_proba(features)
 
-    def predict(self, dataset, missing: str = "error") -> np.ndarray:
+    def predict(self, X, missing: str = "error") -> np.ndarray:
         """The label (from ``classes_``) of each sample: the case when its
         probability of case is at least 0.5."""
-        case = self.predict_proba(dataset, missing)[:, 1] >= 0.5
+        case = self.predict_proba(X, missing)[:, 1] >= 0.5
         return self.classes_[case.astype(int)]
+
+    def score(self, X, y=None, sample_weight=None) -> float:
+        """Accuracy of :meth:`predict`; ``y`` as labels or 0/1 codes (default: a
+        Dataset's target)."""
+        from sklearn.metrics import accuracy_score
+
+        if y is None and isinstance(X, Dataset):
+            y = X.target
+        predicted = (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+        return float(accuracy_score(self._codes(y), predicted, sample_weight=sample_weight))
 
     def save(self, directory: str | PathLike[str]) -> Path:
         """Write ``model.skops`` (screen and estimator) and ``model.json``
         (everything else, plain JSON) into ``directory``."""
         import skops.io
 
+        check_is_fitted(self, "pipeline_")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         skops.io.dump(
-            {"screen": self.pipeline["screen"], "model": self.estimator}, directory / MODEL_FILE
+            {"screen": self.pipeline_["screen"], "model": self.estimator_}, directory / MODEL_FILE
         )
         summary = {
             "format": MODEL_FORMAT,
             "estimator": self.estimator_name,
-            "params": self.params,
+            "params": self.params or {},
             "n_sites": len(self.variants),
             "features": self.feature_names,
             "target": self.target_name,
-            "target_labels": list(self.target_labels),
+            "target_labels": [str(label) for label in self.classes_],
             "variants": {
                 column: self.variants[column].tolist() for column in self.variants.columns
             },
             "covariate_names": list(self.covariate_names),
-            "covariate_levels": self.covariate_levels,
+            "covariate_levels": self.covariate_levels or {},
             "versions": model_versions(),
-            **self.metadata,
+            **(self.metadata or {}),
         }
         text = json.dumps(summary, indent=2, default=_json_value) + "\n"
         (directory / SUMMARY_FILE).write_text(text)
@@ -382,20 +496,29 @@ def _load_skops(directory: Path) -> FittedModel:
     if "pos" in variants:
         variants["pos"] = variants["pos"].astype(np.int64)
     covariate_names = list(summary["covariate_names"])
-    pipeline = build_pipeline(variants, covariate_names, parts["model"])
-    pipeline.steps[1] = ("screen", parts["screen"])
+    fitted = build_pipeline(variants, covariate_names, parts["model"])
+    fitted.steps[1] = ("screen", parts["screen"])
     metadata = {key: value for key, value in summary.items() if key not in SUMMARY_KEYS}
-    return FittedModel(
+    return _fitted(
+        fitted,
         estimator_name=summary.get("estimator", "unknown"),
         params=summary.get("params", {}),
-        pipeline=pipeline,
-        variants=variants,
-        covariate_names=covariate_names,
         covariate_levels=dict(summary.get("covariate_levels") or {}),
         target_name=summary["target"],
         target_labels=tuple(summary.get("target_labels", ("0", "1"))),
         metadata=metadata,
     )
+
+
+def _fitted(fitted: Pipeline, **parameters) -> FittedModel:
+    """A FittedModel whose fit is ``fitted`` (a pipeline fitted elsewhere: read
+    from a file); its ``pipeline`` parameter is the same pipeline unfitted, so
+    that ``clone`` and ``fit`` work on it as on any other."""
+    model = FittedModel(pipeline=clone(fitted), **parameters)
+    model.pipeline_ = fitted
+    model.classes_ = np.asarray(parameters["target_labels"], dtype=object)
+    model.complete_ = True
+    return model
 
 
 def _load_pickle(path: Path, trust: bool) -> FittedModel:
@@ -415,7 +538,21 @@ def _load_pickle(path: Path, trust: bool) -> FittedModel:
     model = joblib.load(path)
     if not isinstance(model, FittedModel):
         raise VcfmlInputError(path, "does not hold a vcfml FittedModel")
-    return model
+    state = vars(model)
+    if "pipeline_" in state:
+        return model
+    try:  # vcfml 0.1's FittedModel, a dataclass: its fitted pipeline is `pipeline`
+        return _fitted(
+            state["pipeline"],
+            estimator_name=state["estimator_name"],
+            params=state["params"],
+            covariate_levels=dict(state.get("covariate_levels") or {}),
+            target_name=state["target_name"],
+            target_labels=tuple(state["target_labels"]),
+            metadata=dict(state.get("metadata") or {}),
+        )
+    except (KeyError, TypeError) as error:
+        raise VcfmlInputError(path, f"not a FittedModel vcfml can read (lacks {error})") from None
 
 
 def align_variants(

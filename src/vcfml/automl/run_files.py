@@ -32,12 +32,8 @@ model).
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import uuid
 import warnings
-from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 
@@ -53,6 +49,7 @@ from vcfml.automl.model import (
 )
 from vcfml.automl.search import AutoMLResult
 from vcfml.errors import VcfmlError, VcfmlInputError
+from vcfml.io.paths import folder_written_whole
 
 PACKAGES = ["vcfml", "flaml", "scikit-learn", "lightgbm", "numpy", "pandas", "cyvcf2", "shap"]
 
@@ -89,60 +86,6 @@ def check_run_dir(run_dir: str | PathLike[str], overwrite: bool = False) -> Path
     return run_dir
 
 
-@contextmanager
-def _written_whole(run_dir: Path, overwrite: bool):
-    """A temporary sibling folder to write into, renamed to ``run_dir`` when the
-    block ends without error and removed when it does not (Ctrl-C included)."""
-    parent = run_dir.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        # mkdir, not mkdtemp: the folder gets the usual permissions (mkdtemp's are 0700)
-        temporary = parent / f".{run_dir.name}.{uuid.uuid4().hex}.tmp"
-        temporary.mkdir()
-    except OSError as error:
-        raise VcfmlInputError(parent, f"cannot write the run folder here: {error}") from error
-    before = _run_stamp(run_dir)
-    try:
-        yield temporary
-        if _run_stamp(run_dir) != before:
-            raise VcfmlInputError(
-                run_dir,
-                "another run wrote this run folder while this one was running; it is "
-                "kept, and this run's results are not written",
-            )
-        old = None
-        if run_dir.is_dir() and any(run_dir.iterdir()):  # overwrite: set the old one aside
-            old = parent / f".{run_dir.name}.{uuid.uuid4().hex}.old"
-            os.replace(run_dir, old)
-        try:
-            # Fails when another run put a folder there meanwhile: that one stays whole.
-            os.replace(temporary, run_dir)
-        except BaseException as error:
-            if old is not None and not run_dir.exists():  # put the old run back
-                os.replace(old, run_dir)
-            if not isinstance(error, OSError):
-                raise  # Ctrl-C
-            raise VcfmlInputError(
-                run_dir,
-                "another run wrote this run folder while this one was running; it is "
-                "kept, and this run's results are not written",
-            ) from error
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if temporary.exists():
-            shutil.rmtree(temporary, ignore_errors=True)
-
-
-def _run_stamp(run_dir: Path) -> tuple[int, int] | None:
-    """Identifies the run in ``run_dir`` (its run.json's inode and time), if any."""
-    try:
-        found = (run_dir / "run.json").stat()
-    except OSError:
-        return None
-    return found.st_ino, found.st_mtime_ns
-
-
 def save_run(
     result: AutoMLResult,
     run_dir: str | PathLike[str],
@@ -167,7 +110,9 @@ def save_run(
             while this one ran.
     """
     run_dir = check_run_dir(run_dir, overwrite)
-    with _written_whole(run_dir, overwrite) as temporary:
+    # check_run_dir refused a run folder without overwrite; an empty folder may be replaced
+    if_exists = "replace" if overwrite or run_dir.is_dir() else "fail"
+    with folder_written_whole(run_dir, if_exists) as temporary:
         _write_run(result, temporary, importance, inputs, notes, model_samples, baselines)
     return run_dir
 
@@ -185,11 +130,13 @@ def _write_run(
     if baselines is not None:
         leaderboard = leaderboard_with_baselines(leaderboard, result, baselines)
     leaderboard.to_csv(run_dir / "leaderboard.tsv", sep="\t", index=False)
-    result.model.metadata = {
-        "search_metrics": result.cv_metrics,
-        "test_metrics": result.test_metrics,
-        "metric": result.settings.metric,
-    }
+    result.model.set_params(
+        metadata={
+            "search_metrics": result.cv_metrics,
+            "test_metrics": result.test_metrics,
+            "metric": result.settings.metric,
+        }
+    )
     result.model.save(run_dir / "model")
     n_trials = len(result.leaderboard)
     tested = result.test_metrics is not None

@@ -11,7 +11,8 @@ that merely tracks a covariate ranks high: at a non-PAR chrX site males carry
 0 or 1 copies and females 0, 1 or 2, so when the phenotype depends on sex every
 chrX site "associates" with it and pushes causal autosomal sites out of the
 model. The score test fits the covariates-only model once per fold and then
-costs one matrix product per block of sites, so it stays cheap over 100,000
+costs one compiled pass over the calls (:mod:`vcfml.stats.score`, the same code
+as the streamed screen of :mod:`vcfml.scale`), so it stays cheap over 100,000
 sites; it is asymptotically the same chi-square statistic as PLINK 2's Wald
 test and ranks sites alike (``tests/test_stats.py``). The covariates still
 enter the model as features; the screen only decides which sites join them.
@@ -55,6 +56,28 @@ if TYPE_CHECKING:
 
 # Dosage matrices stay in their integer (or float) type; anything else becomes float64.
 DOSAGE_DTYPES = [np.float64, np.float32, np.int8, np.int16, np.int32, np.int64]
+# Scores agree across CPUs only to rounding (BLAS kernels and numba targets sum in
+# different orders), and sites in perfect LD have equal scores in exact arithmetic:
+# ranked on raw scores, such ties fell one way on one CPU and the other way on
+# another, and the capstone kept a different 10th site under OpenBLAS's Prescott
+# kernel. Scores are compared to this many significant digits, ties in genome order.
+SCORE_DIGITS = 9
+
+
+def rank_sites(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """``eligible`` site indices, best score first: scores equal to ``SCORE_DIGITS``
+    significant digits are a tie, broken by site index (genome order), so that the
+    ranking is the same on every machine."""
+    return eligible[np.lexsort((eligible, -comparable_scores(scores[eligible])))]
+
+
+def comparable_scores(scores: np.ndarray) -> np.ndarray:
+    """``scores`` rounded to ``SCORE_DIGITS`` significant digits (NaN and 0 kept)."""
+    scores = np.asarray(scores, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.where(scores == 0, 0.0, np.floor(np.log10(np.abs(scores))))
+    unit = 10.0 ** (magnitude - (SCORE_DIGITS - 1))
+    return np.where(np.isfinite(unit), np.round(scores / unit) * unit, scores)
 
 
 class GenotypeScreen(TransformerMixin, BaseEstimator):
@@ -124,7 +147,7 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
                 f"no variants left after filtering (min_maf={self.min_maf}, "
                 f"{genotypes.shape[1]} sites, none polymorphic enough)"
             )
-        order = eligible[np.argsort(-scores[eligible], kind="stable")]
+        order = rank_sites(scores, eligible)
         self.marginal_ranking_ = order
         self.pairs_: list[tuple[int, int, float]] = []
         if self.pairs > 0 and self.anchors > 0 and len(order) > 1:
@@ -186,15 +209,22 @@ def association_scores(
     covariates: np.ndarray | None = None,
     binary: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-site score-test chi-square of dosage (missing calls filled with
-    ``means``) against the target (0/1 with ``binary``, else numeric) given the
-    covariates, and its p-value.
+    """Per-site score-test chi-square of dosage against the target (0/1 with
+    ``binary``, else numeric) given the covariates, and its p-value. Missing
+    calls are filled with the called samples' mean dosage (``means``, which
+    :func:`vcfml.stats.score_test` computes again in its one compiled pass).
     NaN for a site the covariates explain entirely (e.g. monomorphic)."""
-    n = genotypes.shape[0]
-    design = np.ones((n, 1))
+    return score_test(genotypes, y, screen_design(len(genotypes), covariates), binary=binary)
+
+
+def screen_design(n_samples: int, covariates: np.ndarray | None) -> np.ndarray:
+    """The screen's design: an intercept column, then the covariates (if any), as
+    float64; both screens (in memory and :mod:`vcfml.scale`) build it here."""
+    design = np.ones((n_samples, 1))
     if covariates is not None and np.size(covariates):
-        design = np.column_stack([design, np.asarray(covariates, dtype=float)])
-    return score_test(genotypes, y, design, binary=binary, fill=means)
+        values = np.asarray(covariates, dtype=float).reshape(n_samples, -1)
+        design = np.column_stack([design, values])
+    return design
 
 
 # Indicator columns that ``features.encode_covariates`` makes of a sex column

@@ -27,8 +27,10 @@ folds stops when it has used its share; FLAML starts no trial after the search's
 share and every fit stops at the search's deadline (trees stop growing, boosting
 stops; see :func:`~vcfml.automl.estimators.fit_before`); each refit is checked
 against the time left, and skipped (the model of the search samples is kept)
-when it would not fit. What is left is for importance and MLflow logging, which
-the CLI skips with a message when there is no time.
+when it would not fit; the final refit may use the budget to its end. The
+caller's ``reserved_seconds`` (the CLI's importance and MLflow logging, which
+it skips with a message when there is no time) are kept out of the budget
+from the start.
 """
 
 from __future__ import annotations
@@ -60,7 +62,6 @@ from vcfml.features import Dataset
 SEARCH_SHARE = 0.8  # trials end here, less the time the refits' screens will take
 SCREEN_SHARE = 0.4  # no new fold is screened after this share of the budget
 ENSEMBLE_SHARE = 0.82  # no new round of the ensemble selection after this share
-REFIT_SHARE = 0.9  # refits stop growing trees here; the rest is for importance and MLflow
 ENSEMBLE = "ensemble"  # the estimator name of the vote in the leaderboard
 MARGINAL, PAIRS = "marginal", "pairs"  # the screens a trial chooses from (settings.screen)
 REFIT_MARGIN = 1.5  # a refit on all samples costs about this much more than one fold's fit
@@ -351,28 +352,31 @@ def run_automl(
         )
     holdout_model, test_metrics, test_samples = None, None, []
     refit_seconds = _refit_seconds(best, leaderboard, len(folds), screening_seconds)
+    # The refits may use the budget to its end: what the caller needs after the
+    # run (the CLI's importance and MLflow logging) is already kept out of it
+    # (reserved_seconds), so no further share is held back here.
+    end = clock.at(1.0)
     if len(test_rows):
-        holdout_model = _refit(search_data, settings, best, leaderboard, clock, notes)
+        # leave the final refit its time, with a margin
+        final_refit_start = None if end is None else end - REFIT_MARGIN * refit_seconds
+        holdout_model = _refit(search_data, settings, best, leaderboard, final_refit_start, notes)
         test_data = dataset.subset(test_rows)
         probability = holdout_model.predict_proba(test_data)[:, 1]
-        bootstrap_end = clock.at(REFIT_SHARE)
-        if bootstrap_end is not None:  # leave the final refit its time, with a margin
-            bootstrap_end -= REFIT_MARGIN * refit_seconds
         test_metrics = bootstrap_scores(
-            test_data.target, probability, seed=settings.seed, deadline=bootstrap_end
+            test_data.target, probability, seed=settings.seed, deadline=final_refit_start
         )
         test_samples = list(test_data.samples)
-        if refit_seconds > clock.left(REFIT_SHARE):
+        if refit_seconds > clock.left():
             notes.append(
                 f"kept the model fitted on the {len(search_rows)} search samples: refitting it "
                 f"on all samples would take about {refit_seconds:.1f}s, more than the "
-                f"{max(0.0, clock.left(REFIT_SHARE)):.1f}s of the budget left for it"
+                f"{max(0.0, clock.left()):.1f}s of the budget left for it"
             )
             model = holdout_model
         else:
-            model = _refit(dataset, settings, best, leaderboard, clock, notes)
+            model = _refit(dataset, settings, best, leaderboard, end, notes)
     else:
-        model = _refit(dataset, settings, best, leaderboard, clock, notes)
+        model = _refit(dataset, settings, best, leaderboard, end, notes)
     return AutoMLResult(
         model=model,
         leaderboard=leaderboard.drop(columns=["cv_metrics"]),
@@ -737,7 +741,7 @@ def _refit(
     settings: AutoMLSettings,
     chosen: pd.Series,
     leaderboard: pd.DataFrame,
-    clock: Clock,
+    deadline: float | None,
     notes: list[str],
 ) -> FittedModel:
     """Fit the chosen pipeline (or each member of the chosen vote) on ``dataset``.
@@ -745,8 +749,9 @@ def _refit(
     One screen serves every member: its rankings do not depend on how many
     sites are kept, so a member of ``k`` sites reads the ``k`` best-ranked
     sites of the ranking (one-site or pairs) its trial used; the model's
-    variants are the sites any member reads. The fit stops
-    growing trees at ``REFIT_SHARE`` of the budget (and says so in ``notes``).
+    variants are the sites any member reads. The fit stops growing trees at
+    ``deadline`` (a ``time.perf_counter()`` value; ``None``: no budget), and says
+    so in ``notes``.
     """
     if chosen["estimator"] == ENSEMBLE:
         weights = json.loads(chosen["params"])["weights"]
@@ -790,24 +795,22 @@ def _refit(
         }
     else:
         estimator, params = members[0], json.loads(chosen["params"])
-    pipeline = build_pipeline(variants, covariate_names, estimator)
-    features = pipeline[:-1].fit_transform(dataset, dataset.target)
-    # A single model's columns are all of them; a vote's members pick theirs.
-    if not fit_before(estimator, features, dataset.target, clock.at(REFIT_SHARE)):
-        notes.append(
-            f"the refit on {len(dataset.samples)} samples stopped early (fewer trees or "
-            "boosting rounds than the trial) to keep the budget"
-        )
-    return FittedModel(
+    model = FittedModel(
+        pipeline=build_pipeline(variants, covariate_names, estimator),
         estimator_name=chosen["estimator"],
         params=params,
-        pipeline=pipeline,
-        variants=variants,
-        covariate_names=covariate_names,
         covariate_levels=dict(dataset.covariate_levels or {}),
         target_name=dataset.target_name,
         target_labels=tuple(dataset.target_labels),
     )
+    # A single model's columns are all of them; a vote's members pick theirs.
+    model.fit(dataset, deadline=deadline)
+    if not model.complete_:
+        notes.append(
+            f"the refit on {len(dataset.samples)} samples stopped early (fewer trees or "
+            "boosting rounds than the trial) to keep the budget"
+        )
+    return model
 
 
 def _plain(value: Any) -> Any:

@@ -80,11 +80,14 @@ def disagreeing_rankings() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     n_sites = 200
     chroms = [f"chr{1 + i % 22}" for i in range(n_sites)]
     chroms[5:13] = ["chrX"] * 8  # sex stand-ins, as in a scan not adjusted for sex
+    positions = 1_000_000 + 7919 * np.arange(n_sites)
     scan = pd.DataFrame(
         {
             "chrom": chroms,
-            "pos": 1_000_000 + 7919 * np.arange(n_sites),
-            "id": [f"rs{900_001 + i}" for i in range(n_sites)],
+            "pos": positions,
+            # CHROM:POS:REF:ALT names, as the course's simulators write: not rsIDs,
+            # which would name real, unrelated variants in dbSNP.
+            "id": [f"{c}:{p}:G:A" for c, p in zip(chroms, positions, strict=True)],
             "pvalue": np.logspace(-30, 0, n_sites),
         }
     )
@@ -550,8 +553,10 @@ def exercise_5_3_clumps(
     threshold must lie between 0.05 and 0.9 (PLINK's default is 0.5; at 1 no
     tag is merged, near 0 everything is). The function is graded on the
     notebook's ranking at that threshold, then on fresh loci of sites with
-    decreasing LD at thresholds 0.2 and 0.8, against greedy clumping; the leads
-    may come in any order.
+    decreasing LD at thresholds 0.2 and 0.8, and on chained loci (a site in LD
+    with a tag of a lead but not with the lead) at 0.5, against greedy
+    clumping; the leads may come in any order. Comparing each site with every
+    earlier site instead of the leads is named.
     """
     if not isinstance(r2_threshold, int | float | np.floating) or not 0.05 <= r2_threshold <= 0.9:
         return failed(
@@ -563,6 +568,8 @@ def exercise_5_3_clumps(
     cases = [(list(ranked), np.asarray(dosages), float(r2_threshold), "this ranking")]
     fresh_ranked, fresh_dosages = _fresh_loci()
     cases += [(fresh_ranked, fresh_dosages, t, f"fresh loci, r² >= {t}") for t in (0.2, 0.8)]
+    chain_ranked, chain_dosages = _chained_loci()
+    cases.append((chain_ranked, chain_dosages, CHAIN_R2, f"chained loci, r² >= {CHAIN_R2}"))
     for sites, matrix, threshold, where in cases:
         result, leads = call_answer("5.3", clump, list(sites), matrix.copy(), threshold)
         if result is not None:
@@ -581,6 +588,17 @@ def exercise_5_3_clumps(
                 "5.3",
                 f"On {where}: {strangers[0]!r} is not one of the ranked IDs.",
                 "return the leads' IDs (ranked[i]), not their positions or column indices.",
+            )
+        if set(got) != set(want) and set(got) == set(
+            _clumps_against_every_site(sites, matrix, threshold)
+        ):
+            return failed(
+                "5.3",
+                f"On {where}: {len(got)} leads, greedy clumping gives {len(want)}: you compared "
+                "each site with every better-ranked site, tags included, so a site in LD only "
+                "with a tag (not with its lead) lost its own locus.",
+                "compare each site with the leads kept so far only: a tag joins its lead's "
+                "locus and neither starts nor blocks another.",
             )
         if set(got) != set(want) or len(got) != len(set(got)):
             extra = [site for site in got if site not in want]
@@ -610,6 +628,52 @@ def _greedy_clumps(ranked: Sequence[str], dosages: np.ndarray, threshold: float)
         if all(r2[site, lead] < threshold for lead in leads):
             leads.append(site)
     return [str(ranked[site]) for site in leads]
+
+
+def _clumps_against_every_site(
+    ranked: Sequence[str], dosages: np.ndarray, threshold: float
+) -> list[str]:
+    """The usual slip: a site is kept only when it is not in LD with *any*
+    better-ranked site, tags included (so a tag can block a new locus)."""
+    r2 = ld_r2(dosages)
+    return [
+        str(ranked[site])
+        for site in range(len(ranked))
+        if all(r2[site, earlier] < threshold for earlier in range(site))
+    ]
+
+
+# Chained loci: A and C are each in LD with B but not with each other, ranked A, B, C;
+# at r² 0.5 greedy clumping keeps A and C, a rule that compares with every earlier site
+# keeps A only. The notebook's ranking and the fresh loci rarely hold such a chain, so
+# without these the slip passed (learner review, 5.3 (b)).
+CHAIN_R2 = 0.5
+
+
+def _chained_loci(seed: int = 61, n_chains: int = 4) -> tuple[list[str], np.ndarray]:
+    """``n_chains`` chains A-B-C ranked A, B, C chain by chain: 3 x n_chains IDs and
+    their dosages. B is a core; A and C are B with a fifth of the calls redrawn,
+    independently, so r²(A, B) and r²(B, C) are near 0.64 and r²(A, C) near 0.41. A
+    draw is kept when all three are at least 0.05 from ``CHAIN_R2`` on the right side
+    (400 people leave r² a spread of a few hundredths)."""
+    rng = np.random.default_rng(seed)
+    n_samples, columns, names = 400, [], []
+    while len(columns) < 3 * n_chains:
+        core = rng.binomial(2, 0.4, n_samples)
+        sides = []
+        for _ in range(2):
+            site = core.copy()
+            rows = rng.random(n_samples) < 0.2
+            site[rows] = rng.binomial(2, 0.4, rows.sum())
+            sides.append(site)
+        chain = np.column_stack([sides[0], core, sides[1]]).astype(np.int8)
+        r2 = ld_r2(chain)
+        if min(r2[0, 1], r2[1, 2]) < CHAIN_R2 + 0.05 or r2[0, 2] > CHAIN_R2 - 0.05:
+            continue
+        number = len(columns) // 3 + 1
+        columns += list(chain.T)
+        names += [f"chain{number}_A", f"chain{number}_B", f"chain{number}_C"]
+    return names, np.column_stack(columns)
 
 
 def _fresh_loci(seed: int = 53) -> tuple[list[str], np.ndarray]:

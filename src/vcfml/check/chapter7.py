@@ -254,7 +254,7 @@ def pca_cohort(seed: int = 72) -> dict:
         {
             "chrom": chrom,
             "pos": np.arange(1, len(chrom) + 1) * 10_000,
-            "id": [f"rs{i}" for i in range(len(chrom))],
+            "id": [f"{c}:{(i + 1) * 10_000}" for i, c in enumerate(chrom)],
         }
     )
     return {

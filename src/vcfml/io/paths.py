@@ -64,29 +64,58 @@ def validate_output_path(
 def folder_written_whole(path: str | PathLike[str], if_exists: str = "fail") -> Iterator[Path]:
     """A temporary sibling folder to write into; it becomes ``path`` when the block succeeds.
 
-    The temporary folder (``.NAME.PID.RANDOM.tmp`` beside ``path``) is removed
-    whatever ends the block: an error, a Ctrl-C (``KeyboardInterrupt``), or
-    another writer that got there first.
+    The one mechanism every command that writes a folder uses (``simulate``'s
+    cohort, an AutoML run folder, ``qc``'s report). The temporary folder
+    (``.NAME.PID.RANDOM.tmp`` beside ``path``, made with ``mkdir``, so with the
+    usual permissions, not ``mkdtemp``'s 0700) is removed whatever ends the block:
+    an error, a Ctrl-C (``KeyboardInterrupt``), or another writer that got there
+    first.
 
     Args:
         if_exists: what an existing ``path`` gets. ``"fail"``: refused, also
             when it appears while writing (the other writer wins whole);
             ``"replace"``: replaced whole (the old folder is renamed aside,
-            then deleted); ``"update"``: each new file replaces its namesake
-            inside it, other files stay (one file at a time: the library's
-            default, for notebooks that write into a folder they made).
+            then deleted), unless another writer changed it while this block
+            ran: then that one is kept whole and this one fails; ``"update"``:
+            each new file replaces its namesake inside it, other files stay (one
+            file at a time: the library's default, for notebooks that write into
+            a folder they made).
+
+    Raises:
+        VcfmlInputError: ``path`` is refused (see :func:`validate_output_path`),
+            its parent cannot be written, or another writer got there first.
     """
     if if_exists not in IF_EXISTS:
         raise ValueError(f"if_exists must be one of {IF_EXISTS}, got {if_exists!r}")
     path = validate_output_path(path, overwrite=if_exists != "fail")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    temporary.mkdir()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        temporary.mkdir()
+    except OSError as error:
+        raise VcfmlInputError(path, f"cannot write here: {error.strerror or error}") from None
+    before = _stamp(path)
     try:
         yield temporary
+        if if_exists != "update" and _stamp(path) != before:
+            raise VcfmlInputError(
+                path,
+                "another run wrote it while this one was running; it is kept, and this "
+                "run's results are not written",
+            )
         _move_into_place(temporary, path, if_exists)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Identifies what is at ``path`` now (inode and modification time), if anything:
+    a folder another writer renamed into place, or changed, has another stamp."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
 
 
 def _move_into_place(temporary: Path, path: Path, if_exists: str) -> None:

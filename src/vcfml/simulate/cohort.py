@@ -15,6 +15,7 @@ calls never has its matrix in memory.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,19 @@ STREAM_BLOCK = 4096  # sites per block when a cohort is drawn or written in bloc
 
 # draw_blocks(with_depth): (genotypes, depth or None) by blocks of sites.
 Blocks = Callable[[bool], Iterator[tuple[np.ndarray, np.ndarray | None]]]
+
+
+def keyword_signature(model_class: type, returns: type) -> inspect.Signature:
+    """The signature of a ``simulate_*(**parameters)`` function: the model
+    dataclass's fields as keyword-only parameters with their defaults.
+
+    The simulators take ``**parameters`` and build their model dataclass from
+    them, so the defaults live in one place; giving the function this signature
+    makes ``help()`` and editors show the real parameters, not ``**parameters``.
+    """
+    fields = inspect.signature(model_class, eval_str=True).parameters.values()
+    keywords = [field.replace(kind=inspect.Parameter.KEYWORD_ONLY) for field in fields]
+    return inspect.Signature(keywords, return_annotation=returns)
 
 
 @dataclass

@@ -1,7 +1,12 @@
 """Where simulated variants sit: real-looking contigs, positions, IDs and alleles.
 
 The positions carry no biology; they exist so that simulated files look and sort
-like real ones (and so that genome-wide plots have a real x axis).
+like real ones (and so that genome-wide plots have a real x axis). The IDs are
+``CHROM:POS:REF:ALT`` (as the coalescent simulator and many imputation servers
+write them), not rsIDs: dbSNP's rsIDs are numbers in the same range any random
+draw would use, so a simulated ``rs`` number looked up in dbSNP would name an
+unrelated real variant, and the REF allele here is random, not the reference
+genome's base.
 """
 
 from __future__ import annotations
@@ -49,7 +54,8 @@ def place_sites(n_sites: int, contigs: dict[str, int], rng: np.random.Generator)
     """Spread ``n_sites`` over the contigs in proportion to their length.
 
     Returns a table sorted by contig and position with columns ``chrom``,
-    ``pos``, ``id`` (unique rsIDs), ``ref`` and ``alt`` (two different bases).
+    ``pos``, ``id`` (``CHROM:POS:REF:ALT``, unique because positions are),
+    ``ref`` and ``alt`` (two different bases).
     """
     names = list(contigs)
     lengths = np.array([contigs[name] for name in names], dtype=np.int64)
@@ -59,17 +65,29 @@ def place_sites(n_sites: int, contigs: dict[str, int], rng: np.random.Generator)
         chosen = _unique_positions(int(count), int(length), rng)
         chroms.append(np.full(count, name, dtype=object))
         positions.append(chosen)
-    ids = _unique_rsids(n_sites, rng)
+    _skip_former_id_draws(n_sites, rng)
     ref_index = rng.integers(0, 4, n_sites)
     alt_index = (ref_index + rng.integers(1, 4, n_sites)) % 4  # never equal to REF
+    chrom = np.concatenate(chroms) if chroms else np.array([], dtype=object)
+    pos = np.concatenate(positions) if positions else np.array([], dtype=np.int64)
+    ref, alt = BASES[ref_index], BASES[alt_index]
     return pd.DataFrame(
         {
-            "chrom": np.concatenate(chroms) if chroms else np.array([], dtype=object),
-            "pos": np.concatenate(positions) if positions else np.array([], dtype=np.int64),
-            "id": ids,
-            "ref": BASES[ref_index],
-            "alt": BASES[alt_index],
+            "chrom": chrom,
+            "pos": pos,
+            "id": variant_ids(chrom, pos, ref, alt),
+            "ref": ref,
+            "alt": alt,
         }
+    )
+
+
+def variant_ids(chrom, pos, ref, alt) -> np.ndarray:
+    """``CHROM:POS:REF:ALT`` for each site: a name that says where the site is and
+    cannot be mistaken for a dbSNP rsID."""
+    return np.array(
+        [f"{c}:{p}:{r}:{a}" for c, p, r, a in zip(chrom, pos, ref, alt, strict=True)],
+        dtype=object,
     )
 
 
@@ -81,10 +99,16 @@ def _unique_positions(count: int, length: int, rng: np.random.Generator) -> np.n
     return positions.astype(np.int64)
 
 
-def _unique_rsids(count: int, rng: np.random.Generator) -> np.ndarray:
+def _skip_former_id_draws(count: int, rng: np.random.Generator) -> None:
+    """Advance ``rng`` as the former random-rsID draw did, discarding the numbers.
+
+    Earlier versions named sites with random rsIDs drawn here. Making the same
+    draws keeps every later draw (alleles, genotypes, phenotypes) and so every
+    seed's cohort unchanged apart from its IDs, and the course's recorded results
+    with them.
+    """
     numbers = np.unique(rng.integers(1_000, 2_000_000_000, count))
     while len(numbers) < count:
         extra = rng.integers(1_000, 2_000_000_000, count - len(numbers))
         numbers = np.unique(np.concatenate([numbers, extra]))
     rng.shuffle(numbers)
-    return np.array([f"rs{number}" for number in numbers], dtype=object)

@@ -79,6 +79,7 @@ from vcfml.simulate.cohort import (
     StreamedCohort,
     causal_site_records,
     depths_from_draws,
+    keyword_signature,
     sample_ids,
 )
 from vcfml.simulate.draws import RowMajorDraws
@@ -154,9 +155,33 @@ class LiabilityModel:
 
 
 def simulate_liability(**parameters) -> StreamedCohort:
-    """Simulate a cohort under the liability-threshold model.
+    """Simulate a cohort under the liability-threshold model (see the module doc).
 
-    Keyword arguments are the fields of :class:`LiabilityModel`.
+    Every argument is a keyword, a field of :class:`LiabilityModel`:
+
+    - ``n_samples``, ``n_sites``: people and variant sites;
+    - ``n_causal``: how many sites (autosomal, chosen at random) carry an effect;
+    - ``h2``: the share of the liability's variance explained by the causal sites;
+    - ``prevalence``: the expected share of cases (``population_prevalences``: one
+      per subpopulation instead);
+    - ``sex_effect``: what being male adds to the liability;
+    - ``mode``: how an allele acts: ``"additive"``, ``"dominant"``,
+      ``"recessive"``, or not additively, ``"dominance"`` and ``"epistatic"``,
+      with ``nonadditive_share`` of the genetic variance non-additive;
+    - ``min_maf``, ``spectrum_shape``: allele frequencies are Beta(a, a) with
+      a = ``spectrum_shape``, kept at minor-allele frequency >= ``min_maf``;
+    - ``missing_rate``: the share of calls written as missing (``./.``);
+    - ``n_populations``, ``fst``: subpopulations drifted apart by ``fst``
+      (Balding-Nichols): structure that confounds;
+    - ``include_chrx``: put sites on chrX too (men haploid outside the PARs);
+    - ``seed``: the model (sites, frequencies, effects); ``sample_seed``: the
+      people, so the same ``seed`` with another ``sample_seed`` is a new cohort
+      from the same model (a test cohort);
+    - ``draw_order``: ``"row-major"`` (the course's datasets) or ``"by-block"``
+      (large cohorts, drawn and written block by block).
+
+    Returns a cohort whose ``write(folder)`` writes ``cohort.vcf.gz``,
+    ``samples.tsv`` and ``truth.json``.
     """
     model = LiabilityModel(**parameters)
     model.check()
@@ -283,6 +308,9 @@ def simulate_liability(**parameters) -> StreamedCohort:
     # Each person's Bayes-optimal case probability (what truth.json summarizes).
     cohort.case_probability = cohort_probability
     return cohort
+
+
+simulate_liability.__signature__ = keyword_signature(LiabilityModel, StreamedCohort)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,8 @@ Functions:
 
 * :func:`linear_scan`, :func:`logistic_scan`: Wald tests with PLINK 2's
   ``beta``, ``se``, ``stat`` (t or z) and ``pvalue``;
-* :func:`score_test`: the score (Lagrange multiplier) test of the same
-  hypothesis. It fits the covariates-only model once and then needs one matrix
-  product per block, so it is the statistic the AutoML screen ranks sites by
-  in every fold. Score and Wald statistics are asymptotically the same
-  chi-square statistic under small effects, so they rank sites alike
-  (``tests/test_stats.py`` measures it);
+* the score test of the same hypothesis, which the AutoML screen ranks
+  sites by, is :func:`vcfml.stats.score.score_test`;
 * :func:`check_covariates`: a constant or collinear covariate is an input
   error, named, not a silent NaN column.
 
@@ -31,9 +27,11 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 from scipy import special  # the distribution functions without scipy.stats' import cost
@@ -52,9 +50,14 @@ THREADS = os.cpu_count() or 1  # blocks fitted at once
 # Two Newton steps in double precision then finish every converged site
 # (POLISH_STEPS): Newton converges quadratically, so from within TOLERANCE the
 # first lands within ~1e-8 and the second, whose information gives the standard
-# error, within rounding of double precision. Results then agree to about 1e-9
-# (relative) across CPUs and BLAS kernels (tests/test_stats.py), and the
-# single-precision phase still does most of the work.
+# error, within rounding of double precision. Results then agree to about 1e-8
+# (relative) across CPUs and BLAS kernels (tests/test_cpu_independence.py), and the
+# single-precision phase still does most of the work. Whether a fit converged is
+# decided in double precision too: a site that single precision leaves unsettled
+# is fitted again from the null in double, so the count of sites that did not
+# converge is the same on every CPU. Separation (the ALT allele only in cases or
+# only in controls, the commonest cause) is found exactly first, by comparing
+# dosages (_separates), so those sites cost no Newton steps at all.
 # The covariates are centred and scaled first (:func:`standardized_design`), so
 # that every coefficient is of order one and single precision can resolve it.
 WORKING_DTYPE = np.float32
@@ -160,16 +163,33 @@ def _collinear_partners(values: np.ndarray, index: int, names: list[str]) -> str
     return "a combination of " + ", ".join(repr(n) for i, n in enumerate(names) if i != index)
 
 
+@numba.njit(cache=True, nogil=True)
+def _fill_dosage(block, dosage, called):  # pragma: no cover - compiled
+    n_samples, n_sites = block.shape
+    for sample in range(n_samples):
+        for site in range(n_sites):
+            value = block[sample, site]
+            if value >= 0:
+                dosage[sample, site] = value
+                called[sample, site] = 1
+            else:  # missing (negative; NaN too)
+                dosage[sample, site] = 0
+                called[sample, site] = 0
+
+
 def _block_dosage(
     genotypes: np.ndarray, start: int, stop: int, scale, dtype=np.float64
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Float dosages of a block (0 where missing) and the called-mask."""
+    """Float dosages of a block (0 where missing) and the called-mask, in one
+    compiled pass over the calls: NumPy's four passes (compare, where, two casts)
+    and their temporaries took 5-10x as long, twice per block of the logistic scan."""
     block = genotypes[:, start:stop]
-    called = block >= 0
-    dosage = np.where(called, block, 0).astype(dtype)
+    dosage = np.empty(block.shape, dtype=dtype)
+    called = np.empty(block.shape, dtype=dtype)
+    _fill_dosage(block, dosage, called)
     if scale is not None:
         dosage *= (scale if scale.shape[1] == 1 else scale[:, start:stop]).astype(dtype)
-    return dosage, called.astype(dtype)
+    return dosage, called
 
 
 def _pair_products(design: np.ndarray) -> np.ndarray:
@@ -220,6 +240,20 @@ def _inverse_last(matrices: np.ndarray) -> np.ndarray:
     return _solve(matrices, unit)[:, -1]
 
 
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """BLAS on one thread while a scan runs. The scans spread their blocks of
+    sites over ``THREADS`` threads themselves, and their matrix products are
+    small (samples x 128 sites): BLAS's own threads on top of those only contend
+    for the cores. On HapMap 3 (957 x 14,079, 7 covariates) the logistic scan
+    took about 7x the CPU time with OpenBLAS's default threads on 2 cores
+    (``benchmarks/scan_hapmap3.py``)."""
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def linear_scan(
     genotypes: np.ndarray,
     y: np.ndarray,
@@ -230,7 +264,10 @@ def linear_scan(
 
     ``design`` is (n_samples, c) with the intercept column (see
     :func:`check_covariates`); ``dosage_scale`` multiplies dosages (2 for a
-    male's non-PAR chrX call under PLINK 2's coding).
+    male's non-PAR chrX call under PLINK 2's coding). A missing call drops the
+    sample from that site's sums only: the called-mask enters the same matrix
+    products as the dosages, so missing calls cost nothing per site. Blocks of
+    sites run on ``THREADS`` threads.
     """
     design = standardized_design(design)
     y = np.asarray(y, dtype=float)
@@ -244,7 +281,8 @@ def linear_scan(
     design_y = design * y[:, None]
     out = {key: np.full(n_sites, np.nan) for key in ("beta", "se", "stat", "pvalue")}
     n_obs = np.zeros(n_sites, dtype=np.int64)
-    for start in range(0, n_sites, BLOCK_COLUMNS):
+
+    def fit_block(start: int) -> None:
         stop = min(start + BLOCK_COLUMNS, n_sites)
         dosage, called = _block_dosage(genotypes, start, stop, dosage_scale)
         b = stop - start
@@ -274,6 +312,10 @@ def linear_scan(
             valid, 2 * special.stdtr(np.maximum(dof, 1), -np.abs(stat)), np.nan
         )
         n_obs[start:stop] = n
+
+    # NumPy releases the GIL in its array operations: blocks run on all cores.
+    with single_threaded_blas(), ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(fit_block, range(0, n_sites, BLOCK_COLUMNS)))
     return ScanResult(n=n_obs, **out)
 
 
@@ -316,8 +358,13 @@ def _fit_logistic(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _sigmoid(eta: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-eta))``, in place in one new array: the same numbers as the
+    formula, 3x as fast in double precision (no temporaries to allocate)."""
     with np.errstate(over="ignore"):  # exp overflows to inf for eta < -709: the limit, 0
-        return 1.0 / (1.0 + np.exp(-eta))
+        out = np.negative(eta)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
 
 
 def _newton_step(
@@ -344,6 +391,86 @@ def _newton_step(
     return coefficients + _solve(information, gradient), information
 
 
+def _separates(dosage: np.ndarray, called: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Sites where a threshold on the dosage splits the called cases from the called
+    controls (ties allowed): quasi-complete separation, under which the logistic
+    model has no maximum-likelihood estimate whatever the covariates (Albert and
+    Anderson 1984, Biometrika 71:1). Exact: a comparison of dosages, no arithmetic."""
+    observed = called > 0
+    case = (y == 1)[:, None]
+    low = np.where(observed, dosage, np.inf)
+    high = np.where(observed, dosage, -np.inf)
+    case_min = np.where(case, low, np.inf).min(axis=0)
+    case_max = np.where(case, high, -np.inf).max(axis=0)
+    control_min = np.where(case, np.inf, low).min(axis=0)
+    control_max = np.where(case, -np.inf, high).max(axis=0)
+    return (control_max <= case_min) | (case_max <= control_min)
+
+
+def _polish(
+    design: np.ndarray,
+    pairs: np.ndarray,
+    y: np.ndarray,
+    dosage: np.ndarray,
+    called: np.ndarray,
+    coefficients: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``POLISH_STEPS`` double-precision Newton steps from estimates within
+    ``TOLERANCE``: the coefficients, the information of the last step (taken within
+    ~1e-8 of the estimate, it gives the standard error) and which sites are still
+    unsettled (the last step larger than ``TOLERANCE``, or not finite)."""
+    information = np.empty((len(coefficients), design.shape[1] + 1, design.shape[1] + 1))
+    previous = coefficients
+    for _ in range(POLISH_STEPS):
+        previous = coefficients
+        coefficients, information = _newton_step(design, pairs, y, dosage, called, coefficients)
+    return coefficients, information, ~_settled(coefficients - previous, coefficients)
+
+
+def _settled(step: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """Sites whose every coefficient moved less than ``TOLERANCE`` (relative above 1);
+    a NaN step is not settled."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(step) < TOLERANCE * np.maximum(1.0, np.abs(coefficients))).all(axis=1)
+
+
+def _double_fit(
+    design: np.ndarray,
+    pairs: np.ndarray,
+    y: np.ndarray,
+    dosage: np.ndarray,
+    called: np.ndarray,
+    null: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Newton in double precision from the null fit, for sites that single
+    precision left unsettled: the coefficients, the last information and which
+    sites converged (within ``MAX_ITERATIONS`` steps, then polished)."""
+    n_sites = dosage.shape[1]
+    coefficients = np.tile(null, (n_sites, 1))
+    information = np.full((n_sites, len(null), len(null)), np.nan)
+    settled = np.zeros(n_sites, dtype=bool)
+    active = np.arange(n_sites)
+    for _ in range(MAX_ITERATIONS):
+        beta, _ = _newton_step(
+            design, pairs, y, dosage[:, active], called[:, active], coefficients[active]
+        )
+        finite = np.isfinite(beta).all(axis=1)
+        done = _settled(beta - coefficients[active], beta)
+        coefficients[active] = beta
+        runaway = ~finite | (np.abs(beta[:, -1]) > MAX_ABS_BETA)
+        settled[active[done & ~runaway]] = True
+        active = active[~done & ~runaway]
+        if active.size == 0:
+            break
+    final = np.flatnonzero(settled)
+    beta, last_information, unsettled = _polish(
+        design, pairs, y, dosage[:, final], called[:, final], coefficients[final]
+    )
+    coefficients[final], information[final] = beta, last_information
+    settled[final[unsettled]] = False
+    return coefficients, information, settled
+
+
 def logistic_scan(
     genotypes: np.ndarray,
     y: np.ndarray,
@@ -353,9 +480,11 @@ def logistic_scan(
     """Logistic regression of 0/1 ``y`` on ``design`` + dosage, for every site:
     Newton-Raphson (IRLS) steps taken for a block of sites at once, starting
     from the covariates-only fit, in ``WORKING_DTYPE`` precision and finished by
-    ``POLISH_STEPS`` steps in double (so results do not depend on the CPU). A site that
-    does not converge in 25 steps or whose effect runs off (separation) gets
-    NaN, as ``plink2 --glm no-firth``."""
+    ``POLISH_STEPS`` steps in double (so results do not depend on the CPU). A site
+    that does not converge in 25 steps in double precision, or whose effect runs off
+    (separation), gets NaN and is counted in ``not_converged``, as ``plink2 --glm
+    no-firth``; a site that PLINK 2's VIF check refuses (no variation, or predicted by
+    the covariates) gets NaN without a fit."""
     design = standardized_design(design)
     y = np.asarray(y, dtype=float)
     n_sites = genotypes.shape[1]
@@ -383,9 +512,29 @@ def logistic_scan(
         n_obs[start:stop] = called.sum(axis=0)
         b = stop - start
         coefficients = np.tile(np.append(null, 0.0), (b, 1))
-        active = np.arange(b)
+        exact_dosage, exact_called = _block_dosage(genotypes, start, stop, dosage_scale)
+        # PLINK 2's VIF check uses the unweighted correlation of the predictors. A
+        # site it refuses (one that does not vary, or that the covariates predict)
+        # is NaN for that reason, whether or not its fit would converge.
+        vif = _genotype_vif(
+            (exact_called.T @ pairs).reshape(b, c, c),
+            exact_dosage.T @ design,
+            (exact_dosage * exact_dosage).sum(axis=0),
+            exact_called.sum(axis=0),
+            exact_dosage.sum(axis=0),
+        )
+        testable = vif <= MAX_VIF
+        # A site whose dosages separate cases from controls (most often the ALT
+        # allele carried only by cases or only by controls) has no finite fit:
+        # counted as not converged at once, not iterated 25 times to find out.
+        separated = testable & _separates(exact_dosage, exact_called, y)
+        not_converged[start + np.flatnonzero(separated)] = True
+        testable &= ~separated
+        active = np.flatnonzero(testable)  # only testable sites are fitted
         converged = np.zeros(b, dtype=bool)
         for iteration in range(MAX_ITERATIONS):
+            if active.size == 0:
+                break
             everything = active.size == b
             d = dosage if everything else dosage[:, active]
             m = called if everything else called[:, active]
@@ -413,40 +562,36 @@ def logistic_scan(
             runaway = np.abs(coefficients[active, c]) > MAX_ABS_BETA
             converged[active[done & np.isfinite(step).all(axis=1) & ~runaway]] = True
             active = active[~done & ~runaway]
-            if active.size == 0:
-                break
-        not_converged[start + active] = True
-        final = np.flatnonzero(converged)
-        d, m = _block_dosage(genotypes, start, stop, dosage_scale)
-        if final.size < b:
-            d, m = d[:, final], m[:, final]
-        beta = coefficients[final]
-        for _ in range(POLISH_STEPS):
-            previous = beta
-            beta, last_information = _newton_step(design, pairs, y, d, m, beta)
-        # A site whose last double-precision step is still large had only seemed to
-        # converge: single precision rounded its vanishing weights to zero steps
-        # (separation, with the effect running off). Whether that happens depends on
-        # the CPU's rounding, so the double step decides: not converged, NaN.
-        with np.errstate(invalid="ignore"):
-            unsettled = ~(np.abs(beta - previous) < TOLERANCE * np.maximum(1.0, np.abs(beta)))
-        unsettled = unsettled.any(axis=1)
-        not_converged[start + final[unsettled]] = True
+        # Single precision only gets each site close. Whether a fit converges is
+        # decided in double precision, so that the verdict does not depend on the
+        # CPU: a site that single precision left unsettled (no convergence in
+        # MAX_ITERATIONS, a runaway effect, a NaN step when vanishing weights round
+        # to zero) starts again from the null fit in double.
+        d, m = exact_dosage, exact_called
+        beta, last_information, unsettled = _polish(
+            design, pairs, y, d[:, converged], m[:, converged], coefficients[converged]
+        )
+        coefficients[converged] = beta
+        settled = converged.copy()
+        settled[np.flatnonzero(converged)[unsettled]] = False
+        information = np.full((b, c + 1, c + 1), np.nan)
+        information[settled] = last_information[~unsettled]
+        redo = np.flatnonzero(~settled & testable)
+        if redo.size:
+            beta, redo_information, redo_settled = _double_fit(
+                design, pairs, y, d[:, redo], m[:, redo], np.append(null, 0.0)
+            )
+            coefficients[redo], information[redo] = beta, redo_information
+            settled[redo] = redo_settled
+            not_converged[start + redo[~redo_settled]] = True
+        final = np.flatnonzero(settled)
+        beta, last_information = coefficients[final], information[final]
         # The standard error comes from the information of the last Newton step,
         # a double-precision step taken within ~1e-8 of the estimate.
         with np.errstate(invalid="ignore", divide="ignore"):
             se = np.sqrt(_inverse_last(last_information))
-            stat = np.where(unsettled, np.nan, beta[:, c] / se)
-        # PLINK 2's VIF check uses the unweighted correlation of the predictors.
-        ones = m.T @ pairs
-        vif = _genotype_vif(
-            ones.reshape(len(final), c, c),
-            d.T @ design,
-            (d * d).sum(axis=0),
-            m.sum(axis=0),
-            d.sum(axis=0),
-        )
-        valid = np.isfinite(stat) & (vif <= MAX_VIF)
+            stat = beta[:, c] / se
+        valid = np.isfinite(stat)
         index = start + final
         out["beta"][index] = np.where(valid, beta[:, c], np.nan)
         out["se"][index] = np.where(valid, se, np.nan)
@@ -465,57 +610,3 @@ def logistic_scan(
             stacklevel=2,
         )
     return ScanResult(n=n_obs, not_converged=not_converged, **out)
-
-
-def score_test(
-    dosages: np.ndarray,
-    y: np.ndarray,
-    design: np.ndarray,
-    binary: bool = True,
-    fill: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score-test chi-square statistic (1 df) and p-value per site.
-
-    ``dosages`` is the dosage matrix; with ``fill`` (one value per site) its
-    negative entries (missing calls) are replaced by it, as the model sees them.
-    Under the covariates-only model (fitted once) with fitted values ``mu``
-    and weights ``w`` (``mu(1-mu)`` for logistic, 1 for linear), the statistic
-    is ``(g'(y - mu))^2 / (phi * g'W(I - H)g)``, where ``H`` projects onto the
-    covariates and ``phi`` is the residual variance (1 for logistic). For a
-    linear model it is a monotone function of the partial correlation of
-    dosage and target given the covariates.
-    Sites the covariates explain entirely (constant sites) get NaN.
-    """
-    y = np.asarray(y, dtype=float)
-    if binary:
-        fitted = _sigmoid(design @ fit_logistic(design, y))
-        weights = fitted * (1 - fitted)
-        dispersion = 1.0
-    else:
-        fitted = design @ np.linalg.lstsq(design, y, rcond=None)[0]
-        weights = np.ones_like(y)
-        dispersion = ((y - fitted) ** 2).sum() / max(len(y) - design.shape[1], 1)
-    residual = y - fitted
-    weighted_design = design * weights[:, None]
-    # pinv: a covariate constant within one fold (a rare level) must not stop the screen.
-    inverse = np.linalg.pinv(design.T @ weighted_design)
-    n_sites = dosages.shape[1]
-    statistic = np.full(n_sites, np.nan)
-    for start in range(0, n_sites, BLOCK_COLUMNS):
-        raw = dosages[:, start : start + BLOCK_COLUMNS]
-        block = np.asarray(raw, dtype=np.float64)
-        if fill is not None:
-            block = np.where(raw < 0, fill[start : start + BLOCK_COLUMNS], block)
-        # Centre first: removes the mean without cancellation on near-constant sites.
-        block = block - block.mean(axis=0)
-        score = residual @ block
-        projected = weighted_design.T @ block  # (c, b)
-        variance = (weights @ (block * block)) - np.einsum(
-            "cb,cb->b", projected, inverse @ projected
-        )
-        scale = weights @ (block * block)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = score**2 / (dispersion * variance)
-        testable = variance > 1e-9 * np.maximum(scale, 1e-300)
-        statistic[start : start + BLOCK_COLUMNS] = np.where(testable, value, np.nan)
-    return statistic, special.chdtrc(1, statistic)

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special  # the distribution functions without scipy.stats' import cost
 
 # The genome's contigs, PARs and ploidy rule live in vcfml.genome (one copy);
 # these names stay importable from here.
@@ -61,12 +60,34 @@ def written_diploid(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> np.n
     have (see the module docstring). ``None`` when no sample was."""
     if np.ndim(ploidy) == 0 and int(np.asarray(ploidy)) != 1:
         return None
-    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
+    ploidy = ploidy_like(ploidy, genotypes.shape)
     found = np.zeros(genotypes.shape[0], dtype=bool)
     for start in range(0, genotypes.shape[1], BLOCK_COLUMNS):
         block = genotypes[:, start : start + BLOCK_COLUMNS]
         found |= ((block == 2) & (ploidy[:, start : start + BLOCK_COLUMNS] == 1)).any(axis=1)
     return found if found.any() else None
+
+
+def ploidy_like(ploidy: np.ndarray | int, shape: tuple[int, ...]) -> np.ndarray:
+    """``ploidy`` (a number, or an array that broadcasts) as an int8 array of the
+    genotypes' ``shape``, read only.
+
+    A ploidy with other rows than the genotypes is the usual slip after selecting
+    some samples' rows of the genotypes only; numpy's broadcasting error ("operands
+    could not be broadcast together with remapped shapes") does not say that, so
+    this one does.
+    """
+    values = np.asarray(ploidy, dtype=np.int8)
+    try:
+        return np.broadcast_to(values, shape)
+    except ValueError:
+        rows = "" if values.ndim < 2 else f" {values.shape[0]} rows (samples) for {shape[0]}:"
+        raise ValueError(
+            f"ploidy has shape {values.shape} but the genotypes {tuple(shape)}:{rows} it needs "
+            "one row per sample (row of the genotypes) and one column per site, or one "
+            "number for all. If you took some samples' rows of the genotypes "
+            "(genotypes[rows]), take the same rows of ploidy (ploidy[rows])."
+        ) from None
 
 
 def haploid_dosage(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> np.ndarray:
@@ -77,7 +98,7 @@ def haploid_dosage(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> np.nd
     halved = written_diploid(genotypes, ploidy)
     if halved is None:
         return genotypes
-    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
+    ploidy = ploidy_like(ploidy, genotypes.shape)
     values = genotypes.astype(np.float32)
     half = halved[:, None] & (ploidy == 1) & (genotypes > 0)
     values[half] /= 2
@@ -95,7 +116,7 @@ def allele_counts(
     n_sites = genotypes.shape[1]
     genotypes = haploid_dosage(genotypes, ploidy)
     count_type = np.float64 if genotypes.dtype.kind == "f" else np.int64
-    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
+    ploidy = ploidy_like(ploidy, genotypes.shape)
     alt = np.zeros(n_sites, dtype=count_type)
     total = np.zeros(n_sites, dtype=np.int64)
     for start in range(0, n_sites, BLOCK_COLUMNS):
@@ -154,7 +175,9 @@ def hardy_weinberg(genotypes: np.ndarray, ploidy: np.ndarray | int = 2) -> pd.Da
     exact test; for sites with expected counts of 5 or more in every class both
     agree closely, and the exact test is better for rare variants.
     """
-    ploidy = np.broadcast_to(np.asarray(ploidy, dtype=np.int8), genotypes.shape)
+    from scipy import special  # here: reading a VCF (this module) need not import scipy
+
+    ploidy = ploidy_like(ploidy, genotypes.shape)
     diploid = ploidy == 2
     counts = [((genotypes == value) & diploid).sum(axis=0) for value in (0, 1, 2)]
     hom_ref, het, hom_alt = (np.asarray(c, dtype=float) for c in counts)

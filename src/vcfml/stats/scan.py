@@ -40,7 +40,12 @@ import numpy as np
 import pandas as pd
 
 from vcfml.genome import MISSING, haploid_in_males, on_chry, one_copy_contig
-from vcfml.stats.association import ScanResult, linear_scan, logistic_scan
+from vcfml.stats.association import (
+    ScanResult,
+    linear_scan,
+    logistic_scan,
+    single_threaded_blas,
+)
 from vcfml.stats.frequency import allele_frequency, haploid_dosage
 
 SCAN_COLUMNS = [
@@ -77,7 +82,14 @@ def association_scan(
             dosage alone cannot tell a haploid call ``1`` (one ALT allele of one)
             from a diploid ``0/1`` (one of two). None: every call there counts two.
     """
-    scan = logistic_scan if binary else linear_scan
+    fit = logistic_scan if binary else linear_scan
+
+    def scan(*args, **kwargs) -> ScanResult:
+        # The scans run their blocks of sites on threads of their own: BLAS's
+        # threads on top of those only contend for the cores.
+        with single_threaded_blas():
+            return fit(*args, **kwargs)
+
     n_sites = genotypes.shape[1]
     on_x = haploid_in_males(variants["chrom"], variants["pos"], build)
     if male is None and on_x.any():
