@@ -28,8 +28,10 @@ Usage: python benchmarks/baselines.py [--budget 60] [--seeds 0 1 2]
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -92,6 +94,10 @@ def one_run(name: str, seed: int, budget: float) -> dict:
         "automl_auc": result.test_metrics["roc_auc"]["mean"],
         "automl_ci95": result.test_metrics["roc_auc"]["ci95"],
         "automl_model": result.model.estimator_name,
+        "automl_trials": int((result.leaderboard["estimator"] != "ensemble").sum()),
+        "automl_screen": str(
+            result.leaderboard.set_index("iteration").loc[result.chosen_trial, "screen"]
+        ),
         "automl_seconds": round(automl_seconds, 1),
         "baseline_seconds": round(report.seconds, 1),
     }
@@ -104,6 +110,11 @@ def one_run(name: str, seed: int, budget: float) -> dict:
     row["difference"] = comparison["difference"]
     row["difference_ci95"] = comparison["ci95"]
     return row
+
+
+def _spread(values: pd.Series) -> float:
+    """Standard deviation over seeds (0 for one seed)."""
+    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
 def _with_interval(value: float, interval: list[float]) -> str:
@@ -128,6 +139,9 @@ def tables(rows: list[dict]) -> tuple[str, str]:
                 f"{r['difference_ci95'][1]:+.3f}) vs {SHORT[r['best_baseline']]}"
                 for r in rows
             ],
+            "AutoML model (screen, trials)": [
+                f"{r['automl_model']} ({r['automl_screen']}, {r['automl_trials']})" for r in rows
+            ],
             "seconds (AutoML / baselines)": [
                 f"{r['automl_seconds']:.0f} / {r['baseline_seconds']:.0f}" for r in rows
             ],
@@ -141,8 +155,18 @@ def tables(rows: list[dict]) -> tuple[str, str]:
             (f"{name}_auc", SHORT[name]) for name in BASELINES
         ]:
             mean = group[column].mean()
-            entry[label] = f"{mean:.3f} ({mean / group['bayes_auc'].mean():.2f})"
-        entry["AutoML - best baseline (mean)"] = f"{group['difference'].mean():+.3f}"
+            entry[label] = (
+                f"{mean:.3f} ± {_spread(group[column]):.3f} "
+                f"({mean / group['bayes_auc'].mean():.2f})"
+            )
+        best_linear = group[[f"{name}_auc" for name in ("clump_threshold", "penalized_logistic")]]
+        versus_linear = group["automl_auc"] - best_linear.max(axis=1)
+        entry["AutoML - best baseline"] = (
+            f"{group['difference'].mean():+.3f} ± {_spread(group['difference']):.3f}"
+        )
+        entry["AutoML - best of C+T, lasso"] = (
+            f"{versus_linear.mean():+.3f} ± {_spread(versus_linear):.3f}"
+        )
         summary.append(entry)
     summary_table = pd.DataFrame(summary)
     summary_table["Bayes AUC"] = summary_table["Bayes AUC"].map("{:.3f}".format)
@@ -154,8 +178,16 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--cohorts", nargs="+", choices=list(COHORTS), default=list(COHORTS))
+    parser.add_argument(
+        "--from-json", type=Path, nargs="+",
+        help="tabulate (and with --record, record) the rows of earlier --json runs "
+        "instead of running: parts of one benchmark run side by side",
+    )  # fmt: skip
     add_output_options(parser, "append the tables to benchmarks/RESULTS.md")
     args = parser.parse_args()
+    if args.from_json:
+        combine(args)
+        return
     before = machine_state()
     rows = []
     for name in args.cohorts:
@@ -178,7 +210,27 @@ def main() -> None:
     )
     publish(
         args, "baselines.py", f"{runs}\n\nMean per cohort:\n\n{summary}", details, "baselines",
-        {"machine": after, "rows": rows},
+        {"machine": after, "load": load_change(before, after), "rows": rows},
+    )  # fmt: skip
+
+
+def combine(args: argparse.Namespace) -> None:
+    """Tables of the rows of several ``--json`` files; the machine and load of each."""
+    documents = [json.loads(path.read_text()) for path in args.from_json]
+    rows = [row for document in documents for row in document["rows"]]
+    runs, summary = tables(rows)
+    print(runs, "\n", summary, sep="\n")
+    loads = "; ".join(
+        f"{', '.join(sorted({row['cohort'] for row in document['rows']}))}: {document['load']}"
+        for document in documents
+    )
+    details = f", {len(documents)} runs side by side, tabulated together; {loads}"
+    args.json = None
+    publish(
+        args, "baselines.py", f"{runs}\n\nMean ± standard deviation over seeds per cohort "
+        f"(ratio of the mean to the Bayes AUC in brackets):\n\n{summary}", details, "baselines",
+        {"machine": documents[-1]["machine"], "parts": [str(p) for p in args.from_json],
+         "rows": rows},
     )  # fmt: skip
 
 

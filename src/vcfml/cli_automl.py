@@ -65,6 +65,14 @@ def add_commands(commands) -> None:
         "--min-maf", type=float, default=0.01, help="minimum minor-allele frequency"
     )
     automl.add_argument(
+        "--screen",
+        choices=("auto", "marginal", "pairs"),  # vcfml.automl.settings.SCREENS
+        default="auto",
+        help="how each fold ranks sites: one by one (marginal), with the partners of the "
+        "strongest pairwise interactions moved up (pairs), or both, chosen per trial by the "
+        "search (auto, the default)",
+    )
+    automl.add_argument(
         "--no-ensemble",
         action="store_true",
         help="refit the best single trial, never a vote of the best trials",
@@ -186,6 +194,7 @@ def run_automl_command(args: argparse.Namespace) -> None:
         n_sites=args.n_sites,
         max_sites=args.max_sites,
         min_maf=args.min_maf,
+        screen=args.screen,
         seed=args.seed,
         ensemble=not args.no_ensemble,
         verbose=0 if args.quiet else 1,

@@ -10,6 +10,13 @@ search that follows sees exactly the columns it would have used on the full matr
 :func:`prescreen` followed by :func:`vcfml.automl.run_automl` gives the same
 leaderboard and model as ``run_automl`` on everything, with memory bounded by one
 block of sites plus the kept sites.
+
+That equality holds for the one-site screen (``screen="marginal"``). The
+interaction screen (``"pairs"``, and ``"auto"``, the default, which may choose
+it) looks for partners of the best sites among *all* sites
+(:mod:`vcfml.automl.interactions`), and a partner with no effect on its own is
+rarely among the kept ones: on a prescreened dataset it searches the kept sites
+only. Pass ``screen="marginal"`` to get exactly the in-memory run.
 """
 
 from __future__ import annotations

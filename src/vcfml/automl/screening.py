@@ -33,6 +33,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from vcfml.automl.interactions import (
+    N_ANCHORS,
+    interaction_scores,
+    pair_ranking,
+    strongest_pairs,
+)
 from vcfml.errors import VcfmlError
 from vcfml.genome import build_of
 from vcfml.stats import (
@@ -87,11 +93,22 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
     logistic score test, any other numeric target with the linear one (as
     ``vcfml scan`` treats a quantitative phenotype); bad input raises
     ``ValueError``.
+
+    With ``pairs`` above 0 the ranking also looks for interactions
+    (:mod:`vcfml.automl.interactions`): the ``anchors`` best sites are tested
+    against every eligible site, and the partners of the ``pairs`` strongest
+    pairs move up to just after their anchor, so that a model given the top
+    sites gets both sites of a pair whose partner has no effect on its own.
+    ``marginal_ranking_`` keeps the one-site ranking, ``pairs_`` the pairs.
     """
 
-    def __init__(self, n_sites: int = 100, min_maf: float = 0.0) -> None:
+    def __init__(
+        self, n_sites: int = 100, min_maf: float = 0.0, pairs: int = 0, anchors: int = N_ANCHORS
+    ) -> None:
         self.n_sites = n_sites
         self.min_maf = min_maf
+        self.pairs = pairs
+        self.anchors = anchors
 
     def fit(
         self,
@@ -131,6 +148,13 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
                 f"{genotypes.shape[1]} sites, none polymorphic enough)"
             )
         order = rank_sites(scores, eligible)
+        self.marginal_ranking_ = order
+        self.pairs_: list[tuple[int, int, float]] = []
+        if self.pairs > 0 and self.anchors > 0 and len(order) > 1:
+            anchors = order[: self.anchors]
+            statistics = interaction_scores(genotypes, y, means, anchors, covariates, binary)
+            self.pairs_ = strongest_pairs(statistics, anchors, eligible, self.pairs)
+            order = pair_ranking(order, self.pairs_)
         self.ranking_ = order
         self.scores_ = scores
         self.pvalues_ = pvalues

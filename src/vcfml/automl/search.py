@@ -50,6 +50,7 @@ from tqdm import TqdmWarning
 from vcfml.automl._flaml import tune
 from vcfml.automl.ensemble import POOL_SIZE, VotingEnsemble, select_ensemble
 from vcfml.automl.estimators import FAMILIES, build_estimator, fit_before
+from vcfml.automl.interactions import N_PAIRS
 from vcfml.automl.metrics import METRICS, all_scores, bootstrap_scores
 from vcfml.automl.model import FittedModel, build_pipeline
 from vcfml.automl.screening import GenotypeScreen, impute, screen_ploidy
@@ -62,6 +63,7 @@ SEARCH_SHARE = 0.8  # trials end here, less the time the refits' screens will ta
 SCREEN_SHARE = 0.4  # no new fold is screened after this share of the budget
 ENSEMBLE_SHARE = 0.82  # no new round of the ensemble selection after this share
 ENSEMBLE = "ensemble"  # the estimator name of the vote in the leaderboard
+MARGINAL, PAIRS = "marginal", "pairs"  # the screens a trial chooses from (settings.screen)
 REFIT_MARGIN = 1.5  # a refit on all samples costs about this much more than one fold's fit
 # FLAML's searcher draws its proposals from its own seed (20 unless told), which
 # settings.seed did not reach: the searcher gets FLAML's seed + settings.seed, so
@@ -89,11 +91,17 @@ class Clock:
 class _Fold:
     """One train/validation split with its screen already fitted on the training part."""
 
-    train_x: np.ndarray  # top-ranked sites (imputed) then covariates
+    train_x: np.ndarray  # the sites either ranking puts on top (imputed), then covariates
     train_y: np.ndarray
     valid_x: np.ndarray
     valid_y: np.ndarray
-    n_ranked: int
+    n_ranked: int  # sites each ranking offers
+    orders: dict[str, np.ndarray]  # per screen, its ranked sites as columns of train_x
+    n_columns: int  # site columns of train_x; the covariates follow
+
+    def columns(self, screen: str, k: int) -> np.ndarray:
+        """Columns of the ``k`` best sites of ``screen``, then the covariates."""
+        return np.r_[self.orders[screen][:k], self.n_columns : self.train_x.shape[1]]
 
 
 @dataclass
@@ -251,12 +259,13 @@ def run_automl(
         learner = dict(config["learner"])
         name = learner.pop("estimator")
         k = int(config["n_sites"])
+        screen = config.get("screen", MARGINAL)
         fold_scores, probabilities, cut = [], [], False
         for fold in folds:
             if fold_scores and search_end is not None and time.perf_counter() > search_end:
                 cut = True
                 break
-            columns = np.r_[0:k, fold.n_ranked : fold.train_x.shape[1]]
+            columns = fold.columns(screen, k)
             estimator = build_estimator(name, learner, settings.seed)
             complete = fit_before(estimator, fold.train_x[:, columns], fold.train_y, search_end)
             cut = cut or not complete
@@ -271,6 +280,7 @@ def run_automl(
                 {
                     "name": name,
                     "k": k,
+                    "screen": screen,
                     "learner": {key: _plain(value) for key, value in learner.items()},
                     "fold_scores": fold_scores,
                     "probabilities": probabilities,
@@ -289,6 +299,7 @@ def run_automl(
         _record(
             records, trial["name"], trial["k"], trial["learner"], scores,
             trial["seconds"], settings, metric, folds=_fold_names(range(len(scores))),
+            screen=trial["screen"],
         )  # fmt: skip
         out_of_fold[records[-1]["iteration"]] = [np.asarray(p) for p in trial["probabilities"]]
         if trial["cut"]:
@@ -322,7 +333,7 @@ def run_automl(
         for trial_json in sorted(finished, key=lambda text: json.loads(text)["finished"]):
             add_record(trial_json)
     if not records:  # the budget was spent before any trial: run the cheapest one
-        evaluate({"learner": dict(starts[0]["learner"]), "n_sites": starts[0]["n_sites"]})
+        evaluate(dict(starts[0]))
     if settings.ensemble and settings.selection == "best":
         before = len(records)
         _add_ensemble(records, out_of_fold, folds, settings, metric, clock)
@@ -465,33 +476,68 @@ def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
 def _prepare_folds(dataset: Dataset, settings: AutoMLSettings, clock: Clock) -> list[_Fold]:
     """Screen each fold's training samples. The screen stops on time: after
     ``SCREEN_SHARE`` of the budget no new fold is screened, and the search uses
-    the folds done (at least one)."""
+    the folds done (at least one).
+
+    With ``settings.screen`` ``auto`` each fold keeps both rankings, the
+    one-site and the pairs one (:func:`screen_rankings`): the columns are the
+    sites either puts in its top ``max_sites``, and each ranking is an order of
+    those columns."""
     y = dataset.target
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
     folds: list[_Fold] = []
     for train, valid in cv_splits(y, settings):
         if folds and clock.left(SCREEN_SHARE) < 0:
             break
-        screen = GenotypeScreen(n_sites=settings.max_sites, min_maf=settings.min_maf)
-        screen.fit(
-            dataset.genotypes[train], y[train], covariates[train], screen_ploidy(dataset, train)
-        )
-        top = screen.ranking_[: settings.max_sites]
-        means = screen.means_[top]
+        screen, rankings = screen_rankings(
+            dataset.genotypes[train], y[train], covariates[train],
+            screen_ploidy(dataset, train), settings,
+        )  # fmt: skip
+        sites = np.unique(np.concatenate(list(rankings.values())))
+        orders = {name: np.searchsorted(sites, ranked) for name, ranked in rankings.items()}
+        means = screen.means_[sites]
         folds.append(
             _Fold(
                 train_x=np.hstack(
-                    [impute(dataset.genotypes[np.ix_(train, top)], means), covariates[train]]
+                    [impute(dataset.genotypes[np.ix_(train, sites)], means), covariates[train]]
                 ),
                 train_y=y[train],
                 valid_x=np.hstack(
-                    [impute(dataset.genotypes[np.ix_(valid, top)], means), covariates[valid]]
+                    [impute(dataset.genotypes[np.ix_(valid, sites)], means), covariates[valid]]
                 ),
                 valid_y=y[valid],
-                n_ranked=len(top),
+                n_ranked=min(len(ranked) for ranked in rankings.values()),
+                orders=orders,
+                n_columns=len(sites),
             )
         )
     return folds
+
+
+def screens_of(settings: AutoMLSettings) -> tuple[str, ...]:
+    """The rankings a run's trials choose from."""
+    return (MARGINAL, PAIRS) if settings.screen == "auto" else (settings.screen,)
+
+
+def screen_rankings(
+    genotypes: np.ndarray,
+    y: np.ndarray,
+    covariates: np.ndarray,
+    ploidy: np.ndarray | int,
+    settings: AutoMLSettings,
+    limit: int | None = None,
+) -> tuple[GenotypeScreen, dict[str, np.ndarray]]:
+    """The fitted screen and, per screen of the run, its top ``limit`` (default
+    ``max_sites``) sites, best first."""
+    screens = screens_of(settings)
+    screen = GenotypeScreen(
+        n_sites=settings.max_sites,
+        min_maf=settings.min_maf,
+        pairs=N_PAIRS if PAIRS in screens else 0,
+    )
+    screen.fit(genotypes, y, covariates, ploidy)
+    limit = settings.max_sites if limit is None else limit
+    ranked = {MARGINAL: screen.marginal_ranking_, PAIRS: screen.ranking_}
+    return screen, {name: ranked[name][:limit] for name in screens}
 
 
 def _search_space(settings: AutoMLSettings, max_sites: int) -> tuple[dict, list[dict]]:
@@ -505,11 +551,25 @@ def _search_space(settings: AutoMLSettings, max_sites: int) -> tuple[dict, list[
     else:
         n_sites = tune.lograndint(1, max_sites + 1) if max_sites > 1 else 1
         first_k = min(10, max_sites)
-    starts = [{"learner": {"estimator": f.name, **f.start}, "n_sites": first_k} for f in families]
-    return {"learner": learner, "n_sites": n_sites}, starts
+    screens = screens_of(settings)
+    starts = [
+        {"learner": {"estimator": f.name, **f.start}, "n_sites": first_k, "screen": screens[0]}
+        for f in families
+    ]
+    # The interaction screen's first try: the first tree family on the same sites.
+    trees = [f for f in families if f.is_tree]
+    if len(screens) > 1 and trees:
+        starts.append(
+            {"learner": {"estimator": trees[0].name, **trees[0].start}, "n_sites": first_k,
+             "screen": screens[1]}
+        )  # fmt: skip
+    screen: Any = tune.choice(list(screens)) if len(screens) > 1 else screens[0]
+    return {"learner": learner, "n_sites": n_sites, "screen": screen}, starts
 
 
-def _record(records, name, k, params, scores, seconds, settings, metric, folds) -> None:
+def _record(
+    records, name, k, params, scores, seconds, settings, metric, folds, screen=MARGINAL
+) -> None:
     """Append one leaderboard row. ``best_so_far`` follows the trials, which are
     all scored on the same folds; the vote, scored on fewer folds, keeps it."""
     primary = float(scores[settings.metric].mean())
@@ -528,6 +588,7 @@ def _record(records, name, k, params, scores, seconds, settings, metric, folds) 
             "iteration": len(records) + 1,
             "estimator": name,
             "n_sites": k,
+            "screen": screen,
             "params": json.dumps(
                 {key: _plain(value) for key, value in params.items()}, sort_keys=True
             ),
@@ -668,9 +729,10 @@ def _add_ensemble(records, out_of_fold, folds, settings, metric, clock: Clock) -
         "best_single_score_on_these_folds": round(single, 6),
     }
     seconds = time.perf_counter() - began
+    screens = ",".join(sorted({member["screen"] for member in members}))
     _record(
         records, ENSEMBLE, n_sites, params, scores, seconds, settings, metric,
-        folds=_fold_names(deciding),
+        folds=_fold_names(deciding), screen=screens,
     )  # fmt: skip
 
 
@@ -684,11 +746,12 @@ def _refit(
 ) -> FittedModel:
     """Fit the chosen pipeline (or each member of the chosen vote) on ``dataset``.
 
-    One screen serves every member: its ranking does not depend on how many
+    One screen serves every member: its rankings do not depend on how many
     sites are kept, so a member of ``k`` sites reads the ``k`` best-ranked
-    columns of a screen that keeps the most any member needs. The fit stops
-    growing trees at ``deadline`` (a ``time.perf_counter()`` value; ``None``:
-    no budget), and says so in ``notes``.
+    sites of the ranking (one-site or pairs) its trial used; the model's
+    variants are the sites any member reads. The fit stops growing trees at
+    ``deadline`` (a ``time.perf_counter()`` value; ``None``: no budget), and says
+    so in ``notes``.
     """
     if chosen["estimator"] == ENSEMBLE:
         weights = json.loads(chosen["params"])["weights"]
@@ -697,20 +760,22 @@ def _refit(
     else:
         weights = {}
         rows = [chosen]
-    screen = GenotypeScreen(n_sites=int(chosen["n_sites"]), min_maf=settings.min_maf)
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
     # ranked given the covariates; a man's non-PAR chrX call counts once in the MAF
-    screen.fit(dataset.genotypes, dataset.target, covariates, screen_ploidy(dataset))
+    _, rankings = screen_rankings(
+        dataset.genotypes, dataset.target, covariates, screen_ploidy(dataset), settings,
+        limit=max(int(row["n_sites"]) for row in rows),
+    )  # fmt: skip
     covariate_names = list(dataset.covariates.columns)
-    rank = np.empty(dataset.genotypes.shape[1], dtype=np.int64)
-    rank[screen.ranking_] = np.arange(len(screen.ranking_))
-    kept_rank = rank[screen.selected_]
+    # each member's sites: the top n_sites of the ranking its trial used
+    member_sites = [rankings[row.get("screen", MARGINAL)][: int(row["n_sites"])] for row in rows]
+    selected = np.unique(np.concatenate(member_sites))
     members, columns = [], []
-    for row in rows:
-        sites = np.flatnonzero(kept_rank < int(row["n_sites"]))
-        columns.append(np.r_[sites, len(kept_rank) + np.arange(len(covariate_names))])
+    for row, sites in zip(rows, member_sites, strict=True):
+        positions = np.sort(np.searchsorted(selected, sites))
+        columns.append(np.r_[positions, len(selected) + np.arange(len(covariate_names))])
         members.append(build_estimator(row["estimator"], json.loads(row["params"]), settings.seed))
-    variants = dataset.variants.iloc[screen.selected_][["chrom", "pos", "id", "ref", "alt"]]
+    variants = dataset.variants.iloc[selected][["chrom", "pos", "id", "ref", "alt"]]
     variants = variants.reset_index(drop=True)
     if weights:
         total = sum(weights.values())

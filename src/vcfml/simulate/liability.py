@@ -28,7 +28,18 @@ one of quantitative genetics (Falconer's liability-threshold model):
   of the genetic variance (default 0.5) is the non-additive part, in the
   ancestral population; the liability is still genetic value + sex + Normal
   noise, so the Bayes-optimal probabilities stay exact
-  (``tests/test_simulate_nonadditive.py`` checks them against Monte Carlo);
+  (``tests/test_simulate_nonadditive.py`` checks them against Monte Carlo).
+  The epistatic mode is a hard case on purpose, not a typical trait: centring
+  the dosages before taking the product puts *all* of the interaction's
+  variance into the epistatic component (none of it shows as a marginal,
+  additive effect of either site), and half of the genetic variance is then
+  purely epistatic. Interactions between genes do exist, but at the allele
+  frequencies of common variants most of the variance they create is
+  additive (Hill, Goddard & Visscher 2008, PLoS Genet 4:e1000008), and
+  estimates for human complex traits find little non-additive variance. So
+  this mode shows how far a screen that ranks one site at a time can miss an
+  interaction, and what an interaction-aware screen recovers
+  (:mod:`vcfml.automl.interactions`), rather than how often that happens;
 * optional population structure: subpopulations whose allele frequencies drift
   apart by the Balding-Nichols model with a given Fst, and which can have
   different prevalences, so that non-causal sites correlate with the phenotype
