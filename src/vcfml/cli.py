@@ -18,6 +18,7 @@ from pathlib import Path
 
 from vcfml import __version__
 from vcfml.errors import VcfmlError
+from vcfml.interrupts import catch_interrupts
 
 # Options shared by both simulation models, then those of each model. Each maps
 # an option to (parameter name, type, help).
@@ -433,6 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if argv is None:  # the `vcfml` command: budgets count from the start of the process
         args.started = process_start()
+        catch_interrupts()
     try:
         args.handler(args)
     except VcfmlError as error:

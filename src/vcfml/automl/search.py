@@ -58,6 +58,7 @@ from vcfml.automl.settings import AutoMLSettings
 from vcfml.automl.splits import cv_splits, holdout_split
 from vcfml.errors import VcfmlError
 from vcfml.features import Dataset
+from vcfml.interrupts import raise_if_interrupted
 
 SEARCH_SHARE = 0.8  # trials end here, less the time the refits' screens will take
 SCREEN_SHARE = 0.4  # no new fold is screened after this share of the budget
@@ -262,6 +263,7 @@ def run_automl(
         screen = config.get("screen", MARGINAL)
         fold_scores, probabilities, cut = [], [], False
         for fold in folds:
+            raise_if_interrupted()  # a Ctrl-C a finalizer swallowed (vcfml.interrupts)
             if fold_scores and search_end is not None and time.perf_counter() > search_end:
                 cut = True
                 break
