@@ -220,6 +220,9 @@ def test_an_interrupted_save_leaves_nothing(run, tmp_path, monkeypatch):
 
 
 def vcfml_process(*arguments) -> subprocess.Popen:
+    """``vcfml`` as a terminal starts it: SIGINT at its default, even when these tests
+    run where it is ignored (a shell's background job ignores it, and a child would
+    inherit that, so its Ctrl-C would never come)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("MLFLOW_TRACKING_URI", None)
     return subprocess.Popen(
@@ -228,6 +231,7 @@ def vcfml_process(*arguments) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

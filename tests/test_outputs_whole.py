@@ -29,8 +29,15 @@ def run_vcfml(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def start_vcfml(*args: str, cwd: Path) -> subprocess.Popen:
+    """``vcfml`` as a terminal starts it: SIGINT at its default even where these tests
+    run with it ignored (a shell's background job), which a child would inherit."""
     return subprocess.Popen(
-        [*VCFML, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*VCFML, *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

@@ -24,8 +24,14 @@ def _on_sigint(signum: int, frame: object) -> None:
 
 
 def catch_interrupts() -> None:
-    """Record every SIGINT as well as raising it (the command line calls this)."""
-    if threading.current_thread() is threading.main_thread():
+    """Record every SIGINT as well as raising it (the command line calls this).
+
+    Only where Python itself would raise it: a process started with SIGINT
+    ignored (a shell's background job, ``nohup``) keeps ignoring it, as Python does."""
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ):
         signal.signal(signal.SIGINT, _on_sigint)
 
 
