@@ -527,9 +527,9 @@ def logistic_scan(
         # A site whose dosages separate cases from controls (most often the ALT
         # allele carried only by cases or only by controls) has no finite fit:
         # counted as not converged at once, not iterated 25 times to find out.
-        separated = testable & _separates(exact_dosage, exact_called, y)
-        not_converged[start + np.flatnonzero(separated)] = True
-        testable &= ~separated
+        separating = testable & _separates(exact_dosage, exact_called, y)
+        not_converged[start + np.flatnonzero(separating)] = True
+        testable &= ~separating
         active = np.flatnonzero(testable)  # only testable sites are fitted
         converged = np.zeros(b, dtype=bool)
         for iteration in range(MAX_ITERATIONS):
