@@ -3,9 +3,9 @@
 Python turns SIGINT into a ``KeyboardInterrupt`` raised wherever the main thread
 is at that moment. When that is inside a finalizer (a ``__del__`` or a weakref
 callback that the garbage collector runs at any bytecode), the exception is
-swallowed, reported as "Exception ignored", and the command carries on: a test
-saw `vcfml automl` keep searching for two minutes after its Ctrl-C. The command
-line therefore also records the signal (:func:`catch_interrupts`), and long loops
+swallowed, reported as "Exception ignored", and the command carries on (a search
+of 500 trials would run to its end). The command line therefore also records
+the signal (:func:`catch_interrupts`), and long loops
 call :func:`raise_if_interrupted` between their steps (the search, before each
 fold of each trial), so a lost interrupt is raised again within one step.
 """
