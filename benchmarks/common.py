@@ -8,6 +8,9 @@ import argparse
 import datetime
 import os
 import platform
+import resource
+import subprocess
+import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -76,3 +79,13 @@ def publish(
         print(f"wrote {record_json(name, payload, args.json)}")
     if args.record:
         record(script, table, details)
+
+
+def timed_command(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, the child's) of one run of ``command``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

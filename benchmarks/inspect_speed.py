@@ -19,16 +19,13 @@ Usage: python benchmarks/inspect_speed.py [--repeats 5] [--record] [--note "..."
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import load_change, machine_state, record
+from common import load_change, machine_state, record, timed_command
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = ["classic/cohort.vcf.gz", "liability/cohort.vcf.gz", "coalescent/cohort.vcf.gz",
@@ -36,20 +33,10 @@ FILES = ["classic/cohort.vcf.gz", "liability/cohort.vcf.gz", "coalescent/cohort.
 GOAL_SECONDS = 1.0
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system, the child's) of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
 def runs(command: list[str], repeats: int) -> tuple[float, list[tuple[float, float]]]:
     """The first run's wall seconds, then ``repeats`` warm runs' wall and CPU seconds."""
-    first, _ = timed(command)
-    return first, [timed(command) for _ in range(repeats)]
+    first, _ = timed_command(command)
+    return first, [timed_command(command) for _ in range(repeats)]
 
 
 def row(name: str, first: float, warm: list[tuple[float, float]], goal: bool) -> str:

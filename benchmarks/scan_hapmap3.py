@@ -33,18 +33,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import load_change, machine_state, record
+from common import load_change, machine_state, record, timed_command
 from scipy import stats
 
 from vcfml import read_vcf
@@ -90,17 +88,6 @@ for label, sites in (("complete", ~missing), ("with missing calls", missing)):
     parts[name] = (time.perf_counter() - begin) * 1000 / sites.sum()
 print(json.dumps(parts))
 """
-
-
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system, the child's) of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
 
 
 def spread(values: list[float]) -> str:
@@ -155,10 +142,10 @@ def main() -> None:
         if args.threads:
             theirs_command += ["--threads", str(args.threads)]
         before = machine_state()
-        timed(vcfml)  # a first run fills numba's cache and the file cache
-        timed(theirs_command)
-        ours = [timed(vcfml) for _ in range(args.repeats)]
-        theirs = [timed(theirs_command) for _ in range(args.repeats)]
+        timed_command(vcfml)  # a first run fills numba's cache and the file cache
+        timed_command(theirs_command)
+        ours = [timed_command(vcfml) for _ in range(args.repeats)]
+        theirs = [timed_command(theirs_command) for _ in range(args.repeats)]
         child = [sys.executable, "-c", PARTS, str(VCF), str(folder / "samples.tsv"), covariates]
         parts = json.loads(subprocess.run(child, check=True, capture_output=True).stdout)
         after = machine_state()
