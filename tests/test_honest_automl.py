@@ -213,6 +213,9 @@ def test_cli_skips_importance_and_mlflow_when_no_budget_is_left(liability_dir, t
     assert "skipped the importance" in printed and "skipped MLflow logging" in printed
     assert "search score of the chosen trial 1 (" in printed
     assert "mean over folds 1 (1 of the 5 folds asked for: budget)" in printed
+    # no time for the pairs screen of the default screen="auto": said, and in metrics.json
+    assert "note: skipped the pairs screen (interactions)" in printed
+    assert json.loads((out / "metrics.json").read_text())["screens"] == ["marginal"]
     assert "note: scored every trial on 1 of the 5 folds" in printed
     assert "test estimate on 60 held-out samples (the number to quote)" in printed
     assert not (tmp_path / "mlflow.db").exists()

@@ -4,6 +4,8 @@ held-out test samples."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -185,3 +187,67 @@ def test_cli_screen_choices_are_the_settings_screens():
         if action.dest == "screen"
     )  # fmt: skip
     assert set(automl.choices) == set(SCREENS) and automl.default == "auto"
+
+
+def test_a_pairs_screen_past_its_deadline_is_skipped_and_says_why(monkeypatch):
+    """The pairs screen gives up when it cannot end by its deadline: before it
+    starts (a deadline already past) or block by block as it scans; what is left
+    is the one-site ranking, and ``pairs_skipped_`` says why."""
+    from vcfml.automl import interactions
+    from vcfml.automl.interactions import OutOfTime
+
+    genotypes, y = hidden_pair()
+    past = time.perf_counter() - 1.0
+    screen = GenotypeScreen(n_sites=5, pairs=3).fit(genotypes, y, pairs_deadline=past)
+    assert screen.pairs_ == [] and "the pairs screen would take about" in screen.pairs_skipped_
+    np.testing.assert_array_equal(screen.ranking_, screen.marginal_ranking_)
+    assert 1234 not in screen.selected_  # the hidden partner stays lost
+    # A deadline far ahead changes nothing: the partner is found as without one.
+    ahead = GenotypeScreen(n_sites=5, pairs=3).fit(
+        genotypes, y, pairs_deadline=time.perf_counter() + 3600
+    )
+    assert ahead.pairs_skipped_ is None and ahead.ranking_.tolist()[:2] == [7, 1234]
+    # The scan checks its projected end after each block of sites.
+    monkeypatch.setattr(interactions, "BLOCK", 100)
+    means = mean_dosage(genotypes)
+    with pytest.raises(OutOfTime) as late:
+        interaction_scores(genotypes, y, means, np.array([7]), deadline=past)
+    assert late.value.expected > 0
+    whole = interaction_scores(genotypes, y, means, np.array([7]), deadline=None)
+    assert whole[0].argmax() == 1234
+
+
+def test_a_run_without_time_for_the_pairs_screen_searches_one_site_and_says_so(
+    liability_dataset, monkeypatch
+):
+    """A run whose budget is spent when it starts: the pairs screen of
+    ``screen="auto"`` is skipped, every trial uses the one-site ranking, the
+    result says which rankings were searched, and a note says why. With time to
+    spare the same run searches both; its refit screens pairs only for a trial
+    that used them."""
+    from vcfml.automl import search
+
+    spent = run_automl(
+        liability_dataset,
+        AutoMLSettings(budget=5, verbose=0, seed=1),
+        started=time.perf_counter() - 100,
+    )
+    assert spent.screens == ("marginal",)
+    assert set(spent.leaderboard["screen"]) == {"marginal"}
+    assert any(note.startswith("skipped the pairs screen") for note in spent.notes)
+
+    asked: list[tuple[str, ...]] = []
+    real = search.screen_rankings
+
+    def spy(*args, screens=None, **kwargs):
+        asked.append(screens)
+        return real(*args, screens=screens, **kwargs)
+
+    monkeypatch.setattr(search, "screen_rankings", spy)
+    settings = AutoMLSettings(budget=3600, max_trials=6, ensemble=False, verbose=0, seed=1)
+    roomy = run_automl(liability_dataset, settings)
+    assert roomy.screens == ("marginal", "pairs") and not roomy.notes
+    chosen = roomy.leaderboard.set_index("iteration").loc[roomy.chosen_trial, "screen"]
+    folds, refits = asked[: roomy.folds_used], asked[roomy.folds_used :]
+    assert folds == [("marginal", "pairs")] * roomy.folds_used
+    assert refits and all(screens == (chosen,) for screens in refits)

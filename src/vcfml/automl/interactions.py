@@ -23,9 +23,18 @@ covariates and on ``z_b``, which for sites drawn independently is small; it is a
 ranking, not a p-value. Two matrix products per block of sites give every
 anchor's statistics at once, so the screen costs about as much as the one-site
 screen does. Like that screen, it is fitted on training samples only.
+
+Under a time budget the screen can be told a ``deadline``: after each block of
+sites it projects when the last block will be done (the blocks so far, per
+block), and gives up (:class:`OutOfTime`) as soon as that is past the deadline,
+so that a run never waits for a ranking it cannot afford. A partial scan is
+not kept: partners found among the first blocks only would be a ranking biased
+by genome order.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -35,6 +44,15 @@ from vcfml.stats.association import fit_logistic
 N_ANCHORS = 30  # best one-site sites tested against every site
 N_PAIRS = 10  # strongest anchor-partner pairs whose partners move up
 BLOCK = 8192  # sites standardized at once (memory: samples x BLOCK floats, twice)
+
+
+class OutOfTime(Exception):
+    """The interaction screen would end after its deadline; ``expected`` is the
+    projected number of seconds it would have taken in all."""
+
+    def __init__(self, expected: float) -> None:
+        super().__init__(f"the interaction screen would take about {expected:.1f}s")
+        self.expected = expected
 
 
 def anchor_residuals(
@@ -69,10 +87,17 @@ def interaction_scores(
     anchors: np.ndarray,
     covariates: np.ndarray | None = None,
     binary: bool = True,
+    deadline: float | None = None,
 ) -> np.ndarray:
     """(len(anchors), n_sites) interaction statistics of each anchor (site
     indices) with every site (module doc); 0 for a site with itself and for a
-    constant site. Missing calls (negative) count as the site's mean ``means``."""
+    constant site. Missing calls (negative) count as the site's mean ``means``.
+
+    Raises:
+        OutOfTime: with a ``deadline`` (a ``time.perf_counter()`` value), as
+            soon as the projected end of the scan is past it.
+    """
+    began = time.perf_counter()
     genotypes = np.asarray(genotypes)
     y = np.asarray(y, dtype=float)
     n, n_sites = genotypes.shape
@@ -84,6 +109,7 @@ def interaction_scores(
     left = anchor_z * residuals  # (n, k): each anchor's z times its residuals
     right = anchor_z**2 * weights
     scores = np.zeros((len(anchors), n_sites))
+    scan_began = time.perf_counter()
     for start in range(0, n_sites, BLOCK):
         block = slice(start, min(start + BLOCK, n_sites))
         z = _standardized(genotypes[:, block], means[block])
@@ -91,6 +117,11 @@ def interaction_scores(
         variance = right.T @ (z * z)
         with np.errstate(divide="ignore", invalid="ignore"):
             scores[:, block] = np.where(variance > 1e-12, numerator / variance, 0.0)
+        if deadline is not None:
+            now, done = time.perf_counter(), block.stop
+            expected = (scan_began - began) + (now - scan_began) * n_sites / done
+            if began + expected > deadline and done < n_sites:
+                raise OutOfTime(expected)
     scores[np.arange(len(anchors)), anchors] = 0.0
     return scores
 

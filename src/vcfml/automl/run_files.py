@@ -155,6 +155,9 @@ def _write_run(
         "n_trials": n_trials,
         "refit_on_all_samples": result.refit_on_all,
         "folds": {"used": result.folds_used, "planned": result.folds_planned},
+        # the rankings the trials chose from (the pairs one is dropped when the budget
+        # left no time for it; run.json's notes say so)
+        "screens": list(result.screens),
     }
     if baselines is not None:
         if baselines.results:

@@ -26,6 +26,7 @@ look predictable (chapter 3 shows it).
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,6 +36,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from vcfml.automl.interactions import (
     N_ANCHORS,
+    OutOfTime,
     interaction_scores,
     pair_ranking,
     strongest_pairs,
@@ -100,6 +102,13 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
     pairs move up to just after their anchor, so that a model given the top
     sites gets both sites of a pair whose partner has no effect on its own.
     ``marginal_ranking_`` keeps the one-site ranking, ``pairs_`` the pairs.
+
+    Under a time budget ``fit`` takes a ``pairs_deadline``: the pairs screen
+    is skipped when it would end after it, judged first from the one-site
+    screen's time (the pairs screen costs about as much, ``PAIRS_COST``) and
+    then block by block as it runs (:class:`~vcfml.automl.interactions.OutOfTime`).
+    A skipped pairs screen leaves the one-site ranking and says why in
+    ``pairs_skipped_`` (``None`` when it ran or was not asked for).
     """
 
     def __init__(
@@ -116,6 +125,7 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
         y: np.ndarray,
         covariates: np.ndarray | None = None,
         ploidy: np.ndarray | int = 2,
+        pairs_deadline: float | None = None,
     ) -> GenotypeScreen:
         """Rank sites on these (training) samples.
 
@@ -124,6 +134,9 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
                 ranking for; ``None`` ranks by the unadjusted test.
             ploidy: alleles per call for the MAF filter
                 (:func:`vcfml.stats.call_ploidy`); 2 counts every call as diploid.
+            pairs_deadline: a ``time.perf_counter()`` value the pairs screen
+                must end by, else it is skipped (``pairs_skipped_``); ``None``:
+                no limit.
         """
         genotypes, y = validate_data(self, genotypes, y, dtype=DOSAGE_DTYPES)
         if genotypes.shape[0] < 2:
@@ -139,7 +152,9 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
                 raise ScreenError("the target must be binary or numeric") from error
         means = mean_dosage(genotypes)
         maf = minor_allele_frequency(allele_frequency(genotypes, ploidy))
+        began = time.perf_counter()
         scores, pvalues = association_scores(genotypes, y, means, covariates, binary)
+        one_site_seconds = time.perf_counter() - began
         eligible = np.flatnonzero(maf >= self.min_maf) if self.min_maf > 0 else np.arange(len(maf))
         eligible = eligible[np.isfinite(scores[eligible])]
         if eligible.size == 0:
@@ -150,11 +165,25 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
         order = rank_sites(scores, eligible)
         self.marginal_ranking_ = order
         self.pairs_: list[tuple[int, int, float]] = []
+        self.pairs_skipped_: str | None = None
         if self.pairs > 0 and self.anchors > 0 and len(order) > 1:
             anchors = order[: self.anchors]
-            statistics = interaction_scores(genotypes, y, means, anchors, covariates, binary)
-            self.pairs_ = strongest_pairs(statistics, anchors, eligible, self.pairs)
-            order = pair_ranking(order, self.pairs_)
+            pairs_began = time.perf_counter()
+            try:
+                statistics = _pairs_within(
+                    pairs_deadline, PAIRS_COST * one_site_seconds,
+                    genotypes, y, means, anchors, covariates, binary,
+                )  # fmt: skip
+            except OutOfTime as late:
+                left = 0.0 if pairs_deadline is None else pairs_deadline - pairs_began
+                self.pairs_skipped_ = (
+                    f"the pairs screen would take about {late.expected:.1f}s, more than the "
+                    f"{max(0.0, left):.1f}s left for it (the one-site screen took "
+                    f"{one_site_seconds:.1f}s)"
+                )
+            else:
+                self.pairs_ = strongest_pairs(statistics, anchors, eligible, self.pairs)
+                order = pair_ranking(order, self.pairs_)
         self.ranking_ = order
         self.scores_ = scores
         self.pvalues_ = pvalues
@@ -181,6 +210,22 @@ class GenotypeScreen(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+# The pairs screen (30 anchors against every site) costs about as much as the
+# one-site screen: two matrix products per block against one compiled pass.
+# Only the first guess of whether it fits; the scan itself checks block by block.
+PAIRS_COST = 1.0
+
+
+def _pairs_within(
+    deadline: float | None, expected: float, genotypes, y, means, anchors, covariates, binary
+) -> np.ndarray:
+    """:func:`~vcfml.automl.interactions.interaction_scores` if it may end by
+    ``deadline``: not started when ``expected`` seconds from now are past it."""
+    if deadline is not None and time.perf_counter() + expected > deadline:
+        raise OutOfTime(expected)
+    return interaction_scores(genotypes, y, means, anchors, covariates, binary, deadline)
 
 
 class ScreenError(VcfmlError, ValueError):

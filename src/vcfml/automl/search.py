@@ -125,6 +125,8 @@ class AutoMLResult:
         notes: what the budget made the run skip or cut short.
         folds_used, folds_planned: the folds each trial was scored on, and
             those the settings asked for (fewer when the screen ran out of budget).
+        screens: the rankings the trials chose from: those of ``settings.screen``,
+            less the pairs one when the budget left no time for it (``notes``).
     """
 
     model: FittedModel
@@ -142,6 +144,7 @@ class AutoMLResult:
     folds_used: int = 0  # folds every trial was scored on
     folds_planned: int = 0  # folds the settings asked for (more than used: budget)
     started: float = 0.0  # perf_counter() the budget counts from
+    screens: tuple[str, ...] = ()  # the rankings the trials chose from (fewer: budget)
 
     @property
     def best_score(self) -> float:
@@ -226,10 +229,12 @@ def run_automl(
     search_data = dataset.subset(search_rows) if len(test_rows) else dataset
     screen_began = time.perf_counter()
     planned_folds = len(cv_splits(search_data.target, settings))
-    folds = _prepare_folds(search_data, settings, clock)
+    notes: list[str] = []
+    folds = _prepare_folds(search_data, settings, clock, notes)
     screening_seconds = time.perf_counter() - screen_began
     max_sites = min(fold.n_ranked for fold in folds)
-    space, starts = _search_space(settings, max_sites)
+    screens = tuple(folds[0].orders)
+    space, starts = _search_space(settings, max_sites, screens)
     metric = METRICS[settings.metric]
     records: list[dict[str, Any]] = []
     cut_trials: set[int] = set()  # kept only because nothing else had finished yet
@@ -345,7 +350,6 @@ def run_automl(
 
     leaderboard = pd.DataFrame(records)
     best = _chosen_row(leaderboard, metric, settings, len(folds), cut_trials)
-    notes: list[str] = []
     if len(folds) < planned_folds:  # never silent: the scores rest on fewer folds
         notes.append(
             f"scored every trial on {len(folds)} of the {planned_folds} folds: screening "
@@ -395,6 +399,7 @@ def run_automl(
         folds_used=len(folds),
         folds_planned=planned_folds,
         started=start,
+        screens=screens,
     )
 
 
@@ -475,25 +480,53 @@ def _check_target(dataset: Dataset, settings: AutoMLSettings) -> None:
         raise VcfmlError("no variants: the VCF (after filtering) has no sites to learn from")
 
 
-def _prepare_folds(dataset: Dataset, settings: AutoMLSettings, clock: Clock) -> list[_Fold]:
-    """Screen each fold's training samples. The screen stops on time: after
-    ``SCREEN_SHARE`` of the budget no new fold is screened, and the search uses
-    the folds done (at least one).
+def _prepare_folds(
+    dataset: Dataset, settings: AutoMLSettings, clock: Clock, notes: list[str]
+) -> list[_Fold]:
+    """Screen each fold's training samples. The screen stops on time: no fold
+    is screened that would end after ``SCREEN_SHARE`` of the budget (judged from
+    the previous fold's time), and the search uses the folds done (at least one).
 
     With ``settings.screen`` ``auto`` each fold keeps both rankings, the
     one-site and the pairs one (:func:`screen_rankings`): the columns are the
     sites either puts in its top ``max_sites``, and each ranking is an order of
-    those columns."""
+    those columns. The pairs screen must fit too: on the first fold it may take
+    no more than that fold's share of the screening time (``SCREEN_SHARE`` over
+    the folds asked for), else it is skipped for the whole run and only the
+    one-site ranking is searched; a later fold whose pairs screen would end
+    after ``SCREEN_SHARE`` is not used. Either way ``notes`` says so."""
     y = dataset.target
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
+    splits = cv_splits(y, settings)
+    screens = screens_of(settings)
     folds: list[_Fold] = []
-    for train, valid in cv_splits(y, settings):
-        if folds and clock.left(SCREEN_SHARE) < 0:
+    last_seconds = 0.0
+    for train, valid in splits:
+        if folds and clock.left(SCREEN_SHARE) < last_seconds:
             break
+        began = time.perf_counter()
+        pairs_deadline = clock.at(SCREEN_SHARE)
+        if not folds and pairs_deadline is not None:  # this fold's share of the screening
+            pairs_deadline = began + max(0.0, clock.left(SCREEN_SHARE)) / len(splits)
         screen, rankings = screen_rankings(
             dataset.genotypes[train], y[train], covariates[train],
-            screen_ploidy(dataset, train), settings,
+            screen_ploidy(dataset, train), settings, screens=screens,
+            pairs_deadline=pairs_deadline,
         )  # fmt: skip
+        if screen.pairs_skipped_ is not None:
+            if folds:  # its pairs ranking is missing: this fold cannot score every trial
+                notes.append(
+                    f"screened {len(folds)} folds, not {len(folds) + 1} or more: on fold "
+                    f"{len(folds) + 1}, {screen.pairs_skipped_}"
+                )
+                break
+            screens = tuple(name for name in screens if name != PAIRS) or (MARGINAL,)
+            rankings = {MARGINAL: screen.marginal_ranking_[: settings.max_sites]}
+            notes.append(
+                f"skipped the pairs screen (interactions): on fold 1, {screen.pairs_skipped_}, "
+                f"the fold's share of the {SCREEN_SHARE:.0%} of the budget kept for screening; "
+                "every trial used the one-site ranking; give a larger --budget for it"
+            )
         sites = np.unique(np.concatenate(list(rankings.values())))
         orders = {name: np.searchsorted(sites, ranked) for name, ranked in rankings.items()}
         means = screen.means_[sites]
@@ -512,6 +545,7 @@ def _prepare_folds(dataset: Dataset, settings: AutoMLSettings, clock: Clock) -> 
                 n_columns=len(sites),
             )
         )
+        last_seconds = time.perf_counter() - began
     return folds
 
 
@@ -527,24 +561,32 @@ def screen_rankings(
     ploidy: np.ndarray | int,
     settings: AutoMLSettings,
     limit: int | None = None,
+    screens: tuple[str, ...] | None = None,
+    pairs_deadline: float | None = None,
 ) -> tuple[GenotypeScreen, dict[str, np.ndarray]]:
-    """The fitted screen and, per screen of the run, its top ``limit`` (default
-    ``max_sites``) sites, best first."""
-    screens = screens_of(settings)
+    """The fitted screen and, per screen (default: the run's,
+    :func:`screens_of`), its top ``limit`` (default ``max_sites``) sites, best
+    first. The pairs screen is skipped when it would end after
+    ``pairs_deadline`` (then ``screen.pairs_skipped_`` says why, and the pairs
+    ranking is the one-site one: the caller decides)."""
+    screens = screens_of(settings) if screens is None else screens
     screen = GenotypeScreen(
         n_sites=settings.max_sites,
         min_maf=settings.min_maf,
         pairs=N_PAIRS if PAIRS in screens else 0,
     )
-    screen.fit(genotypes, y, covariates, ploidy)
+    screen.fit(genotypes, y, covariates, ploidy, pairs_deadline=pairs_deadline)
     limit = settings.max_sites if limit is None else limit
     ranked = {MARGINAL: screen.marginal_ranking_, PAIRS: screen.ranking_}
     return screen, {name: ranked[name][:limit] for name in screens}
 
 
-def _search_space(settings: AutoMLSettings, max_sites: int) -> tuple[dict, list[dict]]:
+def _search_space(
+    settings: AutoMLSettings, max_sites: int, screens: tuple[str, ...]
+) -> tuple[dict, list[dict]]:
     """FLAML search space: a choice of model family (each with its own
-    hyperparameters) and the number of screened sites."""
+    hyperparameters), the number of screened sites and the ranking (``screens``:
+    those the folds have)."""
     families = [FAMILIES[name] for name in settings.estimators]
     learner = tune.choice([{"estimator": f.name, **f.space} for f in families])
     if settings.n_sites is not None:
@@ -553,7 +595,6 @@ def _search_space(settings: AutoMLSettings, max_sites: int) -> tuple[dict, list[
     else:
         n_sites = tune.lograndint(1, max_sites + 1) if max_sites > 1 else 1
         first_k = min(10, max_sites)
-    screens = screens_of(settings)
     starts = [
         {"learner": {"estimator": f.name, **f.start}, "n_sites": first_k, "screen": screens[0]}
         for f in families
@@ -764,9 +805,11 @@ def _refit(
         rows = [chosen]
     covariates = dataset.covariates.to_numpy(dtype=np.float32)
     # ranked given the covariates; a man's non-PAR chrX call counts once in the MAF
+    # only the rankings the chosen trials used: no pairs screen for a one-site model
+    used = tuple(sorted({str(row.get("screen", MARGINAL)) for row in rows}))
     _, rankings = screen_rankings(
         dataset.genotypes, dataset.target, covariates, screen_ploidy(dataset), settings,
-        limit=max(int(row["n_sites"]) for row in rows),
+        limit=max(int(row["n_sites"]) for row in rows), screens=used,
     )  # fmt: skip
     covariate_names = list(dataset.covariates.columns)
     # each member's sites: the top n_sites of the ranking its trial used
