@@ -4,7 +4,10 @@ For each cohort size a liability cohort is simulated and written as a VCF; then
 ``vcfml automl --budget B`` runs as its own process for each budget, with MLflow
 logging on (a fresh store each time), and the wall time of the whole process is
 measured: Python start, reading the VCF, screening, search, refits, importance
-and logging. The goal is a wall time within 1.05 x B.
+and logging. The genetics baselines run after the search, outside the budget
+(``vcfml automl --help``: ``--budget`` covers everything "except the
+baselines"), so their seconds (metrics.json) are subtracted: the goal is a wall
+time less the baselines' within 1.05 x B. The whole wall time is shown too.
 
 Prints a Markdown table; ``--record`` appends it to benchmarks/RESULTS.md.
 
@@ -55,9 +58,12 @@ def run_once(cohort: Path, budget: float, out: Path) -> dict:
         raise SystemExit(f"vcfml automl failed:\n{finished.stderr}")
     metrics = json.loads((out / "metrics.json").read_text())
     run = json.loads((out / "run.json").read_text())
+    baselines = metrics.get("baselines", {}).get("seconds", 0.0)
     return {
         "wall s": round(wall, 1),
-        "wall / budget": round(wall / budget, 3),
+        "baselines s": round(baselines, 1),
+        "(wall - baselines) / budget": round((wall - baselines) / budget, 3),
+        "screens": ", ".join(metrics.get("screens", [])),
         "trials": metrics["n_trials"],
         "test AUC": round(metrics["test"]["roc_auc"]["mean"], 4),
         "skipped or cut": "; ".join(run["notes"]) or "",
@@ -84,7 +90,7 @@ def main() -> None:
     table = pd.DataFrame(rows).to_markdown(index=False)
     print(table)
     if args.record:
-        record("budget.py", table, f", goal: wall time <= {GOAL} x budget")
+        record("budget.py", table, f", goal: wall time less the baselines' <= {GOAL} x budget")
 
 
 if __name__ == "__main__":
