@@ -14,6 +14,10 @@ Cohorts (``--cohorts``):
 * ``epistatic``, ``dominance``: the same 1,000 x 10,000 with half the genetic
   variance from pairwise interactions or dominance deviations
   (``--mode epistatic`` / ``dominance``, ``nonadditive_share`` 0.5);
+* ``epistatic-2k``, ``epistatic-4k``: the epistatic cohort with 2,000 or 4,000
+  people (the same model for a seed: sites, effects, pairs; more people drawn
+  from it), a sample-size curve: with 800 search people the interactions hardly
+  stand out (``benchmarks/pair_screen.py``);
 * ``coalescent``: msprime + stdpopsim (OutOfAfrica_3G09, two populations,
   1,000 people), population as a covariate; its ceiling is the Bayes AUC of the
   whole cohort (truth.json), not of the test share.
@@ -50,6 +54,18 @@ COHORTS = {
     "additive-100k": {"n_sites": 100_000, "draw_order": "by-block"},
     "epistatic": {"n_sites": 10_000, "mode": "epistatic", "nonadditive_share": 0.5},
     "dominance": {"n_sites": 10_000, "mode": "dominance", "nonadditive_share": 0.5},
+    "epistatic-2k": {
+        "n_samples": 2000,
+        "n_sites": 10_000,
+        "mode": "epistatic",
+        "nonadditive_share": 0.5,
+    },
+    "epistatic-4k": {
+        "n_samples": 4000,
+        "n_sites": 10_000,
+        "mode": "epistatic",
+        "nonadditive_share": 0.5,
+    },
     "coalescent": None,
 }
 SHORT = {"covariates_only": "covariates", "clump_threshold": "C+T", "penalized_logistic": "lasso"}
@@ -66,7 +82,7 @@ def simulate(name: str, seed: int):
     """(cohort, covariates) of one benchmark cohort."""
     if name == "coalescent":
         return simulate_coalescent(n_samples=1000, seed=12 + seed), ["sex", "population"]
-    return simulate_liability(**LIABILITY, **COHORTS[name], seed=100 + seed), ["sex"]
+    return simulate_liability(**{**LIABILITY, **COHORTS[name]}, seed=100 + seed), ["sex"]
 
 
 def one_run(name: str, seed: int, budget: float) -> dict:
@@ -181,7 +197,9 @@ def main() -> None:
     parser.add_argument(
         "--from-json", type=Path, nargs="+",
         help="tabulate (and with --record, record) the rows of earlier --json runs "
-        "instead of running: parts of one benchmark run side by side",
+        "instead of running: parts of one benchmark run side by side, or new runs merged "
+        "into the recorded benchmarks/results/baselines.json (a later file's row of the "
+        "same cohort and seed replaces an earlier one's)",
     )  # fmt: skip
     add_output_options(parser, "append the tables to benchmarks/RESULTS.md")
     args = parser.parse_args()
@@ -217,11 +235,16 @@ def main() -> None:
 def combine(args: argparse.Namespace) -> None:
     """Tables of the rows of several ``--json`` files; the machine and load of each."""
     documents = [json.loads(path.read_text()) for path in args.from_json]
-    rows = [row for document in documents for row in document["rows"]]
+    merged: dict[tuple[str, int], dict] = {}
+    for document in documents:
+        for row in document["rows"]:
+            merged[(row["cohort"], row["seed"])] = row  # a later run of a cohort and seed wins
+    rows = list(merged.values())
     runs, summary = tables(rows)
     print(runs, "\n", summary, sep="\n")
     loads = "; ".join(
-        f"{', '.join(sorted({row['cohort'] for row in document['rows']}))}: {document['load']}"
+        f"{', '.join(sorted({row['cohort'] for row in document['rows']}))}: "
+        + document.get("load", "an earlier recorded run (its load is in its section)")
         for document in documents
     )
     details = f", {len(documents)} runs side by side, tabulated together; {loads}"
@@ -230,7 +253,7 @@ def combine(args: argparse.Namespace) -> None:
         args, "baselines.py", f"{runs}\n\nMean ± standard deviation over seeds per cohort "
         f"(ratio of the mean to the Bayes AUC in brackets):\n\n{summary}", details, "baselines",
         {"machine": documents[-1]["machine"], "parts": [str(p) for p in args.from_json],
-         "rows": rows},
+         "load": loads, "rows": rows},
     )  # fmt: skip
 
 
