@@ -57,7 +57,10 @@ class AutoMLSettings:
             effect on its own reaches the model. ``auto`` (default): both are
             computed in every fold (on its training samples only) and the search
             chooses one per trial, like a hyperparameter, so cross-validation
-            decides whether the interaction screen helps on these data.
+            decides whether the interaction screen helps on these data. Under a
+            budget the pairs screen is skipped (and a note in the run says so)
+            when it would not fit in the first fold's share of the screening
+            time; the trials then use the one-site ranking.
             Measured (``benchmarks/screens.py``, 40 trials, 3 seeds, 1,000 x
             10,000): against ``marginal``, +0.002 ± 0.005 test AUC on an additive
             cohort and 0.000 ± 0.053 on the epistatic one (+0.055 on the seed
