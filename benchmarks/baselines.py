@@ -14,10 +14,10 @@ Cohorts (``--cohorts``):
 * ``epistatic``, ``dominance``: the same 1,000 x 10,000 with half the genetic
   variance from pairwise interactions or dominance deviations
   (``--mode epistatic`` / ``dominance``, ``nonadditive_share`` 0.5);
-* ``epistatic-2k``, ``epistatic-4k``: the epistatic cohort with 2,000 or 4,000
-  people (the same model for a seed: sites, effects, pairs; more people drawn
-  from it), a sample-size curve: with 800 search people the interactions hardly
-  stand out (``benchmarks/pair_screen.py``);
+* ``epistatic-2k``, ``epistatic-4k``, ``epistatic-8k``: the epistatic cohort
+  with 2,000, 4,000 or 8,000 people (the same model for a seed: sites, effects,
+  pairs; more people drawn from it), a sample-size curve: with 800 search
+  people the interactions hardly stand out (``benchmarks/pair_screen.py``);
 * ``coalescent``: msprime + stdpopsim (OutOfAfrica_3G09, two populations,
   1,000 people), population as a covariate; its ceiling is the Bayes AUC of the
   whole cohort (truth.json), not of the test share.
@@ -62,6 +62,12 @@ COHORTS = {
     },
     "epistatic-4k": {
         "n_samples": 4000,
+        "n_sites": 10_000,
+        "mode": "epistatic",
+        "nonadditive_share": 0.5,
+    },
+    "epistatic-8k": {
+        "n_samples": 8000,
         "n_sites": 10_000,
         "mode": "epistatic",
         "nonadditive_share": 0.5,
