@@ -253,7 +253,7 @@ def combine(args: argparse.Namespace) -> None:
         + document.get("load", "an earlier recorded run (its load is in its section)")
         for document in documents
     )
-    details = f", {len(documents)} runs side by side, tabulated together; {loads}"
+    details = f", {len(documents)} runs tabulated together; {loads}"
     args.json = None
     publish(
         args, "baselines.py", f"{runs}\n\nMean ± standard deviation over seeds per cohort "
