@@ -7,8 +7,8 @@ seeds) at several sample sizes, the screens are fitted on the search samples
 truth (truth.json's pairs):
 
 * where the one-site screen ranks each site of each true pair, and whether the
-  pairs screen (:mod:`vcfml.automl.interactions`: 30 anchors against every
-  site, 10 pairs kept) keeps the pair;
+  pairs screen (:mod:`vcfml.automl.interactions`: ``--anchors``, 30 as in
+  vcfml, against every site, 10 pairs kept) keeps the pair;
 * the alternative of testing every pair among the top ``--top`` one-site sites
   (fewer tests than 30 x 10,000 when ``--top`` is 200): the pair's rank among
   those, or none in the first 50;
@@ -21,13 +21,15 @@ truth (truth.json's pairs):
   products. Standardization, screens and fits use the search samples only.
 
 Usage: python benchmarks/pair_screen.py [--sizes 1000 2000 4000] [--seeds 0 1 2]
-       [--top 200] [--record]
+       [--top 200] [--anchors 30] [--record] [--json PATH | --from-json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,7 +39,7 @@ from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import roc_auc_score
 
 from vcfml.automl import AutoMLSettings
-from vcfml.automl.interactions import _standardized, interaction_scores
+from vcfml.automl.interactions import N_ANCHORS, _standardized, interaction_scores
 from vcfml.automl.screening import GenotypeScreen
 from vcfml.automl.splits import holdout_split
 from vcfml.simulate import bayes, simulate_liability
@@ -45,7 +47,9 @@ from vcfml.simulate import bayes, simulate_liability
 SITES = (10, 30, 100)  # k: top one-site sites given to the linear learner
 
 
-def one_cohort(n_samples: int, seed: int, top: int) -> tuple[list[dict], dict]:
+def one_cohort(
+    n_samples: int, seed: int, top: int, anchors: int = N_ANCHORS
+) -> tuple[list[dict], dict]:
     model = {**LIABILITY, **COHORTS["epistatic"], "n_samples": n_samples}
     cohort = simulate_liability(**model, seed=100 + seed)
     genotypes = np.ascontiguousarray(cohort.genotypes)
@@ -55,7 +59,7 @@ def one_cohort(n_samples: int, seed: int, top: int) -> tuple[list[dict], dict]:
     causal = [index[site["id"]] for site in cohort.truth["causal_sites"]]
     pairs = [tuple(index[s] for s in pair["sites"]) for pair in cohort.truth["interactions"]]
     search, test = holdout_split(y, AutoMLSettings(seed=seed).resolved())
-    screen = GenotypeScreen(n_sites=1000, min_maf=0.01, pairs=10)
+    screen = GenotypeScreen(n_sites=1000, min_maf=0.01, pairs=10, anchors=anchors)
     screen.fit(genotypes[search], y[search], sex[search])
     order, means = screen.marginal_ranking_, screen.means_
     rank = np.empty(genotypes.shape[1], dtype=int)
@@ -115,19 +119,40 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--top", type=int, default=200)
+    parser.add_argument("--anchors", type=int, default=N_ANCHORS)
+    parser.add_argument(
+        "--from-json", type=Path,
+        help="tabulate (and with --record, record) a --json run made with the same "
+        "--seeds, --top and --anchors",
+    )  # fmt: skip
     add_output_options(parser, "append the tables to benchmarks/RESULTS.md")
     args = parser.parse_args()
+    if args.from_json:
+        document = json.loads(args.from_json.read_text())
+        load = document.get(
+            "load", f"load average {document['machine']['load_average'][0]:g} after"
+        )
+        args.json = None
+        report(args, document["found"], document["aucs"], document["machine"], load)
+        return
     before = machine_state()
     found, aucs = [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for n_samples in args.sizes:
             for seed in args.seeds:
-                pairs, scores = one_cohort(n_samples, seed, args.top)
+                pairs, scores = one_cohort(n_samples, seed, args.top, args.anchors)
                 found += pairs
                 aucs.append(scores)
                 print(f"{n_samples} people, seed {seed}: done", flush=True)
     after = machine_state()
+    report(args, found, aucs, after, load_change(before, after))
+
+
+def report(args, found: list[dict], aucs: list[dict], machine: dict, load: str) -> None:
+    """Print the tables; with ``--record``/``--json`` write them (common.publish):
+    the JSON is ``pair_screen.json`` with vcfml's number of anchors (the book reads
+    it), ``pair_screen_<n>_anchors.json`` with another."""
     pairs_table = pd.DataFrame(found).to_markdown(index=False)
     frame = pd.DataFrame(aucs)
     kept = pd.DataFrame(found).groupby("people")["anchor screen keeps it"].agg(["sum", "size"])
@@ -144,12 +169,14 @@ def main() -> None:
     )
     print(text)
     details = (
-        f", epistatic cohort, seeds {' '.join(map(str, args.seeds))}, top {args.top}; "
-        f"{load_change(before, after)}"
+        f", epistatic cohort, seeds {' '.join(map(str, args.seeds))}, top {args.top}, "
+        f"{args.anchors} anchors; {load}"
     )
+    name = "pair_screen" if args.anchors == N_ANCHORS else f"pair_screen_{args.anchors}_anchors"
     publish(
-        args, "pair_screen.py", text, details, "pair_screen",
-        {"machine": after, "found": found, "aucs": aucs},
+        args, "pair_screen.py", text, details, name,
+        {"machine": machine, "load": load, "anchors": args.anchors, "found": found,
+         "aucs": aucs},
     )  # fmt: skip
 
 
