@@ -344,7 +344,7 @@ def test_compiled_newton_sums_equal_the_formulas():
     """The one-pass sums of the logistic scan are X'WX and X'(y - p) of every site's
     own design (missing calls left out), for any subset of the block's sites, and
     X'X (called samples) without a target: the variance-inflation check's sums."""
-    from vcfml.stats.logistic_sums import column_products, newton_sums
+    from vcfml.stats.logistic_sums import column_products, newton_sums, odds_against
 
     rng = np.random.default_rng(8)
     n, b, c = 60, 9, 4
@@ -356,12 +356,9 @@ def test_compiled_newton_sums_equal_the_formulas():
     coefficients = rng.normal(scale=0.3, size=(len(sites), c + 1))
     products = column_products(design)
     empty = np.empty(0)
-    information, gradient = newton_sums(
-        dosage, called, sites, design, products, y, coefficients, empty
-    )
-    unweighted, zero = newton_sums(
-        dosage, called, sites, design, products, empty, coefficients, empty
-    )
+    odds = odds_against(dosage, sites, design, coefficients)
+    information, gradient = newton_sums(dosage, called, sites, design, products, y, odds)
+    unweighted, zero = newton_sums(dosage, called, sites, design, products, empty, odds)
     for row, site in enumerate(sites):
         keep = called[:, site] == 1
         x = np.column_stack([design, dosage[:, site]])[keep]
@@ -375,7 +372,7 @@ def test_compiled_newton_sums_equal_the_formulas():
 def test_the_first_step_from_the_null_fit_needs_no_sigmoid_per_site():
     """Given the covariates-only probabilities, the first step's sums are those of
     coefficients (null, 0): the dosage does not move the probability yet."""
-    from vcfml.stats.logistic_sums import column_products, newton_sums
+    from vcfml.stats.logistic_sums import column_products, newton_sums, odds_against
 
     rng = np.random.default_rng(9)
     n, b, c = 50, 6, 3
@@ -385,10 +382,11 @@ def test_the_first_step_from_the_null_fit_needs_no_sigmoid_per_site():
     dosage = rng.integers(0, 3, (n, b)).astype(float) * called
     null = np.array([-0.3, 0.5, -0.2])
     coefficients = np.tile(np.append(null, 0.0), (b, 1))
-    sites, products, empty = np.arange(b), column_products(design), np.empty(0)
-    general = newton_sums(dosage, called, sites, design, products, y, coefficients, empty)
-    start = 1 / (1 + np.exp(-(design @ null)))
-    shortcut = newton_sums(dosage, called, sites, design, products, y, coefficients, start)
+    sites, products = np.arange(b), column_products(design)
+    odds = odds_against(dosage, sites, design, coefficients)
+    general = newton_sums(dosage, called, sites, design, products, y, odds)
+    start = np.exp(-(design @ null))[:, None]  # one column: the same odds at every site
+    shortcut = newton_sums(dosage, called, sites, design, products, y, start)
     for mine, theirs in zip(shortcut, general, strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
 

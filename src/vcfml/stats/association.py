@@ -378,7 +378,7 @@ def logistic_scan(
     (separation), gets NaN and is counted in ``not_converged``, as ``plink2 --glm
     no-firth``; a site that PLINK 2's VIF check refuses (no variation, or predicted
     by the covariates) gets NaN without a fit."""
-    from vcfml.stats.logistic_sums import column_products, newton_sums, separates
+    from vcfml.stats.logistic_sums import column_products, newton_sums, odds_against, separates
 
     design = standardized_design(design)
     y = np.asarray(y, dtype=float)
@@ -396,16 +396,15 @@ def logistic_scan(
     out = {key: np.full(n_sites, np.nan) for key in ("beta", "se", "stat", "pvalue")}
     n_obs = np.zeros(n_sites, dtype=np.int64)
 
-    null_probability = _sigmoid(design @ null)
-    no_start = np.empty(0)
+    null_odds = np.exp(-(design @ null))[:, None]  # every site starts at the null fit
 
-    def newton(dosage, called, sites, coefficients, start=no_start):
+    def newton(dosage, called, sites, coefficients, odds=None):
         """One Newton step for the block's columns ``sites``: the new coefficients,
         the information at the old ones, and which sites settled (every
         coefficient moved less than ``TOLERANCE``, relative above 1)."""
-        information, gradient = newton_sums(
-            dosage, called, sites, design, products, y, coefficients, start
-        )
+        if odds is None:
+            odds = odds_against(dosage, sites, design, coefficients)
+        information, gradient = newton_sums(dosage, called, sites, design, products, y, odds)
         step = _solve(information, gradient)
         updated = coefficients + step
         return updated, information, _settled(step, updated)
@@ -419,9 +418,7 @@ def logistic_scan(
         # site it refuses (one that does not vary, or that the covariates predict)
         # is NaN for that reason, whether or not its fit would converge.
         every_site = np.arange(b)
-        sums, _ = newton_sums(
-            dosage, called, every_site, design, products, no_start, np.zeros((b, c + 1)), no_start
-        )
+        sums, _ = newton_sums(dosage, called, every_site, design, products, np.empty(0), null_odds)
         vif = _genotype_vif(
             sums[:, :c, :c], sums[:, :c, c], sums[:, c, c], n_obs[start:stop], dosage.sum(axis=0)
         )
@@ -438,8 +435,8 @@ def logistic_scan(
         for iteration in range(MAX_ITERATIONS):
             if active.size == 0:
                 break
-            start_probability = null_probability if iteration == 0 else no_start
-            beta, _, done = newton(dosage, called, active, coefficients[active], start_probability)
+            odds = null_odds if iteration == 0 else None
+            beta, _, done = newton(dosage, called, active, coefficients[active], odds)
             coefficients[active] = beta
             runaway = ~np.isfinite(beta).all(axis=1) | (np.abs(beta[:, c]) > MAX_ABS_BETA)
             converged[active[done & ~runaway]] = True

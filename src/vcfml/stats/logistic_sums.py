@@ -13,16 +13,14 @@ contiguous loop (which the compiler vectorizes). Only the ``c(c+1)/2`` distinct
 products of two design columns are summed, not ``c²``.
 
 Everything is double precision and summed in the same order (sample by sample)
-on every CPU, whatever BLAS kernel or vector width the machine has: the scan's
-estimates, standard errors and its verdict on convergence do not depend on the
-processor (``tests/test_cpu_independence.py``). On HapMap 3 (957 x 14,079, 7
-covariates), one step took half the CPU time of the NumPy double-precision step
-it replaces (``benchmarks/scan_hapmap3.py`` records the whole scan).
+on every CPU, whatever BLAS kernel or vector width the machine has; only the
+exponential is NumPy's vectorized one, which can differ in the last bit between
+processors. The scan's estimates, standard errors and its verdict on
+convergence do not depend on the processor (``tests/test_cpu_independence.py``).
+``benchmarks/scan_hapmap3.py`` records the whole scan's time.
 """
 
 from __future__ import annotations
-
-import math
 
 import numba
 import numpy as np
@@ -35,35 +33,70 @@ def column_products(design: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(design[:, rows] * design[:, columns])
 
 
+def odds_against(
+    dosage: np.ndarray, sites: np.ndarray, design: np.ndarray, coefficients: np.ndarray
+) -> np.ndarray:
+    """(n, len(sites)): ``exp(-eta)`` of every sample at each of the block's columns
+    ``sites``, ``eta`` being the linear predictor at that site's ``coefficients``
+    (the dosage's last). The exponential is NumPy's, whose vectorized kernel took a
+    fifth of the time of one call per value from compiled code (1.3 against 6.6
+    ns a value); it may differ from the C library's in the last bit, far below the
+    ``TOLERANCE`` of a Newton step."""
+    negative = _negative_linear_predictor(dosage, sites, design, coefficients)
+    return np.exp(negative, out=negative)
+
+
 @numba.njit(cache=True, nogil=True)
-def newton_sums(dosage, called, sites, design, products, y, coefficients, start):
+def _negative_linear_predictor(dosage, sites, design, coefficients):  # pragma: no cover
+    n = dosage.shape[0]
+    b = sites.size
+    c = design.shape[1]
+    beta = np.ascontiguousarray(coefficients.T)  # (c+1, b): a row per coefficient
+    out = np.empty((n, b))
+    for i in range(n):
+        for s in range(b):
+            out[i, s] = -beta[c, s] * dosage[i, sites[s]]
+        for k in range(c):
+            value = design[i, k]
+            for s in range(b):
+                out[i, s] -= value * beta[k, s]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def newton_sums(dosage, called, sites, design, products, y, odds):  # pragma: no cover
     """Information matrices ``(len(sites), c+1, c+1)`` and gradients
-    ``(len(sites), c+1)`` of the logistic log-likelihood at ``coefficients``
-    ``(len(sites), c+1)``, the dosage last, for the columns ``sites`` of the
-    block (the sites still iterating: no copy of the block each step).
+    ``(len(sites), c+1)`` of the logistic log-likelihood, the dosage last, for the
+    block's columns ``sites`` (the sites still iterating: no copy of the block
+    each step), given ``odds`` = ``exp(-eta)`` per sample and site
+    (:func:`odds_against`), so that the probability is ``1 / (1 + odds)``. A
+    single column of ``odds`` holds for every site: the covariates-only fit, where
+    every site starts.
 
     ``dosage`` and ``called`` are (n, b) C-ordered, 0 and 0 where a call is
     missing (so that sample drops out of that site's sums); ``products`` is
     :func:`column_products` of ``design``. With ``y`` empty, the weights are
     the called-mask and the gradient is zero: the unweighted sums ``X'X`` of
-    PLINK 2's variance-inflation check. With ``start`` not empty, every site is
-    at the covariates-only fit, whose probability per sample ``start`` is: the
-    first step, without a sigmoid per sample and site.
+    PLINK 2's variance-inflation check (``odds`` is then not read).
+
+    For each sample, the weights of all the sites come first, then each sum gets
+    that sample's term for every site: the sites are the inner, contiguous loop,
+    which the compiler vectorizes. (Making the weights of the whole block first
+    and summing them with BLAS matrix products was slower: (samples x sites)
+    arrays of weights no longer fit in the cache.)
     """
     n = dosage.shape[0]
     b = sites.size
     c = design.shape[1]
     n_products = products.shape[1]
     unweighted = y.size == 0
-    at_start = start.size > 0
-    beta = np.ascontiguousarray(coefficients.T)  # (c+1, b): a row per coefficient
+    shared = odds.shape[1] == 1
     weighted_products = np.zeros((n_products, b))
     weighted_cross = np.zeros((c, b))  # sum w x_k g
     weighted_square = np.zeros(b)  # sum w g^2
     score_design = np.zeros((c, b))  # sum r x_k
     score_dosage = np.zeros(b)  # sum r g
     g = np.empty(b)
-    eta = np.empty(b)
     weight = np.empty(b)
     residual = np.zeros(b)
     weighted_dosage = np.empty(b)
@@ -71,21 +104,10 @@ def newton_sums(dosage, called, sites, design, products, y, coefficients, start)
         for s in range(b):
             g[s] = dosage[i, sites[s]]
             weight[s] = called[i, sites[s]]
-        if at_start:
-            probability = start[i]
-            for s in range(b):
-                residual[s] = weight[s] * (y[i] - probability)
-                weight[s] *= probability * (1.0 - probability)
-        elif not unweighted:
-            for s in range(b):
-                eta[s] = beta[c, s] * g[s]
-            for k in range(c):
-                value = design[i, k]
-                for s in range(b):
-                    eta[s] += value * beta[k, s]
+        if not unweighted:
             target = y[i]
             for s in range(b):
-                probability = 1.0 / (1.0 + math.exp(-eta[s]))
+                probability = 1.0 / (1.0 + odds[i, 0 if shared else s])
                 residual[s] = weight[s] * (target - probability)
                 weight[s] *= probability * (1.0 - probability)
         for s in range(b):
