@@ -347,7 +347,7 @@ def test_compiled_newton_sums_equal_the_formulas():
     from vcfml.stats.logistic_sums import column_products, newton_sums, odds_against
 
     rng = np.random.default_rng(8)
-    n, b, c = 60, 9, 4
+    n, b, c = 61, 9, 4  # 61: the last group of four samples is padded
     design = np.column_stack([np.ones(n), rng.normal(size=(n, c - 1))])
     y = (rng.random(n) < 0.4).astype(float)
     called = (rng.random((n, b)) > 0.1).astype(float)
