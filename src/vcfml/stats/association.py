@@ -5,8 +5,9 @@ linear regression for a quantitative target, logistic regression for a 0/1
 target, as ``plink2 --glm`` fits it. Each site is fitted on the samples with a
 called genotype at that site (a missing call drops the sample from that site's
 regression only, as PLINK 2 does). There is no Python loop over sites: the
-sufficient statistics of a block of sites are a few matrix products, and the
-logistic fits take their Newton steps for all sites of the block at once.
+sufficient statistics of a block of sites are a few matrix products (linear), or
+one compiled pass over the samples per Newton step taken for all sites of the
+block at once (logistic, :mod:`vcfml.stats.logistic_sums`).
 
 Functions:
 

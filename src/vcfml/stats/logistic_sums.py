@@ -130,41 +130,16 @@ def newton_sums(dosage, called, sites, design, products, y, odds):  # pragma: no
             for u in range(GROUP):
                 value[u] = products[first + u, p] if u < size else 0.0
             for s in range(b):
-                weighted_products[p, s] += (
-                    weight[0, s] * value[0]
-                    + weight[1, s] * value[1]
-                    + weight[2, s] * value[2]
-                    + weight[3, s] * value[3]
-                )
+                weighted_products[p, s] += _group_sum(weight, value, s)
         for k in range(c):
             for u in range(GROUP):
                 value[u] = design[first + u, k] if u < size else 0.0
             for s in range(b):
-                weighted_cross[k, s] += (
-                    weighted_dosage[0, s] * value[0]
-                    + weighted_dosage[1, s] * value[1]
-                    + weighted_dosage[2, s] * value[2]
-                    + weighted_dosage[3, s] * value[3]
-                )
-                score_design[k, s] += (
-                    residual[0, s] * value[0]
-                    + residual[1, s] * value[1]
-                    + residual[2, s] * value[2]
-                    + residual[3, s] * value[3]
-                )
+                weighted_cross[k, s] += _group_sum(weighted_dosage, value, s)
+                score_design[k, s] += _group_sum(residual, value, s)
         for s in range(b):
-            weighted_square[s] += (
-                weighted_dosage[0, s] * g[0, s]
-                + weighted_dosage[1, s] * g[1, s]
-                + weighted_dosage[2, s] * g[2, s]
-                + weighted_dosage[3, s] * g[3, s]
-            )
-            score_dosage[s] += (
-                residual[0, s] * g[0, s]
-                + residual[1, s] * g[1, s]
-                + residual[2, s] * g[2, s]
-                + residual[3, s] * g[3, s]
-            )
+            weighted_square[s] += _group_dot(weighted_dosage, g, s)
+            score_dosage[s] += _group_dot(residual, g, s)
     information = np.empty((b, c + 1, c + 1))
     gradient = np.empty((b, c + 1))
     for s in range(b):
@@ -180,6 +155,29 @@ def newton_sums(dosage, called, sites, design, products, y, odds):  # pragma: no
         information[s, c, c] = weighted_square[s]
         gradient[s, c] = score_dosage[s]
     return information, gradient
+
+
+@numba.njit(inline="always")
+def _group_sum(terms, value, s):  # pragma: no cover - compiled
+    """The group's terms at site ``s`` (rows of ``terms``), each times its
+    sample's ``value``, written out for the compiler (GROUP is 4)."""
+    return (
+        terms[0, s] * value[0]
+        + terms[1, s] * value[1]
+        + terms[2, s] * value[2]
+        + terms[3, s] * value[3]
+    )
+
+
+@numba.njit(inline="always")
+def _group_dot(terms, factors, s):  # pragma: no cover - compiled
+    """The group's terms at site ``s`` times the same samples' ``factors`` there."""
+    return (
+        terms[0, s] * factors[0, s]
+        + terms[1, s] * factors[1, s]
+        + terms[2, s] * factors[2, s]
+        + terms[3, s] * factors[3, s]
+    )
 
 
 @numba.njit(cache=True, nogil=True)
