@@ -82,3 +82,27 @@ def test_simulate_by_block(tmp_path, capsys):
     assert main(["simulate", "--out", str(out), *arguments]) == 0
     assert "50 samples x 300 sites" in capsys.readouterr().out
     assert json.loads((out / "truth.json").read_text())["parameters"]["draw_order"] == "by-block"
+
+
+def test_the_command_skips_the_last_garbage_collection_the_api_does_not(classic_dir, capsys):
+    """`vcfml` freezes the objects left when its process ends (Python's last
+    collection walked numba's registries: 0.1 s of a `vcfml scan`); main() called
+    from Python, in a process that goes on, must not make its objects permanent."""
+    import gc
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, sys\n"
+        "from vcfml.cli import main\n"
+        f"sys.argv = ['vcfml', 'inspect', {str(classic_dir / 'cohort.vcf.gz')!r}]\n"
+        "status = main()\n"
+        "print('frozen', gc.get_freeze_count(), 'status', status, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    frozen, status = done.stderr.split()[1::2]
+    assert int(frozen) > 10_000 and status == "0"
+    assert "records:     100" in done.stdout  # the report was written before the freeze
+    before = gc.get_freeze_count()
+    assert main(["inspect", str(classic_dir / "cohort.vcf.gz")]) == 0
+    assert gc.get_freeze_count() == before

@@ -340,21 +340,55 @@ def test_linear_score_test_is_the_partial_correlation():
     assert np.argmax(statistic) == 3
 
 
-def test_single_precision_newton_steps_match_double(cohort, monkeypatch):
-    """The logistic scan iterates in float32 for speed and finishes each site with
-    two Newton steps in double: its results are double precision's, to ~1e-9."""
-    import vcfml.stats.association as association
+def test_compiled_newton_sums_equal_the_formulas():
+    """The one-pass sums of the logistic scan are X'WX and X'(y - p) of every site's
+    own design (missing calls left out), for any subset of the block's sites, and
+    X'X (called samples) without a target: the variance-inflation check's sums."""
+    from vcfml.stats.logistic_sums import column_products, newton_sums, odds_against
 
-    genotypes = read_vcf(cohort / "cohort.vcf.gz")
-    dataset = join_samples(genotypes, cohort / "samples.tsv", covariates=["sex", "population"])
-    design = check_covariates(dataset.covariates.drop(columns="population=pop1"))
-    single = logistic_scan(dataset.genotypes, dataset.target, design)
-    monkeypatch.setattr(association, "WORKING_DTYPE", np.float64)
-    double = logistic_scan(dataset.genotypes, dataset.target, design)
-    assert np.array_equal(np.isnan(single.beta), np.isnan(double.beta))
-    np.testing.assert_allclose(single.beta, double.beta, rtol=1e-8, atol=1e-12)
-    np.testing.assert_allclose(single.se, double.se, rtol=1e-8)
-    np.testing.assert_allclose(single.pvalue, double.pvalue, rtol=1e-6)
+    rng = np.random.default_rng(8)
+    n, b, c = 61, 9, 4  # 61: the last group of four samples is padded
+    design = np.column_stack([np.ones(n), rng.normal(size=(n, c - 1))])
+    y = (rng.random(n) < 0.4).astype(float)
+    called = (rng.random((n, b)) > 0.1).astype(float)
+    dosage = rng.integers(0, 3, (n, b)).astype(float) * called
+    sites = np.array([0, 3, 4, 8])
+    coefficients = rng.normal(scale=0.3, size=(len(sites), c + 1))
+    products = column_products(design)
+    empty = np.empty(0)
+    odds = odds_against(dosage, sites, design, coefficients)
+    information, gradient = newton_sums(dosage, called, sites, design, products, y, odds)
+    unweighted, zero = newton_sums(dosage, called, sites, design, products, empty, odds)
+    for row, site in enumerate(sites):
+        keep = called[:, site] == 1
+        x = np.column_stack([design, dosage[:, site]])[keep]
+        p = 1 / (1 + np.exp(-(x @ coefficients[row])))
+        np.testing.assert_allclose(information[row], (x * (p * (1 - p))[:, None]).T @ x, rtol=1e-12)
+        np.testing.assert_allclose(gradient[row], x.T @ (y[keep] - p), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(unweighted[row], x.T @ x, rtol=1e-12)
+    np.testing.assert_array_equal(zero, 0.0)
+
+
+def test_the_first_step_from_the_null_fit_needs_no_sigmoid_per_site():
+    """Given the covariates-only probabilities, the first step's sums are those of
+    coefficients (null, 0): the dosage does not move the probability yet."""
+    from vcfml.stats.logistic_sums import column_products, newton_sums, odds_against
+
+    rng = np.random.default_rng(9)
+    n, b, c = 50, 6, 3
+    design = np.column_stack([np.ones(n), rng.normal(size=(n, c - 1))])
+    y = (rng.random(n) < 0.5).astype(float)
+    called = (rng.random((n, b)) > 0.2).astype(float)
+    dosage = rng.integers(0, 3, (n, b)).astype(float) * called
+    null = np.array([-0.3, 0.5, -0.2])
+    coefficients = np.tile(np.append(null, 0.0), (b, 1))
+    sites, products = np.arange(b), column_products(design)
+    odds = odds_against(dosage, sites, design, coefficients)
+    general = newton_sums(dosage, called, sites, design, products, y, odds)
+    start = np.exp(-(design @ null))[:, None]  # one column: the same odds at every site
+    shortcut = newton_sums(dosage, called, sites, design, products, y, start)
+    for mine, theirs in zip(shortcut, general, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
 
 
 def test_pca_and_scan_refuse_bad_requests(cohort, tmp_path, capsys):
@@ -706,7 +740,7 @@ def test_a_ploidy_with_other_rows_than_the_genotypes_is_named():
 
 
 def test_separation_is_found_by_comparing_dosages_without_fitting():
-    from vcfml.stats.association import _separates
+    from vcfml.stats.logistic_sums import separates
 
     y = np.array([1, 1, 1, 0, 0, 0])
     called = np.ones((6, 5))
@@ -724,12 +758,12 @@ def test_separation_is_found_by_comparing_dosages_without_fitting():
     )
     # 0: ALT only in cases; 1: carriers on both sides; 2: cases >= 1 >= controls
     # (a threshold with ties); 3: overlap; 4: ALT only in called cases.
-    assert _separates(dosage, called, y).tolist() == [True, False, True, False, True]
+    assert separates(dosage, called, y).tolist() == [True, False, True, False, True]
 
 
 def test_separated_sites_are_counted_as_the_double_precision_fit_would(monkeypatch):
     """The shortcut gives the verdict 25 Newton steps give: no site changes side."""
-    from vcfml.stats import association
+    from vcfml.stats import logistic_sums
 
     rng = np.random.default_rng(3)
     y = np.repeat([0.0, 1.0], 150)
@@ -737,7 +771,7 @@ def test_separated_sites_are_counted_as_the_double_precision_fit_would(monkeypat
     design = check_covariates(pd.DataFrame({"age": rng.normal(50, 10, 300)}))
     with pytest.warns(UserWarning, match="did not converge"):
         quick = logistic_scan(genotypes, y, design)
-    monkeypatch.setattr(association, "_separates", lambda d, m, y: np.zeros(d.shape[1], bool))
+    monkeypatch.setattr(logistic_sums, "separates", lambda d, m, y: np.zeros(d.shape[1], bool))
     with pytest.warns(UserWarning, match="did not converge"):
         iterated = logistic_scan(genotypes, y, design)
     assert quick.not_converged.sum() > 20

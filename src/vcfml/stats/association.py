@@ -5,8 +5,9 @@ linear regression for a quantitative target, logistic regression for a 0/1
 target, as ``plink2 --glm`` fits it. Each site is fitted on the samples with a
 called genotype at that site (a missing call drops the sample from that site's
 regression only, as PLINK 2 does). There is no Python loop over sites: the
-sufficient statistics of a block of sites are a few matrix products, and the
-logistic fits take their Newton steps for all sites of the block at once.
+sufficient statistics of a block of sites are a few matrix products (linear), or
+one compiled pass over the samples per Newton step taken for all sites of the
+block at once (logistic, :mod:`vcfml.stats.logistic_sums`).
 
 Functions:
 
@@ -42,27 +43,17 @@ BLOCK_COLUMNS = 128  # sites per block: n x 128 float arrays stay in cache (4x f
 MAX_VIF = 50.0  # PLINK 2's --vif default
 MAX_ITERATIONS = 25
 THREADS = os.cpu_count() or 1  # blocks fitted at once
-# The Newton iterations of the logistic scan run in single precision over the
-# (samples x sites) arrays, as PLINK 2's logistic regression does; the small
-# per-site systems are solved in double. Single-precision sums round differently
-# on every CPU (OpenBLAS picks its kernel per processor, numba compiles for the
-# host), so the last digits of a single-precision estimate depend on the machine.
-# Two Newton steps in double precision then finish every converged site
-# (POLISH_STEPS): Newton converges quadratically, so from within TOLERANCE the
-# first lands within ~1e-8 and the second, whose information gives the standard
-# error, within rounding of double precision. Results then agree to about 1e-8
-# (relative) across CPUs and BLAS kernels (tests/test_cpu_independence.py), and the
-# single-precision phase still does most of the work. Whether a fit converged is
-# decided in double precision too: a site that single precision leaves unsettled
-# is fitted again from the null in double, so the count of sites that did not
-# converge is the same on every CPU. Separation (the ALT allele only in cases or
-# only in controls, the commonest cause) is found exactly first, by comparing
-# dosages (_separates), so those sites cost no Newton steps at all.
+# The logistic scan's Newton steps are in double precision, their sums made in one
+# compiled pass over the samples in the same order on every CPU (logistic_sums), so
+# the estimates and the count of sites that did not converge do not depend on the
+# processor (tests/test_cpu_independence.py). (Until December 2026 the steps ran in
+# single precision, as PLINK 2's do, finished by two steps in double: the compiled
+# double-precision pass is faster than either.) Separation (the ALT allele only in
+# cases or only in controls, the commonest cause of a fit that does not converge) is
+# found exactly first, by comparing dosages, so those sites cost no Newton steps.
 # The covariates are centred and scaled first (:func:`standardized_design`), so
-# that every coefficient is of order one and single precision can resolve it.
-WORKING_DTYPE = np.float32
+# that every coefficient is of order one.
 TOLERANCE = 1e-4  # on each coefficient, relative above 1; Newton then lands within ~1e-8
-POLISH_STEPS = 2  # Newton steps in double precision after the single-precision ones
 MAX_ABS_BETA = 1e3  # a larger logistic effect means separation: report NaN
 SEPARATED_RESIDUAL = 1e-3  # every |y - p| below this after MAX_ITERATIONS: separation
 
@@ -367,108 +358,11 @@ def _sigmoid(eta: np.ndarray) -> np.ndarray:
         return np.reciprocal(out, out=out)
 
 
-def _newton_step(
-    design: np.ndarray,
-    pairs: np.ndarray,
-    y: np.ndarray,
-    dosage: np.ndarray,
-    called: np.ndarray,
-    coefficients: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """One Newton step in double precision for every site of a block: the new
-    (sites, c+1) coefficients and the information matrices at the old ones."""
-    c = design.shape[1]
-    probability = _sigmoid(design @ coefficients[:, :c].T + dosage * coefficients[:, c])
-    weights = called * (probability * (1 - probability))
-    residual = called * (y[:, None] - probability)
-    weighted_dosage = weights * dosage
-    information = _genotype_column_last(
-        (weights.T @ pairs).reshape(len(coefficients), c, c),
-        weighted_dosage.T @ design,
-        np.einsum("ns,ns->s", weighted_dosage, dosage),
-    )
-    gradient = np.column_stack([residual.T @ design, np.einsum("ns,ns->s", residual, dosage)])
-    return coefficients + _solve(information, gradient), information
-
-
-def _separates(dosage: np.ndarray, called: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Sites where a threshold on the dosage splits the called cases from the called
-    controls (ties allowed): quasi-complete separation, under which the logistic
-    model has no maximum-likelihood estimate whatever the covariates (Albert and
-    Anderson 1984, Biometrika 71:1). Exact: a comparison of dosages, no arithmetic."""
-    observed = called > 0
-    case = (y == 1)[:, None]
-    low = np.where(observed, dosage, np.inf)
-    high = np.where(observed, dosage, -np.inf)
-    case_min = np.where(case, low, np.inf).min(axis=0)
-    case_max = np.where(case, high, -np.inf).max(axis=0)
-    control_min = np.where(case, np.inf, low).min(axis=0)
-    control_max = np.where(case, -np.inf, high).max(axis=0)
-    return (control_max <= case_min) | (case_max <= control_min)
-
-
-def _polish(
-    design: np.ndarray,
-    pairs: np.ndarray,
-    y: np.ndarray,
-    dosage: np.ndarray,
-    called: np.ndarray,
-    coefficients: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``POLISH_STEPS`` double-precision Newton steps from estimates within
-    ``TOLERANCE``: the coefficients, the information of the last step (taken within
-    ~1e-8 of the estimate, it gives the standard error) and which sites are still
-    unsettled (the last step larger than ``TOLERANCE``, or not finite)."""
-    information = np.empty((len(coefficients), design.shape[1] + 1, design.shape[1] + 1))
-    previous = coefficients
-    for _ in range(POLISH_STEPS):
-        previous = coefficients
-        coefficients, information = _newton_step(design, pairs, y, dosage, called, coefficients)
-    return coefficients, information, ~_settled(coefficients - previous, coefficients)
-
-
 def _settled(step: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
     """Sites whose every coefficient moved less than ``TOLERANCE`` (relative above 1);
     a NaN step is not settled."""
     with np.errstate(invalid="ignore"):
         return (np.abs(step) < TOLERANCE * np.maximum(1.0, np.abs(coefficients))).all(axis=1)
-
-
-def _double_fit(
-    design: np.ndarray,
-    pairs: np.ndarray,
-    y: np.ndarray,
-    dosage: np.ndarray,
-    called: np.ndarray,
-    null: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newton in double precision from the null fit, for sites that single
-    precision left unsettled: the coefficients, the last information and which
-    sites converged (within ``MAX_ITERATIONS`` steps, then polished)."""
-    n_sites = dosage.shape[1]
-    coefficients = np.tile(null, (n_sites, 1))
-    information = np.full((n_sites, len(null), len(null)), np.nan)
-    settled = np.zeros(n_sites, dtype=bool)
-    active = np.arange(n_sites)
-    for _ in range(MAX_ITERATIONS):
-        beta, _ = _newton_step(
-            design, pairs, y, dosage[:, active], called[:, active], coefficients[active]
-        )
-        finite = np.isfinite(beta).all(axis=1)
-        done = _settled(beta - coefficients[active], beta)
-        coefficients[active] = beta
-        runaway = ~finite | (np.abs(beta[:, -1]) > MAX_ABS_BETA)
-        settled[active[done & ~runaway]] = True
-        active = active[~done & ~runaway]
-        if active.size == 0:
-            break
-    final = np.flatnonzero(settled)
-    beta, last_information, unsettled = _polish(
-        design, pairs, y, dosage[:, final], called[:, final], coefficients[final]
-    )
-    coefficients[final], information[final] = beta, last_information
-    settled[final[unsettled]] = False
-    return coefficients, information, settled
 
 
 def logistic_scan(
@@ -478,18 +372,20 @@ def logistic_scan(
     dosage_scale: np.ndarray | None = None,
 ) -> ScanResult:
     """Logistic regression of 0/1 ``y`` on ``design`` + dosage, for every site:
-    Newton-Raphson (IRLS) steps taken for a block of sites at once, starting
-    from the covariates-only fit, in ``WORKING_DTYPE`` precision and finished by
-    ``POLISH_STEPS`` steps in double (so results do not depend on the CPU). A site
-    that does not converge in 25 steps in double precision, or whose effect runs off
+    Newton-Raphson (IRLS) steps in double precision for a block of sites at once,
+    starting from the covariates-only fit, each step's sums made in one compiled
+    pass over the samples (:mod:`vcfml.stats.logistic_sums`), the same on every
+    CPU. A site that does not converge in 25 steps, or whose effect runs off
     (separation), gets NaN and is counted in ``not_converged``, as ``plink2 --glm
-    no-firth``; a site that PLINK 2's VIF check refuses (no variation, or predicted by
-    the covariates) gets NaN without a fit."""
+    no-firth``; a site that PLINK 2's VIF check refuses (no variation, or predicted
+    by the covariates) gets NaN without a fit."""
+    from vcfml.stats.logistic_sums import column_products, newton_sums, odds_against, separates
+
     design = standardized_design(design)
     y = np.asarray(y, dtype=float)
     n_sites = genotypes.shape[1]
     c = design.shape[1]
-    pairs = _pair_products(design)
+    products = column_products(design)
     null, separated = _fit_logistic(design, y)
     if separated:
         raise VcfmlError(
@@ -500,96 +396,62 @@ def logistic_scan(
     not_converged = np.zeros(n_sites, dtype=bool)
     out = {key: np.full(n_sites, np.nan) for key in ("beta", "se", "stat", "pvalue")}
     n_obs = np.zeros(n_sites, dtype=np.int64)
-    null_probability = _sigmoid(design @ null)[:, None]
 
-    fast_design, fast_pairs = design.astype(WORKING_DTYPE), pairs.astype(WORKING_DTYPE)
-    fast_y = y.astype(WORKING_DTYPE)[:, None]
-    fast_null = null_probability.astype(WORKING_DTYPE)
+    null_odds = np.exp(-(design @ null))[:, None]  # every site starts at the null fit
+
+    def newton(dosage, called, sites, coefficients, odds=None):
+        """One Newton step for the block's columns ``sites``: the new coefficients,
+        the information at the old ones, and which sites settled (every
+        coefficient moved less than ``TOLERANCE``, relative above 1)."""
+        if odds is None:
+            odds = odds_against(dosage, sites, design, coefficients)
+        information, gradient = newton_sums(dosage, called, sites, design, products, y, odds)
+        step = _solve(information, gradient)
+        updated = coefficients + step
+        return updated, information, _settled(step, updated)
 
     def fit_block(start: int) -> None:
         stop = min(start + BLOCK_COLUMNS, n_sites)
-        dosage, called = _block_dosage(genotypes, start, stop, dosage_scale, WORKING_DTYPE)
+        dosage, called = _block_dosage(genotypes, start, stop, dosage_scale)
         n_obs[start:stop] = called.sum(axis=0)
         b = stop - start
-        coefficients = np.tile(np.append(null, 0.0), (b, 1))
-        exact_dosage, exact_called = _block_dosage(genotypes, start, stop, dosage_scale)
         # PLINK 2's VIF check uses the unweighted correlation of the predictors. A
         # site it refuses (one that does not vary, or that the covariates predict)
         # is NaN for that reason, whether or not its fit would converge.
+        every_site = np.arange(b)
+        sums, _ = newton_sums(dosage, called, every_site, design, products, np.empty(0), null_odds)
         vif = _genotype_vif(
-            (exact_called.T @ pairs).reshape(b, c, c),
-            exact_dosage.T @ design,
-            (exact_dosage * exact_dosage).sum(axis=0),
-            exact_called.sum(axis=0),
-            exact_dosage.sum(axis=0),
+            sums[:, :c, :c], sums[:, :c, c], sums[:, c, c], n_obs[start:stop], dosage.sum(axis=0)
         )
         testable = vif <= MAX_VIF
         # A site whose dosages separate cases from controls (most often the ALT
         # allele carried only by cases or only by controls) has no finite fit:
         # counted as not converged at once, not iterated 25 times to find out.
-        separating = testable & _separates(exact_dosage, exact_called, y)
+        separating = testable & separates(dosage, called, y)
         not_converged[start + np.flatnonzero(separating)] = True
         testable &= ~separating
-        active = np.flatnonzero(testable)  # only testable sites are fitted
+        coefficients = np.tile(np.append(null, 0.0), (b, 1))
         converged = np.zeros(b, dtype=bool)
+        active = np.flatnonzero(testable)  # only testable sites are fitted
         for iteration in range(MAX_ITERATIONS):
             if active.size == 0:
                 break
-            everything = active.size == b
-            d = dosage if everything else dosage[:, active]
-            m = called if everything else called[:, active]
-            beta = coefficients[active]
-            if iteration == 0:  # every site starts at the null fit: one probability per sample
-                probability = fast_null
-            else:
-                fast_beta = beta.astype(WORKING_DTYPE)
-                probability = _sigmoid(fast_design @ fast_beta[:, :c].T + d * fast_beta[:, c])
-            weights = m * (probability * (1 - probability))
-            residual = m * (fast_y - probability)
-            weighted_dosage = weights * d
-            matrix = _genotype_column_last(
-                (weights.T @ fast_pairs).reshape(len(active), c, c),
-                weighted_dosage.T @ fast_design,
-                np.einsum("ns,ns->s", weighted_dosage, d),
-            )
-            gradient = np.column_stack(
-                [residual.T @ fast_design, np.einsum("ns,ns->s", residual, d)]
-            ).astype(np.float64)
-            step = _solve(matrix, gradient)
-            coefficients[active] = beta + step
-            limit = TOLERANCE * np.maximum(1.0, np.abs(coefficients[active]))
-            done = ~(np.abs(step) >= limit).any(axis=1)  # NaN steps stop too
-            runaway = np.abs(coefficients[active, c]) > MAX_ABS_BETA
-            converged[active[done & np.isfinite(step).all(axis=1) & ~runaway]] = True
+            odds = null_odds if iteration == 0 else None
+            beta, _, done = newton(dosage, called, active, coefficients[active], odds)
+            coefficients[active] = beta
+            runaway = ~np.isfinite(beta).all(axis=1) | (np.abs(beta[:, c]) > MAX_ABS_BETA)
+            converged[active[done & ~runaway]] = True
             active = active[~done & ~runaway]
-        # Single precision only gets each site close. Whether a fit converges is
-        # decided in double precision, so that the verdict does not depend on the
-        # CPU: a site that single precision left unsettled (no convergence in
-        # MAX_ITERATIONS, a runaway effect, a NaN step when vanishing weights round
-        # to zero) starts again from the null fit in double.
-        d, m = exact_dosage, exact_called
-        beta, last_information, unsettled = _polish(
-            design, pairs, y, d[:, converged], m[:, converged], coefficients[converged]
-        )
-        coefficients[converged] = beta
-        settled = converged.copy()
-        settled[np.flatnonzero(converged)[unsettled]] = False
-        information = np.full((b, c + 1, c + 1), np.nan)
-        information[settled] = last_information[~unsettled]
-        redo = np.flatnonzero(~settled & testable)
-        if redo.size:
-            beta, redo_information, redo_settled = _double_fit(
-                design, pairs, y, d[:, redo], m[:, redo], np.append(null, 0.0)
-            )
-            coefficients[redo], information[redo] = beta, redo_information
-            settled[redo] = redo_settled
-            not_converged[start + redo[~redo_settled]] = True
-        final = np.flatnonzero(settled)
-        beta, last_information = coefficients[final], information[final]
-        # The standard error comes from the information of the last Newton step,
-        # a double-precision step taken within ~1e-8 of the estimate.
+        # Newton converges quadratically: the step that settled a site left it
+        # within ~TOLERANCE² of the estimate. One more step gives the information
+        # there (the standard error) and confirms the site settled.
+        final = np.flatnonzero(converged)
+        beta, information, settled = newton(dosage, called, final, coefficients[final])
+        not_converged[start + final[~settled]] = True
+        not_converged[start + np.setdiff1d(np.flatnonzero(testable), final)] = True
+        final, beta, information = final[settled], beta[settled], information[settled]
         with np.errstate(invalid="ignore", divide="ignore"):
-            se = np.sqrt(_inverse_last(last_information))
+            se = np.sqrt(_inverse_last(information))
             stat = beta[:, c] / se
         valid = np.isfinite(stat)
         index = start + final
@@ -598,7 +460,7 @@ def logistic_scan(
         out["stat"][index] = np.where(valid, stat, np.nan)
         out["pvalue"][index] = np.where(valid, 2 * special.ndtr(-np.abs(stat)), np.nan)
 
-    # NumPy releases the GIL in its array operations: blocks run on all cores.
+    # The compiled sums and NumPy release the GIL: blocks run on all cores.
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         list(pool.map(fit_block, range(0, n_sites, BLOCK_COLUMNS)))
     if not_converged.any():
