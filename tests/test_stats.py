@@ -451,9 +451,9 @@ def test_automl_search_screens_with_the_call_ploidy(monkeypatch):
     seen = []
     fit = GenotypeScreen.fit
 
-    def spy(self, genotypes, y, covariates=None, ploidy=2):
+    def spy(self, genotypes, y, covariates=None, ploidy=2, **options):
         seen.append(np.asarray(ploidy).copy())
-        return fit(self, genotypes, y, covariates, ploidy)
+        return fit(self, genotypes, y, covariates, ploidy, **options)
 
     monkeypatch.setattr(GenotypeScreen, "fit", spy)
     dataset = _sexed_dataset(with_sex=True)
