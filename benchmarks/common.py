@@ -59,6 +59,16 @@ def record_json(name: str, payload: dict, path: Path | None = None) -> Path:
     return path
 
 
+def recorded_run(path: Path) -> tuple[dict, str]:
+    """A ``--json`` run read back (for ``--from-json``): its document and the load it
+    ran under (the document's own ``load``, else the load average recorded after it)."""
+    import json
+
+    document = json.loads(path.read_text())
+    after = f"load average {document['machine']['load_average'][0]:g} after"
+    return document, document.get("load", after)
+
+
 def add_output_options(parser: argparse.ArgumentParser, record_help: str) -> None:
     """``--record`` (what it writes: ``record_help``) and ``--json PATH`` (a trial run)."""
     parser.add_argument("--record", action="store_true", help=record_help)

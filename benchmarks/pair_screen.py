@@ -27,14 +27,13 @@ Usage: python benchmarks/pair_screen.py [--sizes 1000 2000 4000] [--seeds 0 1 2]
 from __future__ import annotations
 
 import argparse
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from baselines import COHORTS, LIABILITY
-from common import add_output_options, load_change, machine_state, publish
+from common import add_output_options, load_change, machine_state, publish, recorded_run
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import roc_auc_score
 
@@ -128,10 +127,7 @@ def main() -> None:
     add_output_options(parser, "append the tables to benchmarks/RESULTS.md")
     args = parser.parse_args()
     if args.from_json:
-        document = json.loads(args.from_json.read_text())
-        load = document.get(
-            "load", f"load average {document['machine']['load_average'][0]:g} after"
-        )
+        document, load = recorded_run(args.from_json)
         args.json = None
         report(args, document["found"], document["aucs"], document["machine"], load)
         return

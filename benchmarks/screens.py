@@ -16,7 +16,6 @@ Usage: python benchmarks/screens.py [--trials 40] [--seeds 0 1 2]
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import warnings
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from baselines import COHORTS, dataset_of, simulate
-from common import add_output_options, load_change, machine_state, publish
+from common import add_output_options, load_change, machine_state, publish, recorded_run
 
 from vcfml.automl import AutoMLSettings, run_automl
 from vcfml.automl.splits import holdout_split
@@ -71,10 +70,7 @@ def main() -> None:
     add_output_options(parser, "append the table to benchmarks/RESULTS.md")
     args = parser.parse_args()
     if args.from_json:
-        document = json.loads(args.from_json.read_text())
-        load = document.get(
-            "load", f"load average {document['machine']['load_average'][0]:g} after"
-        )
+        document, load = recorded_run(args.from_json)
         args.json = None
         report(args, document["rows"], document["machine"], load)
         return
